@@ -1,0 +1,51 @@
+"""The warehouse: the only package that talks to DuckDB or BigQuery.
+
+from warehouse import get_warehouse, get_settings
+wh = get_warehouse()                    # backend from CS_OPS_TARGET
+reader = get_warehouse(read_only=True)  # the app: the published snapshot (dev) / BigQuery (prod)
+"""
+
+from __future__ import annotations
+
+from warehouse.base import (
+    LoadError,
+    LoadResult,
+    NotPublishedError,
+    ReadOnlyError,
+    Warehouse,
+    WarehouseBusyError,
+    WarehouseError,
+)
+from warehouse.batches import BadInputError
+from warehouse.config import ConfigError, Settings, get_settings
+
+__all__ = [
+    "BadInputError",
+    "ConfigError",
+    "LoadError",
+    "LoadResult",
+    "NotPublishedError",
+    "ReadOnlyError",
+    "Settings",
+    "Warehouse",
+    "WarehouseBusyError",
+    "WarehouseError",
+    "get_settings",
+    "get_warehouse",
+]
+
+
+def get_warehouse(settings: Settings | None = None, read_only: bool = False) -> Warehouse:
+    """The warehouse for settings.target (dev = DuckDB, prod = BigQuery).
+
+    read_only=True on dev reads the latest published snapshot with short-lived
+    connections (never the build file); on prod it refuses writes.
+    """
+    settings = settings or get_settings()
+    if settings.is_prod:
+        from warehouse.bigquery_backend import BigQueryWarehouse
+
+        return BigQueryWarehouse(settings, read_only=read_only)
+    from warehouse.duckdb_backend import DuckDBReader, DuckDBWarehouse
+
+    return DuckDBReader(settings) if read_only else DuckDBWarehouse(settings)

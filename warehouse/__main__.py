@@ -1,0 +1,98 @@
+"""`python -m warehouse load|publish|info` on the backend chosen by CS_OPS_TARGET."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+from warehouse import get_warehouse
+from warehouse.base import LoadError, WarehouseError
+from warehouse.config import ConfigError, get_settings
+
+
+def _load(args: argparse.Namespace) -> int:
+    wh = get_warehouse()
+    started = time.perf_counter()
+    try:
+        results = wh.load_raw()
+        failed = False
+    except LoadError as exc:
+        results, failed = exc.results, True
+        print(f"error: {exc}", file=sys.stderr)
+    elapsed = time.perf_counter() - started
+    per_batch: dict[str, int] = defaultdict(int)
+    for result in results:
+        if result.status == "loaded":
+            per_batch[result.batch] += result.rows
+    for batch, rows in per_batch.items():
+        print(f"loaded {batch}: {rows:,} rows")
+    total = sum(per_batch.values())
+    print(f"{len(per_batch)} new batch(es), {total:,} rows in {elapsed:.1f}s on {wh.settings.describe()}")
+    if args.publish and not failed and not wh.settings.is_prod:
+        print(f"published {wh.publish()}")
+    return 1 if failed else 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    wh = get_warehouse()
+    where = wh.publish()
+    print(f"published {where}" if where else "nothing to publish on BigQuery (readers query it directly)")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    wh = get_warehouse()
+    info = wh.info()
+    print(f"target: {info['target']}")
+    for dataset, tables in info["datasets"].items():
+        print(f"{dataset}: {len(tables)} table(s)")
+        for name, rows in tables.items():
+            print(f"  {name:<40} {rows:>14,} rows")
+    ledger = info["ledger"]
+    if ledger is None or ledger.empty:
+        print("ledger: no batch loaded yet")
+    else:
+        for row in ledger.itertuples(index=False):
+            print(
+                f"ledger: {row.batches} batch(es) {row.status}, {row.files} file(s), "
+                f"{int(row.row_count):,} rows, last at {row.last_loaded_at}"
+            )
+    if not wh.settings.is_prod:
+        reader = get_warehouse(read_only=True)
+        try:
+            print(f"published snapshot: {reader.snapshot_info()}")
+        except WarehouseError as exc:
+            print(f"published snapshot: none ({exc})")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    load = commands.add_parser("load", help="load every new raw batch (idempotent)")
+    load.add_argument("--publish", action="store_true", help="publish a snapshot afterwards (dev)")
+    load.set_defaults(run=_load)
+    commands.add_parser("publish", help="publish a read-only snapshot for readers (dev)").set_defaults(
+        run=_publish
+    )
+    commands.add_parser("info", help="target, datasets, tables with row counts, ledger").set_defaults(
+        run=_info
+    )
+    args = parser.parse_args(argv)
+    try:
+        get_settings()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return args.run(args)
+    except WarehouseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

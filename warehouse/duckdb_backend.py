@@ -1,0 +1,390 @@
+"""DuckDB backend (CS_OPS_TARGET=dev).
+
+Two kinds of files:
+
+* the build file (`settings.duckdb_path`): loads, dbt and score writes go here, through
+  short-lived read-write connections (so a dbt subprocess can take the lock in between);
+* published snapshots (`<data>/warehouse/published/<stamp>.duckdb` plus the pointer
+  `CURRENT.json`): `publish()` checkpoints the build file, copies it under a temporary
+  name, renames it into place and then atomically replaces the pointer. Readers
+  (`DuckDBReader`, the app and reports) open the snapshot the pointer names, read-only,
+  for one query at a time, so they never hold the build file's lock and a rebuild never
+  disturbs them. Old snapshots are garbage-collected (the newest few are kept, and a
+  reader that still has an unlinked one open keeps reading it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from warehouse.base import (
+    BATCH_COLUMNS,
+    BATCHES_TABLE,
+    LEDGER_COLUMNS,
+    LEDGER_TABLE,
+    STATUS_LOADED,
+    NotPublishedError,
+    ReadOnlyError,
+    Warehouse,
+    WarehouseBusyError,
+    WarehouseError,
+    check_identifier,
+    dataset_name,
+    fill_datasets,
+    translate_params,
+    utc_now,
+)
+from warehouse.batches import BadInputError, Batch, CheckedFile
+from warehouse.config import Settings
+from warehouse.contract import LINEAGE_COLUMNS, Contract
+
+DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "int64": "BIGINT",
+    "float64": "DOUBLE",
+    "timestamp": "TIMESTAMPTZ",
+    "date": "DATE",
+    "bool": "BOOLEAN",
+}
+POINTER = "CURRENT.json"
+KEEP_SNAPSHOTS = 3  # the current one and the two before it
+_TRANSIENT_MARKERS = ("lock", "conflicting", "could not set", "does not exist", "no such file", "resource")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _is_transient(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _TRANSIENT_MARKERS)
+
+
+def _columns_sql(columns: Mapping[str, str]) -> str:
+    return ", ".join(f"{_quote(name)} {DUCKDB_TYPES[kind]}" for name, kind in columns.items())
+
+
+def _retry(action, what: str, timeout: float, first_wait: float = 0.05):
+    """Run action(); retry transient lock / missing-file errors with backoff until timeout."""
+    deadline = time.monotonic() + timeout
+    wait = first_wait
+    while True:
+        try:
+            return action()
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if not _is_transient(exc) or time.monotonic() + wait > deadline:
+                if _is_transient(exc):
+                    raise WarehouseBusyError(
+                        f"{what}: still busy after {timeout:.0f}s ({exc}); another process holds the "
+                        "database — try again when it finishes"
+                    ) from exc
+                raise
+            time.sleep(wait)
+            wait = min(wait * 2, 1.0)
+
+
+class DuckDBWarehouse(Warehouse):
+    """Read-write access to the DuckDB build file."""
+
+    target = "dev"
+
+    def __init__(self, settings: Settings, contract: Contract | None = None, lock_timeout: float = 60.0):
+        super().__init__(settings, contract)
+        self.path = settings.duckdb_path
+        self.lock_timeout = lock_timeout
+
+    # -- connections ----------------------------------------------------------------------
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived read-write connection (waits while another process holds the lock)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = _retry(lambda: duckdb.connect(str(self.path)), f"opening {self.path}", self.lock_timeout)
+        try:
+            con.execute("set TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+    def _sql(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
+        sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
+        return translate_params(sql, params, "duckdb")
+
+    # -- datasets -------------------------------------------------------------------------
+    def ensure_datasets(self) -> None:
+        raw = _quote(self.settings.raw_dataset)
+        with self.connect() as con:
+            con.begin()
+            for schema in (self.settings.raw_dataset, self.settings.analytics_dataset):
+                con.execute(f"create schema if not exists {_quote(schema)}")
+            con.execute(f"create table if not exists {raw}.{LEDGER_TABLE} ({_columns_sql(LEDGER_COLUMNS)})")
+            con.execute(f"create table if not exists {raw}.{BATCHES_TABLE} ({_columns_sql(BATCH_COLUMNS)})")
+            for table in self.contract.tables.values():
+                columns = {c.name: c.type for c in table.columns} | LINEAGE_COLUMNS
+                con.execute(
+                    f"create table if not exists {raw}.{_quote(table.name)} ({_columns_sql(columns)})"
+                )
+                existing = {
+                    row[0]
+                    for row in con.execute(
+                        "select column_name from information_schema.columns "
+                        "where table_schema = $s and table_name = $t",
+                        {"s": self.settings.raw_dataset, "t": table.name},
+                    ).fetchall()
+                }
+                for name, kind in columns.items():  # additive schema evolution
+                    if name not in existing:
+                        column = f"{_quote(name)} {DUCKDB_TYPES[kind]}"
+                        con.execute(f"alter table {raw}.{_quote(table.name)} add column {column}")
+            con.commit()
+
+    # -- loads ----------------------------------------------------------------------------
+    def _ledger(self) -> dict[str, dict[str, str]]:
+        raw = _quote(self.settings.raw_dataset)
+        with self.connect() as con:
+            rows = con.execute(
+                f"select l.batch_id, l.source_file, l.sha256 from {raw}.{LEDGER_TABLE} as l "
+                f"inner join {raw}.{BATCHES_TABLE} as b on b.batch_id = l.batch_id "
+                "where l.status = $status",
+                {"status": STATUS_LOADED},
+            ).fetchall()
+        ledger: dict[str, dict[str, str]] = {}
+        for batch_id, source_file, digest in rows:
+            ledger.setdefault(batch_id, {})[source_file] = digest
+        return ledger
+
+    def _insert_sql(self, checked: CheckedFile) -> str:
+        table = self.contract.table(checked.file.table)
+        present = set(checked.present_columns)
+        names, exprs = [], []
+        for column in table.columns:
+            names.append(_quote(column.name))
+            source = _quote(column.name) if column.name in present else "null"
+            exprs.append(f"cast({source} as {DUCKDB_TYPES[column.type]})")
+        names += [_quote(name) for name in LINEAGE_COLUMNS]
+        exprs += ["$batch_id", "$source_file", "$loaded_at"]
+        return (
+            f"insert into {_quote(self.settings.raw_dataset)}.{_quote(table.name)} ({', '.join(names)}) "
+            f"select {', '.join(exprs)} from read_parquet($path)"
+        )
+
+    def _load_batch(self, batch: Batch, files: list[CheckedFile], loaded_at: dt.datetime) -> None:
+        raw = _quote(self.settings.raw_dataset)
+        with self.connect() as con:
+            con.begin()
+            try:
+                for checked in files:
+                    try:
+                        con.execute(
+                            self._insert_sql(checked),
+                            {
+                                "batch_id": batch.batch_id,
+                                "source_file": checked.file.source_file,
+                                "loaded_at": loaded_at,
+                                "path": str(checked.file.path),
+                            },
+                        )
+                    except duckdb.Error as exc:
+                        raise BadInputError(
+                            f"{checked.file.source_file}: could not be loaded ({exc})"
+                        ) from exc
+                    self._checkpoint(f"table:{checked.file.table}")
+                con.executemany(
+                    f"insert into {raw}.{LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [
+                            batch.batch_id,
+                            f.file.table,
+                            f.file.source_file,
+                            f.sha256,
+                            f.rows,
+                            STATUS_LOADED,
+                            loaded_at,
+                        ]
+                        for f in files
+                    ],
+                )
+                con.execute(
+                    f"insert into {raw}.{BATCHES_TABLE} values (?, ?, ?, ?)",
+                    [batch.batch_id, batch.period_start, batch.period_end, loaded_at],
+                )
+                self._checkpoint("before_commit")
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+    # -- reads and writes -----------------------------------------------------------------
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        sql, used = self._sql(sql, params)
+        with self.connect() as con:
+            return con.execute(sql, used or None).df()
+
+    def write_table(
+        self, df: pd.DataFrame, name: str, dataset: str = "analytics", mode: str = "replace"
+    ) -> int:
+        self._require_writable("write_table")
+        if mode not in ("replace", "append"):
+            raise WarehouseError(f"write_table mode must be 'replace' or 'append', not {mode!r}")
+        target = f"{_quote(dataset_name(self.settings, dataset))}.{_quote(check_identifier(name))}"
+        with self.connect() as con:
+            con.execute(f"create schema if not exists {_quote(dataset_name(self.settings, dataset))}")
+            con.register("_cs_ops_frame", df)
+            con.begin()
+            try:
+                if mode == "replace":
+                    con.execute(f"create or replace table {target} as select * from _cs_ops_frame")
+                else:
+                    con.execute(f"create table if not exists {target} as select * from _cs_ops_frame limit 0")
+                    con.execute(f"insert into {target} by name select * from _cs_ops_frame")
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+            finally:
+                con.unregister("_cs_ops_frame")
+        return len(df)
+
+    def table_exists(self, name: str, dataset: str = "analytics") -> bool:
+        found = self.query(
+            "select count(*) as n from information_schema.tables where table_schema = @s and table_name = @t",
+            {"s": dataset_name(self.settings, dataset), "t": name},
+        )
+        return bool(found["n"].iloc[0])
+
+    def list_tables(self, dataset: str) -> dict[str, int]:
+        schema = dataset_name(self.settings, dataset)
+        names = self.query(
+            "select table_name, table_type from information_schema.tables where table_schema = @s "
+            "order by table_name",
+            {"s": schema},
+        )
+        if names.empty:
+            return {}
+        counts = self.query(
+            " union all ".join(
+                f"select '{name}' as table_name, count(*) as n from {_quote(schema)}.{_quote(name)}"
+                for name in names["table_name"]
+            )
+        )
+        return {name: int(n) for name, n in counts.itertuples(index=False)}
+
+    def data_timestamp(self) -> dt.datetime | None:
+        if not self.table_exists(BATCHES_TABLE, "raw"):
+            return None
+        value = self.query(f"select max(loaded_at) as t from {{raw}}.{BATCHES_TABLE}")["t"].iloc[0]
+        return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+    # -- publish --------------------------------------------------------------------------
+    @property
+    def published_dir(self) -> Path:
+        return self.settings.warehouse_dir / "published"
+
+    def publish(self) -> Path:
+        """Copy a consistent state of the build file to a new snapshot and point readers at it."""
+        self._require_writable("publish")
+        self.ensure_datasets()
+        out = self.published_dir
+        out.mkdir(parents=True, exist_ok=True)
+        now = utc_now()
+        stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
+        snapshot = out / f"{stamp}.duckdb"
+        temporary = out / f".{stamp}.duckdb.tmp"
+        loaded_at = self.data_timestamp()
+        with self.connect() as con:  # holding the connection keeps other writers out while copying
+            con.execute("checkpoint")
+            shutil.copyfile(self.path, temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, snapshot)
+        pointer = {
+            "snapshot": snapshot.name,
+            "published_at": now.isoformat(),
+            "data_loaded_at": loaded_at.isoformat() if loaded_at else None,
+        }
+        pointer_tmp = out / f".{POINTER}.{stamp}.tmp"
+        pointer_tmp.write_text(json.dumps(pointer, indent=2), encoding="utf-8")
+        os.replace(pointer_tmp, out / POINTER)
+        self._collect_garbage(snapshot.name)
+        return snapshot
+
+    def _collect_garbage(self, current: str) -> None:
+        snapshots = sorted(p for p in self.published_dir.glob("*.duckdb") if p.name <= current)
+        for old in snapshots[:-KEEP_SNAPSHOTS]:
+            old.unlink(missing_ok=True)
+        cutoff = time.time() - 3600
+        for stale in self.published_dir.glob(".*.tmp"):
+            if stale.stat().st_mtime < cutoff:
+                stale.unlink(missing_ok=True)
+
+
+class DuckDBReader(Warehouse):
+    """Read-only access to the latest published snapshot: one short connection per query."""
+
+    target = "dev"
+    read_only = True
+
+    def __init__(self, settings: Settings, contract: Contract | None = None, busy_timeout: float = 15.0):
+        super().__init__(settings, contract)
+        self.published_dir = settings.warehouse_dir / "published"
+        self.busy_timeout = busy_timeout
+
+    def snapshot_info(self) -> dict[str, Any]:
+        """The pointer: snapshot file name, published_at, data_loaded_at."""
+        pointer = self.published_dir / POINTER
+        try:
+            return json.loads(pointer.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise NotPublishedError(
+                f"no published DuckDB snapshot in {self.published_dir}: load and build first, then run "
+                "`python -m warehouse publish`"
+            ) from None
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
+        sql, used = translate_params(sql, params, "duckdb")
+
+        def attempt() -> pd.DataFrame:
+            path = self.published_dir / self.snapshot_info()["snapshot"]
+            con = duckdb.connect(str(path), read_only=True)
+            try:
+                con.execute("set TimeZone = 'UTC'")
+                return con.execute(sql, used or None).df()
+            finally:
+                con.close()
+
+        return _retry(attempt, "reading the published snapshot", self.busy_timeout)
+
+    def table_exists(self, name: str, dataset: str = "analytics") -> bool:
+        found = self.query(
+            "select count(*) as n from information_schema.tables where table_schema = @s and table_name = @t",
+            {"s": dataset_name(self.settings, dataset), "t": name},
+        )
+        return bool(found["n"].iloc[0])
+
+    list_tables = DuckDBWarehouse.list_tables
+
+    def data_timestamp(self) -> dt.datetime | None:
+        """When the snapshot being read was published."""
+        return dt.datetime.fromisoformat(self.snapshot_info()["published_at"])
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise ReadOnlyError(
+            "this warehouse was opened with read_only=True (published snapshot); use get_warehouse() to write"
+        )
+
+    ensure_datasets = _refuse
+    write_table = _refuse
+    publish = _refuse
+    _ledger = _refuse
+    _load_batch = _refuse
