@@ -1,0 +1,146 @@
+"""Altair charts shared by the pages (labels come in already translated)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from app import fmt
+from app.i18n import tr, value_label
+
+POSITIVE = "#2e7d32"
+NEGATIVE = "#c62828"
+TOTAL = "#455a64"
+
+
+def waterfall_steps(start_mrr: float, row: pd.Series, lang: str) -> pd.DataFrame:
+    """The bars of an MRR bridge: start -> +new +expansion +reactivation -contraction -churn -> end."""
+    steps = [
+        (tr("MRR inicial", "Starting MRR", lang), start_mrr, "total"),
+        (tr("Novo", "New", lang), row["new_mrr"], "up"),
+        (tr("Expansão", "Expansion", lang), row["expansion_mrr"], "up"),
+        (tr("Reativação", "Reactivation", lang), row["reactivation_mrr"], "up"),
+        (tr("Contração", "Contraction", lang), -abs(row["contraction_mrr"]), "down"),
+        (tr("Churn", "Churn", lang), -abs(row["churned_mrr"]), "down"),
+    ]
+    rows, level = [], 0.0
+    for order, (label, value, kind) in enumerate(steps):
+        value = float(value or 0)
+        if kind == "total":
+            rows.append({"order": order, "step": label, "start": 0.0, "end": value, "value": value, "kind": kind})
+            level = value
+        else:
+            rows.append({"order": order, "step": label, "start": level, "end": level + value,
+                         "value": value, "kind": kind})
+            level += value
+    rows.append({"order": len(rows), "step": tr("MRR final", "Ending MRR", lang), "start": 0.0, "end": level,
+                 "value": level, "kind": "total"})
+    frame = pd.DataFrame(rows)
+    frame["label"] = frame["value"].map(lambda v: fmt.brl_compact(v, lang))
+    return frame
+
+
+def waterfall(steps: pd.DataFrame) -> alt.Chart:
+    color = alt.Color(
+        "kind:N",
+        scale=alt.Scale(domain=["total", "up", "down"], range=[TOTAL, POSITIVE, NEGATIVE]),
+        legend=None,
+    )
+    x = alt.X("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0))
+    bars = alt.Chart(steps).mark_bar().encode(
+        x=x, y=alt.Y("start:Q", title="MRR (R$)"), y2="end:Q", color=color,
+        tooltip=[alt.Tooltip("step:N"), alt.Tooltip("label:N", title="R$")],
+    )
+    text = alt.Chart(steps).mark_text(dy=-6).encode(
+        x=x, y=alt.Y("end:Q"), text="label:N"
+    )
+    return (bars + text).properties(height=320)
+
+
+def mrr_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
+    data = frame[["month", "mrr"]].copy()
+    data["label"] = data["mrr"].map(lambda v: fmt.brl(v, 2, lang))
+    return (
+        alt.Chart(data)
+        .mark_area(line=True, opacity=0.25)
+        .encode(
+            x=alt.X("month:T", title=None),
+            y=alt.Y("mrr:Q", title="MRR (R$)"),
+            tooltip=[alt.Tooltip("month:T", title=tr("Mês", "Month", lang), format="%m/%Y"),
+                     alt.Tooltip("label:N", title="MRR")],
+        )
+        .properties(height=280)
+    )
+
+
+def movements(frame: pd.DataFrame, lang: str) -> alt.Chart:
+    names = {
+        "new_mrr": tr("Novo", "New", lang),
+        "expansion_mrr": tr("Expansão", "Expansion", lang),
+        "reactivation_mrr": tr("Reativação", "Reactivation", lang),
+        "contraction_mrr": tr("Contração", "Contraction", lang),
+        "churned_mrr": tr("Churn", "Churn", lang),
+    }
+    long = frame.melt(id_vars="month", value_vars=list(names), var_name="movement", value_name="value")
+    long["value"] = long["value"].astype(float).abs()
+    long.loc[long["movement"].isin(["contraction_mrr", "churned_mrr"]), "value"] *= -1
+    long["movement"] = long["movement"].map(names)
+    long["label"] = long["value"].map(lambda v: fmt.brl(v, 2, lang))
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(month):O", title=None),
+            y=alt.Y("value:Q", title=tr("Movimento de MRR (R$)", "MRR movement (R$)", lang)),
+            color=alt.Color(
+                "movement:N",
+                title=None,
+                scale=alt.Scale(domain=list(names.values()),
+                                range=["#2e7d32", "#66bb6a", "#a5d6a7", "#ef9a9a", "#c62828"]),
+            ),
+            tooltip=["movement:N", alt.Tooltip("label:N", title="R$")],
+        )
+        .properties(height=280)
+    )
+
+
+def cohort_heatmap(frame: pd.DataFrame, lang: str) -> alt.Chart:
+    data = frame.copy()
+    data["cohort"] = data["cohort_month"].dt.strftime("%Y-%m")
+    data["label"] = data["retention_rate"].map(lambda v: fmt.pct(v, 0, lang))
+    base = alt.Chart(data).encode(
+        x=alt.X("months_since_signup:O", title=tr("Meses desde a assinatura", "Months since signup", lang)),
+        y=alt.Y("cohort:O", title=tr("Coorte", "Cohort", lang)),
+    )
+    cells = base.mark_rect().encode(
+        color=alt.Color("retention_rate:Q", title=tr("Retenção", "Retention", lang),
+                        scale=alt.Scale(scheme="greens", domain=[0, 1])),
+        tooltip=["cohort:N", "months_since_signup:O", alt.Tooltip("label:N", title="%"), "customers:Q"],
+    )
+    return cells.properties(height=max(200, 18 * data["cohort"].nunique()))
+
+
+def line(frame: pd.DataFrame, x: str, y: str, title: str, height: int = 180) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(x=alt.X(f"{x}:T", title=None), y=alt.Y(f"{y}:Q", title=title), tooltip=[f"{x}:T", f"{y}:Q"])
+        .properties(height=height)
+    )
+
+
+def horizontal_bars(frame: pd.DataFrame, category: str, value: str, title: str, color: str = TOTAL) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_bar(color=color)
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=title),
+            tooltip=[f"{category}:N", f"{value}:Q"],
+        )
+        .properties(height=max(120, 28 * len(frame)))
+    )
+
+
+def health_label(tier: str, lang: str) -> str:
+    return value_label(tier, lang)

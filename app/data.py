@@ -1,0 +1,136 @@
+"""The app's cached access to the warehouse (Streamlit side of app/queries.py).
+
+- Every read goes through `warehouse.get_warehouse(read_only=True)`: short-lived
+  read-only connections to the latest published snapshot (DuckDB) or BigQuery. The app
+  never holds a connection, so a rebuild is never blocked.
+- Query results are cached with `st.cache_data`, keyed on the query, its arguments and
+  the published data timestamp: publishing new data invalidates them by itself.
+- The model is cached with `st.cache_resource`, keyed on the model file's hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app import queries
+from app.queries import DataUnavailable
+
+
+def settings():
+    from warehouse.config import get_settings
+
+    return get_settings()
+
+
+def reader():
+    """A read-only warehouse handle (cheap; connections inside are short-lived)."""
+    from warehouse import get_warehouse
+
+    return get_warehouse(read_only=True)
+
+
+def data_timestamp() -> Any:
+    """When the data the app reads was published; DataUnavailable when nothing is published yet."""
+    try:
+        stamp = reader().data_timestamp()
+    except DataUnavailable:
+        raise
+    except Exception as exc:
+        raise DataUnavailable(f"no published warehouse data ({exc})", "just dev") from exc
+    if stamp is None:
+        raise DataUnavailable("no published warehouse data", "just dev")
+    return stamp
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def data_version() -> str:
+    """The cache key for published data (re-checked at most every 2 seconds)."""
+    return str(data_timestamp())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(name: str, version: str, args: tuple) -> Any:
+    return getattr(queries, name)(reader(), *args)
+
+
+def load(name: str, *args: Any) -> Any:
+    """Run `app.queries.<name>(reader, *args)`, cached until new data is published."""
+    return _cached(name, data_version(), tuple(args))
+
+
+def clear() -> None:
+    _cached.clear()
+    data_version.clear()
+    _evaluation.clear()
+
+
+# ---------------------------------------------------------------- model files
+
+
+def ml_dir() -> Path:
+    return settings().ml_dir
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def evaluation() -> dict[str, Any]:
+    path = ml_dir() / "evaluation.json"
+    if not path.is_file():
+        raise DataUnavailable(f"{path} not found", "just train")
+    return _evaluation(str(path), path.stat().st_mtime_ns)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _evaluation(path: str, mtime_ns: int) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def model_card() -> str | None:
+    for name in ("model_card.md", "MODEL_CARD.md"):
+        path = ml_dir() / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return None
+
+
+def model_file() -> Path:
+    from ml import model_store
+
+    path = Path(model_store.model_path()) if hasattr(model_store, "model_path") else None
+    if path is None or not path.is_file():
+        candidates = sorted(ml_dir().glob("*.skops"))
+        if not candidates:
+            raise DataUnavailable(f"no trained model under {ml_dir()}", "just train")
+        path = candidates[-1]
+    return path
+
+
+def model() -> Any:
+    """The saved churn model, loaded once per model file content."""
+    path = model_file()
+    return _model(_file_hash(path))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _model(file_hash: str) -> Any:
+    from ml import model_store
+
+    return model_store.load_model()
+
+
+def predict(model_obj: Any, frame: pd.DataFrame) -> Any:
+    from ml import model_store
+
+    return model_store.predict_with_drivers(model_obj, frame)

@@ -1,0 +1,131 @@
+"""pt-BR (and en) number, money, percent and date formatting for the app and the report.
+
+Everything the user sees goes through here so a number always looks the same:
+`brl(1234.56)` -> "R$ 1.234,56", `pct(0.0512)` -> "5,1%", `number(12345)` -> "12.345".
+Missing values (None, NaN, NaT) render as an em dash.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from typing import Any
+
+MISSING = "—"
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None:
+        return True
+    import pandas as pd
+
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # list-likes are not "missing"
+        return False
+
+
+def _group(text: str, sep: str) -> str:
+    """Insert thousands separators into a string of digits."""
+    head = len(text) % 3 or 3
+    parts = [text[:head]] + [text[i : i + 3] for i in range(head, len(text), 3)]
+    return sep.join(parts)
+
+
+def number(value: Any, decimals: int = 0, lang: str = "pt") -> str:
+    """12345.678 -> "12.345,68" (pt) / "12,345.68" (en) with `decimals` places."""
+    if _is_missing(value):
+        return MISSING
+    value = float(value)
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    thousands, decimal_mark = (".", ",") if lang == "pt" else (",", ".")
+    text = f"{abs(value):.{decimals}f}"
+    integer, _, fraction = text.partition(".")
+    out = _group(integer, thousands)
+    if decimals > 0:
+        out += decimal_mark + fraction
+    negative = value < 0 and any(ch not in "0" for ch in integer + fraction)
+    return ("-" if negative else "") + out
+
+
+def brl(value: Any, decimals: int = 2, lang: str = "pt") -> str:
+    """1234.56 -> "R$ 1.234,56"; -10 -> "-R$ 10,00". Always reais, whatever the language."""
+    if _is_missing(value):
+        return MISSING
+    text = number(value, decimals, lang)
+    if text.startswith("-"):
+        return "-R$ " + text[1:]
+    return "R$ " + text
+
+
+def brl_compact(value: Any, lang: str = "pt") -> str:
+    """Short money for KPI cards: 1_234_567 -> "R$ 1,23 mi" (pt) / "R$ 1.23M" (en)."""
+    if _is_missing(value):
+        return MISSING
+    value = float(value)
+    steps = [(1e9, "bi", "B"), (1e6, "mi", "M"), (1e3, "mil", "k")]
+    for size, pt_suffix, en_suffix in steps:
+        if abs(value) >= size:
+            text = number(value / size, 2, lang)
+            sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+            suffix = f" {pt_suffix}" if lang == "pt" else en_suffix
+            return f"{sign}R$ {text}{suffix}"
+    return brl(value, 2, lang)
+
+
+def pct(value: Any, decimals: int = 1, lang: str = "pt", signed: bool = False) -> str:
+    """A ratio as percent: 0.0512 -> "5,1%"; signed=True adds "+" to positives."""
+    if _is_missing(value):
+        return MISSING
+    text = number(float(value) * 100, decimals, lang)
+    if signed and not text.startswith("-") and float(value) != 0:
+        text = "+" + text
+    return text + "%"
+
+
+def ratio(value: Any, decimals: int = 2, lang: str = "pt") -> str:
+    """A plain multiple such as the quick ratio: 2.5 -> "2,50x"."""
+    if _is_missing(value):
+        return MISSING
+    return number(value, decimals, lang) + "x"
+
+
+def day(value: Any, lang: str = "pt") -> str:
+    """A date as dd/mm/aaaa (pt) or yyyy-mm-dd (en)."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if not isinstance(value, date):
+        raise TypeError(f"day() expects a date, got {type(value).__name__}: {value!r}")
+    return value.strftime("%d/%m/%Y" if lang == "pt" else "%Y-%m-%d")
+
+
+def timestamp(value: Any, lang: str = "pt") -> str:
+    """A UTC timestamp as "dd/mm/aaaa hh:mm UTC" (pt) or "yyyy-mm-dd hh:mm UTC" (en)."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    pattern = "%d/%m/%Y %H:%M" if lang == "pt" else "%Y-%m-%d %H:%M"
+    return value.strftime(pattern) + " UTC"
+
+
+_PT_MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]
+_EN_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def month(value: Any, lang: str = "pt") -> str:
+    """A month as "mar/2025" (pt) or "Mar 2025" (en)."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if lang == "pt":
+        return f"{_PT_MONTHS[value.month - 1]}/{value.year}"
+    return f"{_EN_MONTHS[value.month - 1]} {value.year}"

@@ -1,0 +1,91 @@
+"""Visão executiva: MRR, churn, NRR/GRR, quick ratio, trends, MRR bridge and cohorts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import charts, data, fmt, ui
+from app.i18n import tr
+from app.queries import ALL, filtered_rates
+
+
+def main() -> None:
+    lang = ui.lang()
+    st.title(tr("Visão executiva", "Executive view"))
+    options = data.load("filter_options")
+    filters = ui.customer_filters(options, "exec")
+    is_filtered = any(value != ALL for value in filters.values())
+    if is_filtered:
+        monthly = filtered_rates(data.load("mrr_by_month", *filters.values()))
+        st.caption(tr("Indicadores recalculados para os clientes filtrados (a partir de fct_mrr_mensal).",
+                      "KPIs recomputed for the filtered customers (from fct_mrr_mensal)."))
+    else:
+        monthly = data.load("kpis_mensais")
+    if monthly.empty:
+        st.info(tr("Nenhum cliente corresponde aos filtros.", "No customer matches the filters."))
+        return
+
+    last = monthly.iloc[-1]
+    previous = monthly.iloc[-2] if len(monthly) > 1 else None
+    st.subheader(tr("Indicadores de", "KPIs for") + " " + fmt.month(last["month"], lang))
+
+    def delta(column: str, kind: str) -> str | None:
+        if previous is None:
+            return None
+        change = float(last[column] or 0) - float(previous[column] or 0)
+        if kind == "brl":
+            return fmt.brl(change, 2, lang)
+        if kind == "pp":
+            return fmt.number(change * 100, 1, lang) + " p.p."
+        return fmt.number(change, 0, lang)
+
+    row1 = st.columns(4)
+    ui.metric(row1[0], "MRR", fmt.brl(last["mrr"], 2, lang), delta("mrr", "brl"))
+    ui.metric(row1[1], tr("Clientes ativos", "Active customers"), fmt.number(last["active_customers"], 0, lang),
+              delta("active_customers", "n"))
+    ui.metric(row1[2], tr("Churn de logos", "Logo churn"), fmt.pct(last["logo_churn_rate"], 2, lang),
+              delta("logo_churn_rate", "pp"), delta_color="inverse")
+    ui.metric(row1[3], tr("Churn bruto de MRR", "Gross MRR churn"), fmt.pct(last["gross_mrr_churn_rate"], 2, lang),
+              delta("gross_mrr_churn_rate", "pp"), delta_color="inverse")
+    row2 = st.columns(4)
+    ui.metric(row2[0], "NRR", fmt.pct(last["nrr"], 1, lang), delta("nrr", "pp"))
+    ui.metric(row2[1], "GRR", fmt.pct(last["grr"], 1, lang), delta("grr", "pp"))
+    ui.metric(row2[2], "Quick ratio", fmt.ratio(last["quick_ratio"], 2, lang),
+              help=tr("(novo + expansão + reativação) / (contração + churn)",
+                      "(new + expansion + reactivation) / (contraction + churn)"))
+    ui.metric(row2[3], tr("Churn líquido de MRR", "Net MRR churn"), fmt.pct(last["net_mrr_churn_rate"], 2, lang),
+              delta("net_mrr_churn_rate", "pp"), delta_color="inverse")
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**" + tr("Evolução do MRR", "MRR trend") + "**")
+        st.altair_chart(charts.mrr_trend(monthly, lang), width="stretch")
+    with right:
+        st.markdown("**" + tr("Movimentos de MRR por mês", "MRR movements by month") + "**")
+        st.altair_chart(charts.movements(monthly, lang), width="stretch")
+
+    st.markdown("**" + tr("Ponte de MRR (waterfall)", "MRR bridge (waterfall)") + "**")
+    months = list(monthly["month"])
+    chosen = st.selectbox(
+        tr("Mês", "Month"), months, index=len(months) - 1, format_func=lambda m: fmt.month(m, lang), key="exec_month"
+    )
+    position = months.index(chosen)
+    start_mrr = float(monthly["mrr"].iloc[position - 1]) if position > 0 else 0.0
+    st.altair_chart(charts.waterfall(charts.waterfall_steps(start_mrr, monthly.iloc[position], lang)),
+                    width="stretch")
+
+    st.markdown("**" + tr("Retenção por coorte de assinatura (todos os clientes)",
+                          "Retention by signup cohort (all customers)") + "**")
+    cohorts = data.load("cohorts")
+    if cohorts.empty:
+        st.caption(tr("Sem coortes ainda.", "No cohorts yet."))
+    else:
+        st.altair_chart(charts.cohort_heatmap(cohorts, lang), width="stretch")
+
+    with st.expander(tr("Tabela mensal", "Monthly table")):
+        table = monthly.copy()
+        table["month"] = table["month"].dt.strftime("%Y-%m")
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+ui.run_page(main)
