@@ -1,0 +1,109 @@
+"""Where ml reads its input: a warehouse table (through `warehouse`) or a Parquet file.
+
+ml never talks to DuckDB or BigQuery directly: `get_warehouse()` picks the backend
+from CS_OPS_TARGET. The generator's truth (for the oracle) is read straight from
+Parquet because it is never loaded into the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ml.spec import FeatureSpec, prepare_frame
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TRUTH_FILE = "clientes_mensal.parquet"
+
+
+class MissingInputError(RuntimeError):
+    """The input table/file is not there; the message says which command creates it."""
+
+
+def _is_file_reference(table: str) -> bool:
+    return table.endswith((".parquet", ".pq")) or "/" in table or Path(table).exists()
+
+
+def read_table(table: str, spec: FeatureSpec, require_label: bool = True, where: str = "") -> tuple[pd.DataFrame, str]:
+    """Read a table that fits `spec`; returns (frame, source description)."""
+    if _is_file_reference(table):
+        path = Path(table)
+        if not path.exists():
+            raise MissingInputError(f"input file {path} does not exist")
+        frame = pq.read_table(path).to_pandas()
+        source = str(path)
+    else:
+        if not IDENTIFIER.match(table):
+            raise MissingInputError(f"table name {table!r} is not a plain identifier (letters, digits, _)")
+        from warehouse import get_warehouse
+
+        wh = get_warehouse()
+        if not wh.table_exists(table):
+            raise MissingInputError(
+                f"table cs_ops_analytics.{table} does not exist yet: run `just transform` "
+                "(python -m warehouse.dbt build) first to build the marts"
+            )
+        frame = wh.query(f"select * from {{analytics}}.{table} {where}", {})
+        source = f"cs_ops_analytics.{table}"
+    if frame.empty:
+        raise MissingInputError(f"{source} has no rows: run `just transform` after loading data")
+    return prepare_frame(frame, spec, source, require_label=require_label), source
+
+
+def fingerprint(frame: pd.DataFrame, spec: FeatureSpec) -> str:
+    """A stable sha256 of the rows/columns used for training (order-independent of row order)."""
+    cols = [c for c in spec.required_columns() if c in frame.columns]
+    ordered = frame[cols].sort_values([spec.id_column, spec.time_column], kind="stable")
+    row_hashes = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
+    digest = hashlib.sha256()
+    digest.update(",".join(cols).encode())
+    digest.update(row_hashes.tobytes())
+    return digest.hexdigest()
+
+
+def horizon_months(spec: FeatureSpec) -> int:
+    return max(1, int(round(spec.horizon_days / (365.25 / 12))))
+
+
+def load_truth(truth_dir: Path) -> pd.DataFrame | None:
+    """The generator's monthly truth, or None if this is not generator data."""
+    path = Path(truth_dir) / TRUTH_FILE
+    if not path.is_file():
+        return None
+    table = pq.read_table(path, columns=["id_cliente", "mes", "churn_hazard"])
+    return table.to_pandas()
+
+
+def oracle_probability(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> pd.Series:
+    """True P(churn within the horizon after the snapshot) from the generator's hazards.
+
+    1 - prod(1 - hazard) over the months after the snapshot month inside the horizon.
+    A month with no truth row inside the horizon (the customer already churned) reuses
+    the last known hazard: the probability is about the customer's situation, not about
+    which path was realised. Rows whose customer has no truth at all get NaN.
+    """
+    h = horizon_months(spec)
+    hazard = truth.assign(
+        key_id=truth["id_cliente"].astype(str),
+        key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
+    ).set_index(["key_id", "key_month"])["churn_hazard"]
+    hazard = hazard[~hazard.index.duplicated(keep="last")]
+    ids = frame[spec.id_column].astype(str)
+    month = frame[spec.time_column].dt.to_period("M")
+    survive = np.ones(len(frame))
+    last = np.zeros(len(frame))
+    for k in range(1, h + 1):
+        idx = pd.MultiIndex.from_arrays([ids, month + k])
+        hz = hazard.reindex(idx).to_numpy(dtype=float)
+        hz = np.where(np.isnan(hz), last, hz)
+        last = hz
+        survive *= 1.0 - hz
+    known = ids.isin(set(truth["id_cliente"].astype(str))).to_numpy()
+    prob = np.where(known, 1.0 - survive, np.nan)
+    return pd.Series(prob, index=frame.index, name="oracle_probability")
+

@@ -1,0 +1,191 @@
+"""The model: one scikit-learn Pipeline, a time-based split, and time-aware calibration.
+
+    Pipeline(ColumnTransformer(numeric: impute [-> scale], categorical: impute -> one-hot),
+             HistGradientBoostingClassifier)
+    calibrated on a held-out slice of the most recent *training* months
+    (CalibratedClassifierCV around the frozen, already-fitted pipeline).
+
+Split by time (never at random): validation = the newest label-complete months;
+training rows must have their whole label window closed before the validation
+window starts (snapshot + horizon <= first validation snapshot), so no label
+information from the validation period leaks into training.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ml.spec import FeatureSpec, label_complete_mask
+
+RANDOM_STATE = 42
+MISSING_CATEGORY = "desconhecido"
+
+
+class SplitError(ValueError):
+    """The table does not have enough label-complete history for a time split."""
+
+
+def build_preprocessor(spec: FeatureSpec, scale: bool) -> ColumnTransformer:
+    numeric_steps = [("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True))]
+    if scale:
+        numeric_steps.append(("scale", StandardScaler()))
+    categorical = Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="constant", fill_value=MISSING_CATEGORY)),
+            ("onehot", OneHotEncoder(handle_unknown="ignore", min_frequency=20, sparse_output=False)),
+        ]
+    )
+    transformers = []
+    if spec.numeric:
+        transformers.append(("num", Pipeline(numeric_steps), list(spec.numeric)))
+    if spec.categorical:
+        transformers.append(("cat", categorical, list(spec.categorical)))
+    return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=True)
+
+
+def build_pipeline(spec: FeatureSpec, random_state: int = RANDOM_STATE, **hgb_params) -> Pipeline:
+    """The churn model before calibration: preprocessing + gradient boosting."""
+    params = dict(
+        learning_rate=0.08,
+        max_iter=200,
+        max_leaf_nodes=15,
+        min_samples_leaf=50,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=random_state,
+    )
+    params.update(hgb_params)
+    return Pipeline(
+        [("preprocess", build_preprocessor(spec, scale=False)), ("model", HistGradientBoostingClassifier(**params))]
+    )
+
+
+def build_logistic_baseline(spec: FeatureSpec, random_state: int = RANDOM_STATE) -> Pipeline:
+    return Pipeline(
+        [
+            ("preprocess", build_preprocessor(spec, scale=True)),
+            ("model", LogisticRegression(C=1.0, max_iter=2000, random_state=random_state)),
+        ]
+    )
+
+
+def calibrate(fitted: Pipeline, x_cal: pd.DataFrame, y_cal: np.ndarray, method: str = "sigmoid"):
+    """Calibrate an already-fitted pipeline on a held-out (later) slice."""
+    calibrated = CalibratedClassifierCV(FrozenEstimator(fitted), method=method)
+    return calibrated.fit(x_cal, y_cal)
+
+
+@dataclass
+class TimeSplit:
+    fit: pd.Series  # boolean masks over the frame
+    calibration: pd.Series
+    validation: pd.Series
+    windows: dict
+
+    def describe(self) -> str:
+        w = self.windows
+        return (
+            f"fit {w['fit'][0]}..{w['fit'][1]} ({int(self.fit.sum())} rows), "
+            f"calibration {w['calibration'][0]}..{w['calibration'][1]} ({int(self.calibration.sum())} rows), "
+            f"validation {w['validation'][0]}..{w['validation'][1]} ({int(self.validation.sum())} rows)"
+        )
+
+
+def _window(times: pd.Series, mask: pd.Series) -> list[str | None]:
+    if not mask.any():
+        return [None, None]
+    sel = times[mask]
+    return [str(sel.min().date()), str(sel.max().date())]
+
+
+def time_split(
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    validation_periods: int = 3,
+    calibration_periods: int = 3,
+    validation_end: pd.Timestamp | None = None,
+) -> TimeSplit:
+    """Split label-complete rows by snapshot period.
+
+    validation_periods=0 gives a production split (no validation window: fit and
+    calibrate on the newest label-complete data). `validation_end` lets the
+    backtest move the cut-off back in time.
+    """
+    times = frame[spec.time_column]
+    complete = label_complete_mask(frame, spec)
+    if validation_end is not None:
+        complete &= times <= validation_end
+    periods = np.sort(times[complete].unique())
+    if len(periods) < validation_periods + calibration_periods + 2:
+        raise SplitError(
+            f"only {len(periods)} label-complete snapshot periods in '{spec.time_column}'; need at least "
+            f"{validation_periods + calibration_periods + 2} (validation {validation_periods}, calibration "
+            f"{calibration_periods}, fit >= 2)"
+        )
+    horizon = pd.Timedelta(days=spec.horizon_days)
+    if validation_periods:
+        val_periods = periods[-validation_periods:]
+        validation = complete & times.isin(val_periods)
+        eligible = complete & (times + horizon <= pd.Timestamp(val_periods[0]))
+    else:
+        validation = pd.Series(False, index=frame.index)
+        eligible = complete
+    train_periods = np.sort(times[eligible].unique())
+    if len(train_periods) < calibration_periods + 2:
+        raise SplitError(
+            f"after leaving a {spec.horizon_days}-day gap before the validation window only "
+            f"{len(train_periods)} training periods remain; need at least {calibration_periods + 2}"
+        )
+    calibration = eligible & times.isin(train_periods[-calibration_periods:])
+    fit = eligible & ~calibration
+    y = frame[spec.label_column]
+    for name, mask in (("fit", fit), ("calibration", calibration), ("validation", validation)):
+        if mask.any() and y[mask].nunique() < 2:
+            raise SplitError(f"the {name} window has only one label value ({y[mask].iloc[0]}); cannot train/evaluate")
+    windows = {
+        "fit": _window(times, fit),
+        "calibration": _window(times, calibration),
+        "validation": _window(times, validation),
+        "gap_days": spec.horizon_days,
+    }
+    return TimeSplit(fit=fit, calibration=calibration, validation=validation, windows=windows)
+
+
+@dataclass
+class FittedModels:
+    calibrated: CalibratedClassifierCV
+    uncalibrated: Pipeline
+    logistic: CalibratedClassifierCV | None
+
+
+def fit_models(
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    split: TimeSplit,
+    random_state: int = RANDOM_STATE,
+    with_logistic: bool = True,
+    calibration_method: str = "sigmoid",
+) -> FittedModels:
+    x_fit, y_fit = frame.loc[split.fit, spec.features], frame.loc[split.fit, spec.label_column].astype(int)
+    x_cal, y_cal = (
+        frame.loc[split.calibration, spec.features],
+        frame.loc[split.calibration, spec.label_column].astype(int),
+    )
+    pipeline = build_pipeline(spec, random_state).fit(x_fit, y_fit)
+    calibrated = calibrate(pipeline, x_cal, y_cal, calibration_method)
+    logistic = None
+    if with_logistic:
+        logistic_fit = build_logistic_baseline(spec, random_state).fit(x_fit, y_fit)
+        logistic = calibrate(logistic_fit, x_cal, y_cal, calibration_method)  # same recipe: a fair baseline
+    return FittedModels(calibrated=calibrated, uncalibrated=pipeline, logistic=logistic)
