@@ -27,14 +27,32 @@ def waterfall_steps(start_mrr: float, row: pd.Series, lang: str) -> pd.DataFrame
     for order, (label, value, kind) in enumerate(steps):
         value = float(value or 0)
         if kind == "total":
-            rows.append({"order": order, "step": label, "start": 0.0, "end": value, "value": value, "kind": kind})
+            rows.append(
+                {"order": order, "step": label, "start": 0.0, "end": value, "value": value, "kind": kind}
+            )
             level = value
         else:
-            rows.append({"order": order, "step": label, "start": level, "end": level + value,
-                         "value": value, "kind": kind})
+            rows.append(
+                {
+                    "order": order,
+                    "step": label,
+                    "start": level,
+                    "end": level + value,
+                    "value": value,
+                    "kind": kind,
+                }
+            )
             level += value
-    rows.append({"order": len(rows), "step": tr("MRR final", "Ending MRR", lang), "start": 0.0, "end": level,
-                 "value": level, "kind": "total"})
+    rows.append(
+        {
+            "order": len(rows),
+            "step": tr("MRR final", "Ending MRR", lang),
+            "start": 0.0,
+            "end": level,
+            "value": level,
+            "kind": "total",
+        }
+    )
     frame = pd.DataFrame(rows)
     frame["label"] = frame["value"].map(lambda v: fmt.brl_compact(v, lang))
     return frame
@@ -47,13 +65,18 @@ def waterfall(steps: pd.DataFrame) -> alt.Chart:
         legend=None,
     )
     x = alt.X("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0))
-    bars = alt.Chart(steps).mark_bar().encode(
-        x=x, y=alt.Y("start:Q", title="MRR (R$)"), y2="end:Q", color=color,
-        tooltip=[alt.Tooltip("step:N"), alt.Tooltip("label:N", title="R$")],
+    bars = (
+        alt.Chart(steps)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("start:Q", title="MRR (R$)"),
+            y2="end:Q",
+            color=color,
+            tooltip=[alt.Tooltip("step:N"), alt.Tooltip("label:N", title="R$")],
+        )
     )
-    text = alt.Chart(steps).mark_text(dy=-6).encode(
-        x=x, y=alt.Y("end:Q"), text="label:N"
-    )
+    text = alt.Chart(steps).mark_text(dy=-6).encode(x=x, y=alt.Y("end:Q"), text="label:N")
     return (bars + text).properties(height=320)
 
 
@@ -66,8 +89,10 @@ def mrr_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
         .encode(
             x=alt.X("month:T", title=None),
             y=alt.Y("mrr:Q", title="MRR (R$)"),
-            tooltip=[alt.Tooltip("month:T", title=tr("Mês", "Month", lang), format="%m/%Y"),
-                     alt.Tooltip("label:N", title="MRR")],
+            tooltip=[
+                alt.Tooltip("month:T", title=tr("Mês", "Month", lang), format="%m/%Y"),
+                alt.Tooltip("label:N", title="MRR"),
+            ],
         )
         .properties(height=280)
     )
@@ -95,8 +120,9 @@ def movements(frame: pd.DataFrame, lang: str) -> alt.Chart:
             color=alt.Color(
                 "movement:N",
                 title=None,
-                scale=alt.Scale(domain=list(names.values()),
-                                range=["#2e7d32", "#66bb6a", "#a5d6a7", "#ef9a9a", "#c62828"]),
+                scale=alt.Scale(
+                    domain=list(names.values()), range=["#2e7d32", "#66bb6a", "#a5d6a7", "#ef9a9a", "#c62828"]
+                ),
             ),
             tooltip=["movement:N", alt.Tooltip("label:N", title="R$")],
         )
@@ -113,8 +139,11 @@ def cohort_heatmap(frame: pd.DataFrame, lang: str) -> alt.Chart:
         y=alt.Y("cohort:O", title=tr("Coorte", "Cohort", lang)),
     )
     cells = base.mark_rect().encode(
-        color=alt.Color("retention_rate:Q", title=tr("Retenção", "Retention", lang),
-                        scale=alt.Scale(scheme="greens", domain=[0, 1])),
+        color=alt.Color(
+            "retention_rate:Q",
+            title=tr("Retenção", "Retention", lang),
+            scale=alt.Scale(scheme="greens", domain=[0, 1]),
+        ),
         tooltip=["cohort:N", "months_since_signup:O", alt.Tooltip("label:N", title="%"), "customers:Q"],
     )
     return cells.properties(height=max(200, 18 * data["cohort"].nunique()))
@@ -129,7 +158,9 @@ def line(frame: pd.DataFrame, x: str, y: str, title: str, height: int = 180) -> 
     )
 
 
-def horizontal_bars(frame: pd.DataFrame, category: str, value: str, title: str, color: str = TOTAL) -> alt.Chart:
+def horizontal_bars(
+    frame: pd.DataFrame, category: str, value: str, title: str, color: str = TOTAL
+) -> alt.Chart:
     return (
         alt.Chart(frame)
         .mark_bar(color=color)

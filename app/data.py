@@ -108,26 +108,28 @@ def model_card() -> str | None:
 def model_file() -> Path:
     from ml import model_store
 
-    path = Path(model_store.model_path()) if hasattr(model_store, "model_path") else None
-    if path is None or not path.is_file():
-        candidates = sorted(ml_dir().glob("*.skops"))
-        if not candidates:
-            raise DataUnavailable(f"no trained model under {ml_dir()}", "just train")
-        path = candidates[-1]
+    path = Path(model_store.default_model_path())
+    if not path.is_file():
+        raise DataUnavailable(f"no trained model at {path}", "just train")
     return path
 
 
 def model() -> Any:
-    """The saved churn model, loaded once per model file content."""
+    """The saved churn model (ml.model_store.load_model), loaded once per model file content."""
+    from ml import model_store
+
     path = model_file()
-    return _model(_file_hash(path))
+    try:
+        return _model(str(path), _file_hash(path))
+    except model_store.ModelLoadError as exc:
+        raise DataUnavailable(str(exc), "just train") from exc
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _model(file_hash: str) -> Any:
+def _model(path: str, file_hash: str) -> Any:
     from ml import model_store
 
-    return model_store.load_model()
+    return model_store.load_model(path)
 
 
 def predict(model_obj: Any, frame: pd.DataFrame) -> Any:

@@ -44,7 +44,9 @@ def require(wh: Reader, *tables: str) -> None:
     """Raise DataUnavailable naming the recipe when an analytics table is missing."""
     for table in tables:
         if not wh.table_exists(table):
-            raise DataUnavailable(f"table cs_ops_analytics.{table} not found", PRODUCED_BY.get(table, "just transform"))
+            raise DataUnavailable(
+                f"table cs_ops_analytics.{table} not found", PRODUCED_BY.get(table, "just transform")
+            )
 
 
 # ---------------------------------------------------------------- executive view
@@ -72,7 +74,9 @@ def filter_options(wh: Reader) -> dict[str, list[str]]:
     return options
 
 
-def mrr_by_month(wh: Reader, segment: str = ALL, company_size: str = ALL, uf: str = ALL, csm: str = ALL) -> pd.DataFrame:
+def mrr_by_month(
+    wh: Reader, segment: str = ALL, company_size: str = ALL, uf: str = ALL, csm: str = ALL
+) -> pd.DataFrame:
     """MRR and its movements per month for the customers matching the filters.
 
     Only additive sums; the rates for a filtered slice are derived in `filtered_rates`.
@@ -125,7 +129,9 @@ def filtered_rates(frame: pd.DataFrame) -> pd.DataFrame:
     out["grr"] = 1 - out["gross_mrr_churn_rate"]
     out["nrr"] = 1 - out["net_mrr_churn_rate"]
     lost = out["churned_mrr"] + out["contraction_mrr"]
-    out["quick_ratio"] = (out["new_mrr"] + out["expansion_mrr"] + out["reactivation_mrr"]) / lost.where(lost > 0)
+    out["quick_ratio"] = (out["new_mrr"] + out["expansion_mrr"] + out["reactivation_mrr"]) / lost.where(
+        lost > 0
+    )
     return out
 
 
@@ -199,7 +205,7 @@ def parse_drivers(raw: Any) -> list[dict[str, Any]]:
     for item in data or []:
         if isinstance(item, dict):
             feature = item.get("feature") or item.get("name") or item.get("driver") or "?"
-            contribution = item.get("contribution", item.get("impact", item.get("shap", item.get("value"))))
+            contribution = item.get("delta", item.get("contribution", item.get("impact", item.get("shap"))))
             out.append({**item, "feature": str(feature), "contribution": _num(contribution)})
         else:
             out.append({"feature": str(item), "contribution": None})
@@ -214,17 +220,20 @@ def _num(value: Any) -> float | None:
 
 
 def drivers_text(raw: Any, limit: int = 3) -> str:
-    """Short text for a table cell: "usage_trend_pct ↑, tickets_90d ↑"."""
+    """Short text for a table cell: the model's pt-BR driver texts (or feature names), "; "-joined."""
     try:
         drivers = parse_drivers(raw)
     except (ValueError, TypeError):
         return str(raw)
     parts = []
     for driver in drivers[:limit]:
-        contribution = driver["contribution"]
-        arrow = "" if contribution is None else (" ↑" if contribution > 0 else " ↓")
-        parts.append(driver["feature"] + arrow)
-    return ", ".join(parts)
+        text = driver.get("text")
+        if not text:
+            contribution = driver["contribution"]
+            arrow = "" if contribution is None else (" ↑" if contribution > 0 else " ↓")
+            text = driver["feature"] + arrow
+        parts.append(str(text))
+    return "; ".join(parts)
 
 
 def filter_portfolio(
@@ -340,15 +349,18 @@ def customer_index(wh: Reader) -> pd.DataFrame:
     )
 
 
-def optional_table(wh: Reader, table: str, customer_id: str, order_by: str, limit: int = 200) -> pd.DataFrame | None:
-    """Rows of an optional per-customer fact table, or None when the table is not built."""
+def optional_table(wh: Reader, table: str, customer_id: str, limit: int = 500) -> pd.DataFrame | None:
+    """One customer's rows of an optional per-customer fact table (newest first), or None if it is not built."""
     if not wh.table_exists(table):
         return None
-    return wh.query(
-        f"select * from {{analytics}}.{table} where customer_id = @customer_id "  # table/order_by: app constants
-        f"order by {order_by} desc limit {int(limit)}",
+    frame = wh.query(
+        f"select * from {{analytics}}.{table} where customer_id = @customer_id",  # table: an app constant
         {"customer_id": customer_id},
     )
+    dated = [c for c in frame.columns if c.endswith(("_at", "_date", "month")) and c != "signup_date"]
+    if dated:
+        frame = frame.sort_values(dated[0], ascending=False)
+    return frame.head(limit).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- data quality
@@ -359,7 +371,9 @@ def quality(wh: Reader) -> pd.DataFrame:
     frame = wh.query("select * from {analytics}.fct_qualidade_dados order by table_name, batch_id")
     for column in ("raw_rows", "clean_rows", "duplicate_rows", "quarantined_rows"):
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
-    frame["reconciles"] = frame["raw_rows"] == frame["clean_rows"] + frame["duplicate_rows"] + frame["quarantined_rows"]
+    frame["reconciles"] = (
+        frame["raw_rows"] == frame["clean_rows"] + frame["duplicate_rows"] + frame["quarantined_rows"]
+    )
     return frame
 
 

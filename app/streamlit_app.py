@@ -50,17 +50,42 @@ ui.sidebar()
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 pages = [
-    st.Page(PAGES_DIR / "visao_executiva.py", title=tr("Visão executiva", "Executive view"),
-            icon=":material/monitoring:", url_path="visao-executiva", default=True),
-    st.Page(PAGES_DIR / "carteira_em_risco.py", title=tr("Carteira em risco", "Portfolio at risk"),
-            icon=":material/warning:", url_path="carteira-em-risco"),
-    st.Page(PAGES_DIR / "cliente_360.py", title=tr("Cliente 360", "Customer 360"),
-            icon=":material/person_search:", url_path="cliente-360"),
-    st.Page(PAGES_DIR / "simulador.py", title=tr("Simulador", "What-if simulator"),
-            icon=":material/tune:", url_path="simulador"),
-    st.Page(PAGES_DIR / "modelo.py", title=tr("Modelo", "Model"),
-            icon=":material/model_training:", url_path="modelo"),
-    st.Page(PAGES_DIR / "qualidade_dados.py", title=tr("Qualidade de dados", "Data quality"),
-            icon=":material/fact_check:", url_path="qualidade-de-dados"),
+    st.Page(
+        PAGES_DIR / "visao_executiva.py",
+        title=tr("Visão executiva", "Executive view"),
+        icon=":material/monitoring:",
+        url_path="visao-executiva",
+        default=True,
+    ),
+    st.Page(
+        PAGES_DIR / "carteira_em_risco.py",
+        title=tr("Carteira em risco", "Portfolio at risk"),
+        icon=":material/warning:",
+        url_path="carteira-em-risco",
+    ),
+    st.Page(
+        PAGES_DIR / "cliente_360.py",
+        title=tr("Cliente 360", "Customer 360"),
+        icon=":material/person_search:",
+        url_path="cliente-360",
+    ),
+    st.Page(
+        PAGES_DIR / "simulador.py",
+        title=tr("Simulador", "What-if simulator"),
+        icon=":material/tune:",
+        url_path="simulador",
+    ),
+    st.Page(
+        PAGES_DIR / "modelo.py",
+        title=tr("Modelo", "Model"),
+        icon=":material/model_training:",
+        url_path="modelo",
+    ),
+    st.Page(
+        PAGES_DIR / "qualidade_dados.py",
+        title=tr("Qualidade de dados", "Data quality"),
+        icon=":material/fact_check:",
+        url_path="qualidade-de-dados",
+    ),
 ]
 st.navigation(pages).run()

@@ -106,13 +106,63 @@ def customer_filters(options: dict[str, list[str]], key_prefix: str) -> dict[str
     """Segment / size / UF / CSM filters in one row."""
     cols = st.columns(4)
     return {
-        "segment": select_one(tr("Segmento", "Segment"), options["segment"], f"{key_prefix}_segment", cols[0]),
-        "company_size": select_one(tr("Porte", "Size"), options["company_size"], f"{key_prefix}_size", cols[1]),
+        "segment": select_one(
+            tr("Segmento", "Segment"), options["segment"], f"{key_prefix}_segment", cols[0]
+        ),
+        "company_size": select_one(
+            tr("Porte", "Size"), options["company_size"], f"{key_prefix}_size", cols[1]
+        ),
         "uf": select_one("UF", options["uf"], f"{key_prefix}_uf", cols[2]),
         "csm": select_one("CSM", options["csm_owner"], f"{key_prefix}_csm", cols[3]),
     }
 
 
-def metric(container, label: str, value: str, delta: str | None = None, help: str | None = None,
-           delta_color: str = "normal") -> None:
+def metric(
+    container,
+    label: str,
+    value: str,
+    delta: str | None = None,
+    help: str | None = None,
+    delta_color: str = "normal",
+) -> None:
     container.metric(label, value, delta=delta, help=help, delta_color=delta_color)
+
+
+def pick_customer(key: str) -> str:
+    """Search box + picker shared by Cliente 360 and the Simulador (remembers the choice across pages)."""
+    index = data.load("customer_index")
+    if index.empty:
+        raise DataUnavailable("fct_clientes_kpis has no customers", "just dev")
+    default = st.session_state.get("selected_customer") or st.query_params.get("cliente")
+    if not default:
+        try:
+            default = data.load("portfolio")["customer_id"].iloc[0]  # the top MRR-at-risk account
+        except DataUnavailable:
+            default = index["customer_id"].iloc[0]
+    cols = st.columns([1, 2])
+    search = (
+        cols[0]
+        .text_input(tr("Buscar (nome ou id)", "Search (name or id)"), key=f"{key}_search")
+        .strip()
+        .lower()
+    )
+    matches = index
+    if search:
+        haystack = index["company_name"].fillna("").str.lower() + " " + index["customer_id"].str.lower()
+        matches = index[haystack.str.contains(search, regex=False)]
+    if matches.empty:
+        cols[1].warning(tr("Nenhum cliente encontrado.", "No customer found."))
+        matches = index[index["customer_id"] == default]
+    ids = list(matches["customer_id"].head(500))
+    if default in set(index["customer_id"]) and default not in ids and not search:
+        ids.insert(0, default)
+    names = dict(zip(index["customer_id"], index["company_name"].fillna(""), strict=False))
+    chosen = cols[1].selectbox(
+        tr("Cliente", "Customer"),
+        ids,
+        index=ids.index(default) if default in ids else 0,
+        format_func=lambda cid: f"{names.get(cid, '')} ({cid})",
+        key=f"{key}_customer",
+    )
+    st.session_state["selected_customer"] = chosen
+    return chosen

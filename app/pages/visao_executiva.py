@@ -17,8 +17,12 @@ def main() -> None:
     is_filtered = any(value != ALL for value in filters.values())
     if is_filtered:
         monthly = filtered_rates(data.load("mrr_by_month", *filters.values()))
-        st.caption(tr("Indicadores recalculados para os clientes filtrados (a partir de fct_mrr_mensal).",
-                      "KPIs recomputed for the filtered customers (from fct_mrr_mensal)."))
+        st.caption(
+            tr(
+                "Indicadores recalculados para os clientes filtrados (a partir de fct_mrr_mensal).",
+                "KPIs recomputed for the filtered customers (from fct_mrr_mensal).",
+            )
+        )
     else:
         monthly = data.load("kpis_mensais")
     if monthly.empty:
@@ -41,20 +45,45 @@ def main() -> None:
 
     row1 = st.columns(4)
     ui.metric(row1[0], "MRR", fmt.brl(last["mrr"], 2, lang), delta("mrr", "brl"))
-    ui.metric(row1[1], tr("Clientes ativos", "Active customers"), fmt.number(last["active_customers"], 0, lang),
-              delta("active_customers", "n"))
-    ui.metric(row1[2], tr("Churn de logos", "Logo churn"), fmt.pct(last["logo_churn_rate"], 2, lang),
-              delta("logo_churn_rate", "pp"), delta_color="inverse")
-    ui.metric(row1[3], tr("Churn bruto de MRR", "Gross MRR churn"), fmt.pct(last["gross_mrr_churn_rate"], 2, lang),
-              delta("gross_mrr_churn_rate", "pp"), delta_color="inverse")
+    ui.metric(
+        row1[1],
+        tr("Clientes ativos", "Active customers"),
+        fmt.number(last["active_customers"], 0, lang),
+        delta("active_customers", "n"),
+    )
+    ui.metric(
+        row1[2],
+        tr("Churn de logos", "Logo churn"),
+        fmt.pct(last["logo_churn_rate"], 2, lang),
+        delta("logo_churn_rate", "pp"),
+        delta_color="inverse",
+    )
+    ui.metric(
+        row1[3],
+        tr("Churn bruto de MRR", "Gross MRR churn"),
+        fmt.pct(last["gross_mrr_churn_rate"], 2, lang),
+        delta("gross_mrr_churn_rate", "pp"),
+        delta_color="inverse",
+    )
     row2 = st.columns(4)
     ui.metric(row2[0], "NRR", fmt.pct(last["nrr"], 1, lang), delta("nrr", "pp"))
     ui.metric(row2[1], "GRR", fmt.pct(last["grr"], 1, lang), delta("grr", "pp"))
-    ui.metric(row2[2], "Quick ratio", fmt.ratio(last["quick_ratio"], 2, lang),
-              help=tr("(novo + expansão + reativação) / (contração + churn)",
-                      "(new + expansion + reactivation) / (contraction + churn)"))
-    ui.metric(row2[3], tr("Churn líquido de MRR", "Net MRR churn"), fmt.pct(last["net_mrr_churn_rate"], 2, lang),
-              delta("net_mrr_churn_rate", "pp"), delta_color="inverse")
+    ui.metric(
+        row2[2],
+        "Quick ratio",
+        fmt.ratio(last["quick_ratio"], 2, lang),
+        help=tr(
+            "(novo + expansão + reativação) / (contração + churn)",
+            "(new + expansion + reactivation) / (contraction + churn)",
+        ),
+    )
+    ui.metric(
+        row2[3],
+        tr("Churn líquido de MRR", "Net MRR churn"),
+        fmt.pct(last["net_mrr_churn_rate"], 2, lang),
+        delta("net_mrr_churn_rate", "pp"),
+        delta_color="inverse",
+    )
 
     left, right = st.columns(2)
     with left:
@@ -67,15 +96,26 @@ def main() -> None:
     st.markdown("**" + tr("Ponte de MRR (waterfall)", "MRR bridge (waterfall)") + "**")
     months = list(monthly["month"])
     chosen = st.selectbox(
-        tr("Mês", "Month"), months, index=len(months) - 1, format_func=lambda m: fmt.month(m, lang), key="exec_month"
+        tr("Mês", "Month"),
+        months,
+        index=len(months) - 1,
+        format_func=lambda m: fmt.month(m, lang),
+        key="exec_month",
     )
     position = months.index(chosen)
     start_mrr = float(monthly["mrr"].iloc[position - 1]) if position > 0 else 0.0
-    st.altair_chart(charts.waterfall(charts.waterfall_steps(start_mrr, monthly.iloc[position], lang)),
-                    width="stretch")
+    st.altair_chart(
+        charts.waterfall(charts.waterfall_steps(start_mrr, monthly.iloc[position], lang)), width="stretch"
+    )
 
-    st.markdown("**" + tr("Retenção por coorte de assinatura (todos os clientes)",
-                          "Retention by signup cohort (all customers)") + "**")
+    st.markdown(
+        "**"
+        + tr(
+            "Retenção por coorte de assinatura (todos os clientes)",
+            "Retention by signup cohort (all customers)",
+        )
+        + "**"
+    )
     cohorts = data.load("cohorts")
     if cohorts.empty:
         st.caption(tr("Sem coortes ainda.", "No cohorts yet."))

@@ -1,0 +1,187 @@
+"""Cliente 360: one customer's timeline, health components and churn probability with drivers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app import charts, data, fmt, ui
+from app.i18n import tr, value_label
+from app.queries import parse_drivers
+
+# Per-customer fact tables shown when the dbt project builds them (title pt, title en).
+DETAIL_TABLES = {
+    "fct_tickets": ("Tickets", "Tickets"),
+    "fct_faturas": ("Faturas", "Invoices"),
+    "fct_nps_respostas": ("Respostas NPS", "NPS answers"),
+    "fct_nps": ("Respostas NPS", "NPS answers"),
+    "fct_uso_mensal": ("Uso mensal", "Monthly usage"),
+    "fct_contratos": ("Contratos", "Contracts"),
+}
+
+HEALTH_COMPONENTS = {
+    "score_usage": ("Uso", "Usage"),
+    "score_adoption": ("Adoção", "Adoption"),
+    "score_support": ("Suporte", "Support"),
+    "score_nps": ("NPS", "NPS"),
+    "score_billing": ("Financeiro", "Billing"),
+}
+
+
+def main() -> None:
+    lang = ui.lang()
+    st.title(tr("Cliente 360", "Customer 360"))
+    customer_id = ui.pick_customer("c360")
+    kpis = data.load("customer_kpis", customer_id)
+    if kpis.empty:
+        st.warning(tr("Cliente não encontrado.", "Customer not found."))
+        return
+    row = kpis.iloc[0]
+    status = tr("cancelado", "churned") if int(row.get("churn_status") or 0) == 1 else tr("ativo", "active")
+    st.subheader(f"{row['company_name']} · {customer_id}")
+    st.caption(
+        " · ".join(
+            str(x)
+            for x in [
+                row.get("segment"),
+                row.get("company_size"),
+                f"{row.get('city') or ''}/{row.get('uf') or ''}",
+                f"CSM {row.get('csm_owner')}",
+                tr("plano", "plan") + f" {row.get('plan')}",
+                f"CNPJ {row.get('cnpj')}",
+                row.get("contact_email"),
+                status,
+            ]
+            if x
+        )
+    )
+
+    k = st.columns(5)
+    ui.metric(k[0], "MRR", fmt.brl(row.get("current_mrr"), 2, lang))
+    ui.metric(
+        k[1],
+        tr("Saúde", "Health"),
+        fmt.number(row.get("health_score"), 0, lang) + " / 100",
+        help=value_label(row.get("health_tier"), lang),
+    )
+    ui.metric(
+        k[2],
+        tr("Prob. de churn (90 dias)", "Churn prob. (90 days)"),
+        fmt.pct(row.get("churn_probability"), 1, lang),
+        help=tr("Faixa de risco", "Risk tier") + ": " + value_label(row.get("risk_tier"), lang),
+    )
+    ui.metric(k[3], tr("Renovação", "Renewal"), fmt.day(row.get("renewal_date"), lang))
+    ui.metric(
+        k[4],
+        tr("Cliente há", "Customer for"),
+        fmt.number(row.get("tenure_months"), 0, lang) + tr(" meses", " months"),
+    )
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown(
+            "**"
+            + tr("Componentes da saúde", "Health components")
+            + f"** ({value_label(row.get('health_tier'), lang)})"
+        )
+        components = pd.DataFrame(
+            [
+                {"component": tr(pt, en), "score": float(row[col])}
+                for col, (pt, en) in HEALTH_COMPONENTS.items()
+                if col in row and pd.notna(row[col])
+            ]
+        )
+        if components.empty:
+            st.caption(tr("Sem componentes de saúde.", "No health components."))
+        else:
+            st.altair_chart(
+                charts.horizontal_bars(
+                    components, "component", "score", tr("Pontos (0–100)", "Points (0–100)")
+                ),
+                width="stretch",
+            )
+    with right:
+        st.markdown("**" + tr("Fatores da probabilidade de churn", "Churn probability drivers") + "**")
+        drivers = parse_drivers(row.get("top_drivers"))
+        if not drivers:
+            st.caption(
+                tr(
+                    "Sem score de churn para este cliente (rode `just score`).",
+                    "No churn score for this customer (run `just score`).",
+                )
+            )
+        for driver in drivers:
+            up = (driver.get("contribution") or 0) > 0
+            arrow = (
+                ":red[▲ " + tr("aumenta o risco", "raises risk") + "]"
+                if up
+                else ":green[▼ " + tr("reduz o risco", "lowers risk") + "]"
+            )
+            delta = driver.get("contribution")
+            delta_text = f" ({fmt.number(delta * 100, 1, lang)} p.p.)" if delta is not None else ""
+            st.markdown(f"- {driver.get('text') or driver['feature']} — {arrow}{delta_text}")
+
+    st.markdown("**" + tr("Linha do tempo", "Timeline") + "**")
+    snaps = data.load("customer_snapshots", customer_id)
+    mrr = data.load("customer_mrr", customer_id)
+    tabs = st.tabs([tr("Uso", "Usage"), "Tickets", "NPS / CSAT", tr("Faturas", "Invoices"), "MRR"])
+    series = [
+        [
+            ("events_30d", tr("Eventos em 30 dias", "Events in 30 days")),
+            ("active_users_30d", tr("Usuários ativos em 30 dias", "Active users in 30 days")),
+        ],
+        [
+            ("tickets_90d", tr("Tickets em 90 dias", "Tickets in 90 days")),
+            ("p1_tickets_90d", tr("Tickets P1 em 90 dias", "P1 tickets in 90 days")),
+        ],
+        [
+            ("last_nps", tr("Último NPS", "Last NPS")),
+            ("avg_csat_90d", tr("CSAT médio 90 dias", "Avg CSAT 90 days")),
+        ],
+        [
+            ("late_invoices_90d", tr("Faturas em atraso (90 dias)", "Late invoices (90 days)")),
+            ("avg_payment_delay_days_90d", tr("Atraso médio (dias)", "Avg payment delay (days)")),
+        ],
+    ]
+    for tab, pairs in zip(tabs[:4], series, strict=True):
+        with tab:
+            if snaps.empty:
+                st.caption(
+                    tr("Sem histórico mensal para este cliente.", "No monthly history for this customer.")
+                )
+                continue
+            cols = st.columns(len(pairs))
+            for col, (column, title) in zip(cols, pairs, strict=True):
+                if column in snaps:
+                    col.altair_chart(
+                        charts.line(
+                            snaps[["snapshot_date", column]].dropna(), "snapshot_date", column, title
+                        ),
+                        width="stretch",
+                    )
+    with tabs[4]:
+        if mrr.empty:
+            st.caption(tr("Sem movimentos de MRR.", "No MRR movements."))
+        else:
+            st.altair_chart(charts.line(mrr, "month", "mrr", "MRR (R$)"), width="stretch")
+            moves = mrr[["month", "movement", "previous_mrr", "mrr"]].copy()
+            moves["month"] = moves["month"].map(lambda m: fmt.month(m, lang))
+            moves["movement"] = moves["movement"].map(lambda v: value_label(v, lang))
+            moves["previous_mrr"] = moves["previous_mrr"].map(lambda v: fmt.brl(v, 2, lang))
+            moves["mrr"] = moves["mrr"].map(lambda v: fmt.brl(v, 2, lang))
+            moves.columns = [
+                tr("Mês", "Month"),
+                tr("Movimento", "Movement"),
+                tr("MRR anterior", "Previous MRR"),
+                "MRR",
+            ]
+            st.dataframe(moves.iloc[::-1], hide_index=True, width="stretch")
+
+    for table, (pt, en) in DETAIL_TABLES.items():
+        detail = data.load("optional_table", table, customer_id)
+        if detail is not None and not detail.empty:
+            with st.expander(tr(pt, en) + f" ({fmt.number(len(detail), 0, lang)})"):
+                st.dataframe(detail, hide_index=True, width="stretch")
+
+
+ui.run_page(main)

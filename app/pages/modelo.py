@@ -1,0 +1,206 @@
+"""Modelo: metrics, calibration, lift, backtest, baselines and oracle, from <data dir>/ml/evaluation.json."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app import data, fmt, ui
+from app.i18n import tr
+
+METRICS = ["roc_auc", "pr_auc", "brier", "ece", "top_decile_lift"]
+
+
+def scorers(evaluation: dict) -> dict[str, dict]:
+    """Every scored ranking in the evaluation (model, baselines, oracle): entries that carry a ROC AUC."""
+    return {
+        name: value for name, value in evaluation.items() if isinstance(value, dict) and "roc_auc" in value
+    }
+
+
+def scorer_label(name: str) -> str:
+    return {
+        "model": tr("Modelo (calibrado)", "Model (calibrated)"),
+        "model_uncalibrated": tr("Modelo sem calibração", "Model, uncalibrated"),
+        "logistic_regression": tr("Regressão logística", "Logistic regression"),
+        "health_score": tr("Health score (baseline)", "Health score (baseline)"),
+        "oracle": tr("Oráculo (risco verdadeiro do gerador)", "Oracle (generator's true hazard)"),
+    }.get(name, name)
+
+
+def main() -> None:
+    lang = ui.lang()
+    st.title(tr("Modelo de churn", "Churn model"))
+    evaluation = data.evaluation()
+    found = scorers(evaluation)
+    model = found.get("model")
+    if not model:
+        st.warning(
+            tr(
+                "evaluation.json não tem métricas do modelo; rode `just train`.",
+                "evaluation.json has no model metrics; run `just train`.",
+            )
+        )
+        return
+    st.caption(
+        " · ".join(
+            x
+            for x in [
+                tr("Versão", "Version") + f": `{evaluation.get('model_version', '—')}`",
+                tr("Treinado em", "Trained at") + f": {evaluation.get('trained_at', '—')}",
+                tr("Fonte", "Source") + f": {evaluation.get('source', '—')}",
+                evaluation.get("label", ""),
+            ]
+            if x
+        )
+    )
+
+    k = st.columns(5)
+    ui.metric(k[0], "ROC AUC", fmt.number(model["roc_auc"], 3, lang))
+    ui.metric(k[1], "PR AUC", fmt.number(model["pr_auc"], 3, lang))
+    ui.metric(k[2], "Brier", fmt.number(model.get("brier"), 4, lang))
+    ui.metric(
+        k[3],
+        "ECE",
+        fmt.number(model.get("ece"), 4, lang),
+        help=tr(
+            "Erro de calibração esperado (menor é melhor)", "Expected calibration error (lower is better)"
+        ),
+    )
+    ui.metric(
+        k[4], tr("Lift no top 10%", "Top-decile lift"), fmt.ratio(model.get("top_decile_lift"), 2, lang)
+    )
+
+    st.subheader(tr("Comparação com baselines e oráculo", "Comparison with baselines and the oracle"))
+    rows = []
+    for name, report in found.items():
+        row = {tr("Modelo", "Scorer"): scorer_label(name)}
+        for metric in METRICS:
+            row[metric] = fmt.number(report.get(metric), 4 if metric in ("brier", "ece") else 3, lang)
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if evaluation.get("oracle") is None and evaluation.get("oracle_note"):
+        st.caption(tr("Oráculo", "Oracle") + f": {evaluation['oracle_note']}")
+    targets = evaluation.get("targets") or {}
+    if targets:
+        checks = {key: value for key, value in targets.items() if key.endswith("_ok")}
+        st.caption(
+            tr("Metas", "Targets")
+            + ": "
+            + ", ".join(f"{key[:-3]} {'✅' if ok else '❌'}" for key, ok in checks.items())
+        )
+
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**" + tr("Curva de calibração", "Calibration curve") + "**")
+        curve = pd.DataFrame(model.get("calibration_curve") or [])
+        if curve.empty:
+            st.caption(tr("Sem curva de calibração.", "No calibration curve."))
+        else:
+            diagonal = (
+                alt.Chart(pd.DataFrame({"x": [0, curve["mean_predicted"].max()]}))
+                .mark_line(strokeDash=[4, 4], color="gray")
+                .encode(x="x:Q", y="x:Q")
+            )
+            points = (
+                alt.Chart(curve)
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X("mean_predicted:Q", title=tr("Probabilidade prevista", "Predicted probability")),
+                    y=alt.Y("observed_rate:Q", title=tr("Taxa observada", "Observed rate")),
+                    tooltip=["mean_predicted:Q", "observed_rate:Q", "rows:Q"],
+                )
+            )
+            st.altair_chart((diagonal + points).properties(height=300), width="stretch")
+    with right:
+        st.markdown("**" + tr("Lift por fração do ranking", "Lift by ranking fraction") + "**")
+        lift_rows = [
+            {"scorer": scorer_label(name), "k": item.get("k_fraction"), "lift": item.get("lift")}
+            for name, report in found.items()
+            for item in report.get("top_k") or []
+        ]
+        if lift_rows:
+            lift = pd.DataFrame(lift_rows)
+            st.altair_chart(
+                alt.Chart(lift)
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X(
+                        "k:Q",
+                        title=tr("Top k% dos clientes", "Top k% of customers"),
+                        axis=alt.Axis(format="%"),
+                    ),
+                    y=alt.Y("lift:Q", title="Lift"),
+                    color=alt.Color("scorer:N", title=None),
+                    tooltip=["scorer:N", "k:Q", "lift:Q"],
+                )
+                .properties(height=300),
+                width="stretch",
+            )
+        else:
+            st.caption(tr("Sem dados de lift.", "No lift data."))
+
+    backtest = evaluation.get("backtest") or []
+    if backtest:
+        st.subheader(tr("Backtest (janelas anteriores)", "Backtest (earlier windows)"))
+        rows = []
+        for item in backtest:
+            for name, report in item.items():
+                if isinstance(report, dict) and "roc_auc" in report:
+                    rows.append(
+                        {
+                            "cutoff": item.get("cutoff"),
+                            "scorer": scorer_label(name),
+                            "roc_auc": report.get("roc_auc"),
+                            "pr_auc": report.get("pr_auc"),
+                            "top_decile_lift": report.get("top_decile_lift"),
+                            "ece": report.get("ece"),
+                        }
+                    )
+        if rows:
+            table = pd.DataFrame(rows)
+            st.altair_chart(
+                alt.Chart(table)
+                .mark_line(point=True)
+                .encode(
+                    x=alt.X("cutoff:N", title=tr("Corte", "Cutoff")),
+                    y=alt.Y("roc_auc:Q", title="ROC AUC", scale=alt.Scale(zero=False)),
+                    color=alt.Color("scorer:N", title=None),
+                    tooltip=["cutoff:N", "scorer:N", "roc_auc:Q"],
+                )
+                .properties(height=260),
+                width="stretch",
+            )
+            for column in ("roc_auc", "pr_auc", "top_decile_lift", "ece"):
+                table[column] = table[column].map(lambda v: fmt.number(v, 3, lang))
+            st.dataframe(table, hide_index=True, width="stretch")
+
+    importance = evaluation.get("permutation_importance") or []
+    if importance:
+        st.subheader(tr("Importância das variáveis (permutação)", "Feature importance (permutation)"))
+        frame = pd.DataFrame(importance).head(12)
+        st.altair_chart(
+            alt.Chart(frame)
+            .mark_bar()
+            .encode(
+                y=alt.Y("feature:N", sort="-x", title=None),
+                x=alt.X("importance:Q", title=tr("Queda no ROC AUC", "Drop in ROC AUC")),
+            )
+            .properties(height=28 * len(frame)),
+            width="stretch",
+        )
+
+    split = evaluation.get("split")
+    if split:
+        with st.expander(tr("Janelas de treino e validação", "Training and validation windows")):
+            st.json(split)
+            if evaluation.get("split_rows"):
+                st.json(evaluation["split_rows"])
+    card = data.model_card()
+    if card:
+        with st.expander(tr("Model card", "Model card"), expanded=False):
+            st.markdown(card)
+
+
+ui.run_page(main)

@@ -1,0 +1,130 @@
+"""Qualidade de dados: load ledger, freshness, reconciliation and quarantined rows by reason."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from app import charts, data, fmt, ui
+from app.i18n import tr
+
+
+def main() -> None:
+    lang = ui.lang()
+    st.title(tr("Qualidade de dados", "Data quality"))
+    ledger = data.load("load_ledger")
+    batches = data.load("load_batches")
+    quality = data.load("quality")
+
+    loaded = ledger[ledger["status"] == "loaded"] if "status" in ledger else ledger
+    last_load = loaded["loaded_at"].max() if not loaded.empty else None
+    age_hours = (
+        (datetime.now(UTC) - last_load.to_pydatetime()).total_seconds() / 3600
+        if last_load is not None
+        else None
+    )
+    last_period = pd.to_datetime(batches["period_end"]).max() if not batches.empty else None
+    failed = int((ledger["status"] != "loaded").sum()) if "status" in ledger else 0
+    reconciled = bool(quality["reconciles"].all()) if not quality.empty else True
+
+    k = st.columns(5)
+    ui.metric(
+        k[0], tr("Lotes carregados", "Batches loaded"), fmt.number(loaded["batch_id"].nunique(), 0, lang)
+    )
+    ui.metric(
+        k[1],
+        tr("Última carga", "Last load"),
+        fmt.timestamp(last_load, lang) if last_load is not None else "—",
+        help=(tr("há", "") + f" {fmt.number(age_hours, 1, lang)} h" + tr("", " ago"))
+        if age_hours is not None
+        else None,
+    )
+    ui.metric(k[2], tr("Dados até", "Data through"), fmt.day(last_period, lang))
+    ui.metric(k[3], tr("Arquivos com falha", "Failed files"), fmt.number(failed, 0, lang))
+    ui.metric(
+        k[4],
+        tr("Reconciliação", "Reconciliation"),
+        "OK" if reconciled else tr("DIVERGE", "MISMATCH"),
+        help=tr(
+            "bruto = limpo + duplicados + quarentena, por tabela e lote",
+            "raw = clean + duplicates + quarantined, per table and batch",
+        ),
+    )
+    if not reconciled:
+        st.error(
+            tr(
+                "Há lotes em que bruto ≠ limpo + duplicados + quarentena (veja a tabela).",
+                "Some batches do not reconcile: raw ≠ clean + duplicates + quarantined (see the table).",
+            )
+        )
+
+    st.subheader(tr("Reconciliação por tabela", "Reconciliation by table"))
+    by_table = quality.groupby("table_name", as_index=False)[
+        ["raw_rows", "clean_rows", "duplicate_rows", "quarantined_rows"]
+    ].sum()
+    by_table["reconciles"] = by_table["raw_rows"] == (
+        by_table["clean_rows"] + by_table["duplicate_rows"] + by_table["quarantined_rows"]
+    )
+    by_table["quarantined_share"] = by_table["quarantined_rows"] / by_table["raw_rows"].where(
+        by_table["raw_rows"] > 0
+    )
+    shown = pd.DataFrame(
+        {
+            tr("Tabela", "Table"): by_table["table_name"],
+            tr("Bruto", "Raw"): by_table["raw_rows"].map(lambda v: fmt.number(v, 0, lang)),
+            tr("Limpo", "Clean"): by_table["clean_rows"].map(lambda v: fmt.number(v, 0, lang)),
+            tr("Duplicados", "Duplicates"): by_table["duplicate_rows"].map(lambda v: fmt.number(v, 0, lang)),
+            tr("Quarentena", "Quarantined"): by_table["quarantined_rows"].map(
+                lambda v: fmt.number(v, 0, lang)
+            ),
+            tr("% quarentena", "% quarantined"): by_table["quarantined_share"].map(
+                lambda v: fmt.pct(v, 2, lang)
+            ),
+            tr("Fecha?", "Reconciles?"): by_table["reconciles"].map(lambda ok: "✅" if ok else "❌"),
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", key="dq_reconciliation")
+    with st.expander(tr("Por lote", "By batch")):
+        st.dataframe(quality, hide_index=True, width="stretch")
+
+    st.subheader(tr("Quarentena por motivo", "Quarantine by reason"))
+    summary = data.load("quarantine_summary")
+    if summary.empty:
+        st.success(tr("Nenhuma linha em quarentena.", "No quarantined rows."))
+    else:
+        summary["label"] = summary["table_name"] + " · " + summary["reason"]
+        st.altair_chart(
+            charts.horizontal_bars(
+                summary.head(20), "label", "rows_quarantined", tr("Linhas", "Rows"), color=charts.NEGATIVE
+            ),
+            width="stretch",
+        )
+        examples = data.load("quarantine_examples")
+        reasons = list(dict.fromkeys(summary["table_name"] + " · " + summary["reason"]))
+        chosen = st.selectbox(tr("Exemplos do motivo", "Examples for reason"), reasons, key="dq_reason")
+        table_name, reason = chosen.split(" · ", 1)
+        picked = examples[(examples["table_name"] == table_name) & (examples["reason"] == reason)].copy()
+        picked["raw_values"] = picked["raw_values"].map(_pretty)
+        st.dataframe(picked, hide_index=True, width="stretch", key="dq_examples")
+
+    st.subheader(tr("Ledger de cargas", "Load ledger"))
+    ledger_view = ledger.copy()
+    ledger_view["loaded_at"] = ledger_view["loaded_at"].map(lambda v: fmt.timestamp(v, lang))
+    ledger_view["row_count"] = ledger_view["row_count"].map(lambda v: fmt.number(v, 0, lang))
+    ledger_view["sha256"] = ledger_view["sha256"].astype(str).str[:12] + "…"
+    st.dataframe(ledger_view, hide_index=True, width="stretch", key="dq_ledger")
+    with st.expander(tr("Lotes (períodos)", "Batches (periods)")):
+        st.dataframe(batches, hide_index=True, width="stretch")
+
+
+def _pretty(raw) -> str:
+    try:
+        return json.dumps(json.loads(raw), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(raw)
+
+
+ui.run_page(main)
