@@ -91,7 +91,8 @@ def ensure_venv(venv: Path = VENV_DIR, quiet: bool = True) -> Path:
             done = subprocess.run(step, capture_output=True, text=True)
             if done.returncode != 0:
                 raise EmulatorError(
-                    f"installing the emulator failed: {' '.join(step)}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+                    f"installing the emulator failed: {' '.join(step)}\n"
+                    f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
                 )
         home = home_dir(venv)
         home.mkdir(parents=True, exist_ok=True)
