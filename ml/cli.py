@@ -1,0 +1,101 @@
+"""`python -m ml train|evaluate|score`.
+
+    python -m ml train [--table fct_clientes_snapshot_mensal | path/to/file.parquet] [--spec ml/feature_spec.yml]
+    python -m ml evaluate [same options]   # evaluation + model card only, no model saved
+    python -m ml score [--model path]      # writes cs_ops_analytics.churn_scores and publishes
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ml.data import MissingInputError, load_truth, read_table
+from ml.model import RANDOM_STATE, SplitError
+from ml.model_store import ModelLoadError, load_model
+from ml.spec import SpecError, load_spec
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ml", description="Churn model: train, evaluate, score.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("train", "train, evaluate and save the model + model card"),
+        ("evaluate", "evaluate (train on older months, test on newer) and write the model card; no model saved"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--table", help="warehouse table in cs_ops_analytics, or a Parquet file (default: spec's table)")
+        p.add_argument("--spec", help="feature spec YAML (default: ml/feature_spec.yml)")
+        p.add_argument("--out", help="output folder (default: <data dir>/ml)")
+        p.add_argument("--truth", help="generator truth folder for the oracle (default: <data dir>/truth)")
+        p.add_argument("--random-state", type=int, default=RANDOM_STATE)
+    p = sub.add_parser("score", help="score active customers at the newest snapshot -> churn_scores")
+    p.add_argument("--model", help="model file (default: <data dir>/ml/churn_model.skops)")
+    p.add_argument("--table", help="snapshot table (default: the model spec's table)")
+    return parser
+
+
+def _train(args: argparse.Namespace, save: bool) -> int:
+    from warehouse.config import get_settings
+
+    from ml.report import write_model_card
+    from ml.train import LeakageError, train
+
+    settings = get_settings()
+    spec = load_spec(args.spec)
+    table = args.table or spec.table
+    if not table:
+        raise SpecError("no --table given and the spec names no 'table'")
+    out = Path(args.out) if args.out else settings.ml_dir
+    started = time.perf_counter()
+    frame, source = read_table(table, spec)
+    truth = load_truth(Path(args.truth) if args.truth else settings.truth_dir)
+    if truth is None:
+        print("note: no generator truth folder: the oracle comparison is skipped (real customer data?)")
+    try:
+        result = train(frame, spec, source, out, truth=truth, random_state=args.random_state, save=save)
+    except LeakageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
+    card = write_model_card(result.evaluation, out)
+    ev = result.evaluation
+    print(f"{'trained' if save else 'evaluated'} on {source}: {len(frame)} rows in {time.perf_counter() - started:.1f} s")
+    print(f"split: fit {ev['split']['fit']}, calibration {ev['split']['calibration']}, "
+          f"validation {ev['split']['validation']}")
+    print(f"{'score':<22}{'ROC AUC':>9}{'PR AUC':>9}{'Brier':>9}{'ECE':>9}{'lift@10%':>10}")
+    for key in ("model", "logistic_regression", spec.baseline_column, "oracle"):
+        r = ev.get(key) if key else None
+        if not isinstance(r, dict):
+            continue
+        cells = [r.get(m) for m in ("roc_auc", "pr_auc", "brier", "ece", "top_decile_lift")]
+        print(f"{key:<22}" + "".join(f"{c:>9.4f}" if c is not None else f"{'-':>9}" for c in cells))
+    print(f"targets: {ev['targets']}")
+    if result.model:
+        print(f"model {result.model.version} saved to {out / 'churn_model.skops'}")
+    print(f"evaluation: {out / 'evaluation.json'}  model card: {card}")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    from ml.score import run_score
+
+    started = time.perf_counter()
+    model = load_model(args.model)
+    scores = run_score(model, args.table)
+    tiers = scores["risk_tier"].value_counts().to_dict()
+    print(f"scored {len(scores)} customers at {scores['snapshot_date'].max()} with model {model.version} "
+          f"in {time.perf_counter() - started:.1f} s; tiers {tiers}; wrote cs_ops_analytics.churn_scores")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "score":
+            return _score(args)
+        return _train(args, save=args.command == "train")
+    except (MissingInputError, SpecError, SplitError, ModelLoadError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,66 @@
+"""Score every active customer at the newest snapshot and write `churn_scores`.
+
+Reads the snapshot mart through `warehouse` (CS_OPS_TARGET picks the backend), loads
+the model only through `ml.model_store.load_model`, and replaces
+cs_ops_analytics.churn_scores (customer_id, snapshot_date, churn_probability,
+risk_tier, top_drivers as JSON text, model_version, scored_at), then publishes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+from ml.data import MissingInputError, read_table
+from ml.explain import drivers_json
+from ml.model_store import ChurnModel, predict_with_drivers
+
+SCORES_TABLE = "churn_scores"
+SCORE_COLUMNS = [
+    "customer_id", "snapshot_date", "churn_probability", "risk_tier", "top_drivers", "model_version", "scored_at",
+]
+
+
+def latest_rows(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+    return frame[frame[time_column] == frame[time_column].max()]
+
+
+def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | None = None) -> pd.DataFrame:
+    """The churn_scores rows for `frame` (one row per input row)."""
+    spec = model.spec
+    scored_at = scored_at or datetime.now(UTC)
+    pred = predict_with_drivers(model, frame)
+    out = pd.DataFrame(
+        {
+            "customer_id": frame[spec.id_column].astype(str).to_numpy(),
+            "snapshot_date": pd.to_datetime(frame[spec.time_column]).dt.date.to_numpy(),
+            "churn_probability": pred["churn_probability"].to_numpy(),
+            "risk_tier": pred["risk_tier"].astype(str).to_numpy(),
+            "top_drivers": drivers_json(list(pred["top_drivers"])),
+            "model_version": model.version,
+            "scored_at": pd.Timestamp(scored_at).tz_convert("UTC") if pd.Timestamp(scored_at).tzinfo
+            else pd.Timestamp(scored_at, tz="UTC"),
+        }
+    )
+    return out[SCORE_COLUMNS]
+
+
+def run_score(model: ChurnModel, table: str | None = None) -> pd.DataFrame:
+    from warehouse import get_warehouse
+
+    spec = model.spec
+    table = table or spec.table
+    if not table:
+        raise MissingInputError("the model's feature spec names no table; pass --table")
+    frame, source = read_table(
+        table, spec, require_label=False,
+        where=f"where {spec.time_column} = (select max({spec.time_column}) from {{analytics}}.{table})"
+        if "/" not in table and not table.endswith(".parquet") else "",
+    )
+    frame = latest_rows(frame, spec.time_column)
+    scores = score_frame(model, frame)
+    wh = get_warehouse()
+    wh.write_table(scores, SCORES_TABLE)
+    wh.publish()
+    return scores

@@ -1,0 +1,249 @@
+"""Train, evaluate honestly, explain, and save the churn model.
+
+Steps (all driven by the feature spec):
+1. check the table (spec columns, types) and guard against leaky features;
+2. time split: fit / calibration / validation windows (see ml.model.time_split);
+3. evaluate on the validation window: model, uncalibrated model, logistic regression,
+   the baseline score (health score) as a ranking, and the generator's oracle;
+4. out-of-time backtest over several cut-offs;
+5. permutation importance and sample drivers;
+6. refit on the newest label-complete data (same recipe) and save it with skops.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from ml.data import fingerprint, oracle_probability
+from ml.explain import global_importance, reference_values, top_drivers, what_if_deltas
+from ml.metrics import score_report
+from ml.model import RANDOM_STATE, FittedModels, SplitError, fit_models, time_split
+from ml.model_store import MODEL_FILE, ChurnModel, save_model
+from ml.spec import FeatureSpec, label_complete_mask
+
+LEAKAGE_AUC = 0.95  # a single feature this predictive on its own is almost surely leaking the label
+TARGETS = {"auc_vs_oracle": 0.95, "lift_vs_oracle": 0.9, "ece_max": 0.03}
+
+
+class LeakageError(ValueError):
+    """A feature looks like it was computed with information from after the snapshot."""
+
+
+def single_feature_aucs(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, float]:
+    """max(AUC, 1-AUC) of each numeric feature alone (missing -> median) on label-complete rows."""
+    rows = frame[label_complete_mask(frame, spec)]
+    y = rows[spec.label_column].astype(int)
+    out = {}
+    if y.nunique() < 2:
+        return out
+    for col in spec.numeric:
+        x = rows[col]
+        if x.notna().sum() == 0:
+            continue
+        auc = roc_auc_score(y, x.fillna(x.median()))
+        out[col] = float(max(auc, 1 - auc))
+    for col in spec.categorical:
+        if rows[col].nunique() > 50:  # in-sample target rates of many small groups overfit: skip
+            continue
+        rate = y.groupby(rows[col].fillna("∅")).transform("mean")  # in-sample target rate per category
+        auc = roc_auc_score(y, rate)
+        out[col] = float(auc)
+    return out
+
+
+def leakage_guard(frame: pd.DataFrame, spec: FeatureSpec, threshold: float = LEAKAGE_AUC) -> dict[str, float]:
+    """Raise LeakageError naming features that alone separate the label almost perfectly."""
+    aucs = single_feature_aucs(frame, spec)
+    suspicious = {c: round(a, 4) for c, a in aucs.items() if a >= threshold}
+    if suspicious:
+        raise LeakageError(
+            f"features {suspicious} alone reach ROC AUC >= {threshold} on the label: they very likely use "
+            f"information from after '{spec.time_column}' (e.g. computed over the label window). "
+            "Fix the feature so it only uses data up to the snapshot date, or remove it from the spec."
+        )
+    return aucs
+
+
+@dataclass
+class TrainResult:
+    evaluation: dict
+    model: ChurnModel | None
+    eval_models: FittedModels
+
+
+def _probabilities(models: FittedModels, x: pd.DataFrame) -> dict[str, np.ndarray]:
+    out = {
+        "model": models.calibrated.predict_proba(x)[:, 1],
+        "model_uncalibrated": models.uncalibrated.predict_proba(x)[:, 1],
+    }
+    if models.logistic is not None:
+        out["logistic_regression"] = models.logistic.predict_proba(x)[:, 1]
+    return out
+
+
+def evaluate_window(
+    frame: pd.DataFrame, spec: FeatureSpec, models: FittedModels, rows: pd.Series, truth: pd.DataFrame | None,
+    with_curve: bool = True,
+) -> dict:
+    """Every score on exactly the same validation rows."""
+    sub = frame[rows]
+    y = sub[spec.label_column].astype(int).to_numpy()
+    value = sub[spec.value_column].to_numpy() if spec.value_column else None
+    report = {}
+    for name, p in _probabilities(models, sub[spec.features]).items():
+        report[name] = score_report(y, p, value, with_curve=with_curve)
+    if spec.baseline_column:
+        base = sub[spec.baseline_column].astype(float)
+        base = base.fillna(base.median())
+        score = base if spec.baseline_higher_is_riskier else -base
+        report[spec.baseline_column] = score_report(y, score.to_numpy(), value, is_probability=False)
+        report[spec.baseline_column]["note"] = "ranking only (not a probability): brier/ece not defined"
+    if truth is not None:
+        oracle = oracle_probability(sub, spec, truth)
+        known = oracle.notna().to_numpy()
+        report["oracle"] = score_report(y[known], oracle.to_numpy()[known], None if value is None else value[known],
+                                        with_curve=with_curve)
+        report["oracle"]["coverage"] = float(known.mean())
+    return report
+
+
+def backtest(
+    frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame | None, cutoffs: int = 3, step: int = 2,
+    random_state: int = RANDOM_STATE,
+) -> list[dict]:
+    """Out-of-time backtest: for each cut-off month, train only on what was known then, test on that month."""
+    periods = np.sort(frame.loc[label_complete_mask(frame, spec), spec.time_column].unique())
+    results = []
+    for i in range(cutoffs):
+        pos = len(periods) - 1 - i * step
+        if pos < 0:
+            break
+        cutoff = pd.Timestamp(periods[pos])
+        try:
+            split = time_split(frame, spec, validation_periods=1, calibration_periods=2, validation_end=cutoff)
+        except SplitError as exc:
+            results.append({"cutoff": str(cutoff.date()), "skipped": str(exc)})
+            continue
+        models = fit_models(frame, spec, split, random_state=random_state, with_logistic=False)
+        rep = evaluate_window(frame, spec, models, split.validation, truth, with_curve=False)
+        results.append(
+            {
+                "cutoff": str(cutoff.date()),
+                "windows": split.windows,
+                **{name: {k: r.get(k) for k in ("rows", "base_rate", "roc_auc", "pr_auc", "brier", "ece",
+                                                 "top_decile_lift")} for name, r in rep.items()},
+            }
+        )
+    return list(reversed(results))
+
+
+def _targets(report: dict, ece_max: float = TARGETS["ece_max"]) -> dict:
+    model = report["model"]
+    out: dict = {"ece": model["ece"], "ece_max": ece_max, "ece_ok": bool(model["ece"] <= ece_max)}
+    oracle = report.get("oracle")
+    if oracle and oracle.get("roc_auc") and model.get("roc_auc"):
+        out["auc_ratio_vs_oracle"] = model["roc_auc"] / oracle["roc_auc"]
+        out["auc_ok"] = bool(out["auc_ratio_vs_oracle"] >= TARGETS["auc_vs_oracle"])
+        if oracle.get("top_decile_lift") and model.get("top_decile_lift"):
+            out["lift_ratio_vs_oracle"] = model["top_decile_lift"] / oracle["top_decile_lift"]
+            out["lift_ok"] = bool(out["lift_ratio_vs_oracle"] >= TARGETS["lift_vs_oracle"])
+    else:
+        out["oracle_note"] = "no generator truth for these rows: oracle targets not checked"
+    return out
+
+
+def train(
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    source: str,
+    out_dir: Path | None,
+    truth: pd.DataFrame | None = None,
+    random_state: int = RANDOM_STATE,
+    backtest_cutoffs: int = 3,
+    check_leakage: bool = True,
+    save: bool = True,
+    importance: bool = True,
+) -> TrainResult:
+    """Full training run on a prepared frame (see ml.spec.prepare_frame)."""
+    started = datetime.now(UTC)
+    single_aucs = leakage_guard(frame, spec) if check_leakage else single_feature_aucs(frame, spec)
+    split = time_split(frame, spec)
+    models = fit_models(frame, spec, split, random_state=random_state)
+    report = evaluate_window(frame, spec, models, split.validation, truth)
+    evaluation: dict = {
+        "spec_name": spec.name,
+        "source": source,
+        "random_state": random_state,
+        "trained_at": started.isoformat(timespec="seconds"),
+        "label": f"{spec.label_column}: churn within {spec.horizon_days} days after {spec.time_column}",
+        "split": split.windows,
+        "split_rows": {
+            "fit": int(split.fit.sum()),
+            "calibration": int(split.calibration.sum()),
+            "validation": int(split.validation.sum()),
+            "excluded_label_incomplete": int((~label_complete_mask(frame, spec)).sum()),
+        },
+        **report,
+        "targets": _targets(report),
+        "single_feature_auc": dict(sorted(single_aucs.items(), key=lambda kv: -kv[1])),
+        "oracle_available": truth is not None,
+    }
+    if truth is None:
+        evaluation["oracle"] = None
+        evaluation["oracle_note"] = "no generator truth folder (real customer data?): oracle skipped"
+    evaluation["backtest"] = backtest(frame, spec, truth, cutoffs=backtest_cutoffs, random_state=random_state)
+    reference = reference_values(frame[split.fit | split.calibration], spec)
+    if importance:
+        evaluation["permutation_importance"] = global_importance(
+            models.calibrated, frame[split.validation], spec, random_state
+        )
+    val = frame[split.validation]
+    sample = val.sort_values(spec.time_column).groupby(spec.id_column).tail(1)
+    prob, deltas = what_if_deltas(models.calibrated, sample, spec, reference)
+    top = np.argsort(-prob)[:5]
+    drivers = top_drivers(sample.iloc[top], deltas[top], spec, reference)
+    evaluation["example_drivers"] = [
+        {"id": str(sample.iloc[i][spec.id_column]), "churn_probability": float(prob[i]), "top_drivers": d}
+        for i, d in zip(top, drivers, strict=True)
+    ]
+
+    saved = None
+    if save and out_dir is not None:
+        prod_split = time_split(frame, spec, validation_periods=0)
+        prod = fit_models(frame, spec, prod_split, random_state=random_state, with_logistic=False)
+        prod_reference = reference_values(frame[prod_split.fit | prod_split.calibration], spec)
+        evaluation["production_model"] = {
+            "note": "same recipe refitted on the newest label-complete data; metrics above are from the "
+            "evaluation model whose validation window was held out",
+            "split": prod_split.windows,
+        }
+        metadata = {
+            "source": source,
+            "training_fingerprint": fingerprint(frame, spec),
+            "training_rows": int(len(frame)),
+            "training_window": prod_split.windows,
+            "evaluation_window": split.windows,
+            "random_state": random_state,
+            "metrics": {
+                k: {m: evaluation[k][m] for m in ("roc_auc", "pr_auc", "brier", "ece", "top_decile_lift")}
+                for k in ("model", "logistic_regression", spec.baseline_column or "", "oracle")
+                if evaluation.get(k)
+            },
+        }
+        saved = save_model(prod.calibrated, spec, prod_reference, metadata, Path(out_dir) / MODEL_FILE)
+        evaluation["model_version"] = saved.version
+        evaluation["model_sha256"] = saved.metadata["sha256"]
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "evaluation.json").write_text(
+            json.dumps(evaluation, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+    return TrainResult(evaluation=evaluation, model=saved, eval_models=models)
