@@ -1,8 +1,8 @@
 """`python -m ml train|evaluate|score`.
 
-    python -m ml train [--table fct_clientes_snapshot_mensal | path/to/file.parquet] [--spec ml/feature_spec.yml]
-    python -m ml evaluate [same options]   # evaluation + model card only, no model saved
-    python -m ml score [--model path]      # writes cs_ops_analytics.churn_scores and publishes
+python -m ml train [--table fct_clientes_snapshot_mensal | path/to/file.parquet] [--spec ml/feature_spec.yml]
+python -m ml evaluate [same options]   # evaluation + model card only, no model saved
+python -m ml score [--model path]      # writes cs_ops_analytics.churn_scores and publishes
 """
 
 from __future__ import annotations
@@ -23,10 +23,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("train", "train, evaluate and save the model + model card"),
-        ("evaluate", "evaluate (train on older months, test on newer) and write the model card; no model saved"),
+        (
+            "evaluate",
+            "evaluate (train on older months, test on newer) and write the model card; no model saved",
+        ),
     ):
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("--table", help="warehouse table in cs_ops_analytics, or a Parquet file (default: spec's table)")
+        p.add_argument(
+            "--table", help="warehouse table in cs_ops_analytics, or a Parquet file (default: spec's table)"
+        )
         p.add_argument("--spec", help="feature spec YAML (default: ml/feature_spec.yml)")
         p.add_argument("--out", help="output folder (default: <data dir>/ml)")
         p.add_argument("--truth", help="generator truth folder for the oracle (default: <data dir>/truth)")
@@ -38,10 +43,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace, save: bool) -> int:
-    from warehouse.config import get_settings
-
     from ml.report import write_model_card
     from ml.train import LeakageError, train
+    from warehouse.config import get_settings
 
     settings = get_settings()
     spec = load_spec(args.spec)
@@ -61,9 +65,14 @@ def _train(args: argparse.Namespace, save: bool) -> int:
         return 3
     card = write_model_card(result.evaluation, out)
     ev = result.evaluation
-    print(f"{'trained' if save else 'evaluated'} on {source}: {len(frame)} rows in {time.perf_counter() - started:.1f} s")
-    print(f"split: fit {ev['split']['fit']}, calibration {ev['split']['calibration']}, "
-          f"validation {ev['split']['validation']}")
+    print(
+        f"{'trained' if save else 'evaluated'} on {source}: {len(frame)} rows "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    print(
+        f"split: fit {ev['split']['fit']}, calibration {ev['split']['calibration']}, "
+        f"validation {ev['split']['validation']}"
+    )
     print(f"{'score':<22}{'ROC AUC':>9}{'PR AUC':>9}{'Brier':>9}{'ECE':>9}{'lift@10%':>10}")
     for key in ("model", "logistic_regression", spec.baseline_column, "oracle"):
         r = ev.get(key) if key else None
@@ -85,8 +94,10 @@ def _score(args: argparse.Namespace) -> int:
     model = load_model(args.model)
     scores = run_score(model, args.table)
     tiers = scores["risk_tier"].value_counts().to_dict()
-    print(f"scored {len(scores)} customers at {scores['snapshot_date'].max()} with model {model.version} "
-          f"in {time.perf_counter() - started:.1f} s; tiers {tiers}; wrote cs_ops_analytics.churn_scores")
+    print(
+        f"scored {len(scores)} customers at {scores['snapshot_date'].max()} with model {model.version} "
+        f"in {time.perf_counter() - started:.1f} s; tiers {tiers}; wrote cs_ops_analytics.churn_scores"
+    )
     return 0
 
 

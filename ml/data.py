@@ -29,7 +29,9 @@ def _is_file_reference(table: str) -> bool:
     return table.endswith((".parquet", ".pq")) or "/" in table or Path(table).exists()
 
 
-def read_table(table: str, spec: FeatureSpec, require_label: bool = True, where: str = "") -> tuple[pd.DataFrame, str]:
+def read_table(
+    table: str, spec: FeatureSpec, require_label: bool = True, where: str = ""
+) -> tuple[pd.DataFrame, str]:
     """Read a table that fits `spec`; returns (frame, source description)."""
     if _is_file_reference(table):
         path = Path(table)
@@ -106,4 +108,3 @@ def oracle_probability(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFra
     known = ids.isin(set(truth["id_cliente"].astype(str))).to_numpy()
     prob = np.where(known, 1.0 - survive, np.nan)
     return pd.Series(prob, index=frame.index, name="oracle_probability")
-

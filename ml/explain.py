@@ -37,7 +37,9 @@ def reference_values(frame: pd.DataFrame, spec: FeatureSpec) -> dict:
     return ref
 
 
-def what_if_deltas(model, frame: pd.DataFrame, spec: FeatureSpec, reference: dict) -> tuple[np.ndarray, np.ndarray]:
+def what_if_deltas(
+    model, frame: pd.DataFrame, spec: FeatureSpec, reference: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (probability, deltas[n_rows, n_features]); delta = p - p(feature := reference)."""
     x = frame[spec.features].copy()
     base = model.predict_proba(x)[:, 1]
@@ -126,10 +128,20 @@ def global_importance(
         frame = frame.sample(max_rows, random_state=random_state)
     y = frame[spec.label_column].astype(int)
     result = permutation_importance(
-        model, frame[spec.features], y, scoring="roc_auc", n_repeats=repeats, random_state=random_state, n_jobs=1
+        model,
+        frame[spec.features],
+        y,
+        scoring="roc_auc",
+        n_repeats=repeats,
+        random_state=random_state,
+        n_jobs=1,
     )
     rows = [
-        {"feature": col, "importance": float(result.importances_mean[j]), "std": float(result.importances_std[j])}
+        {
+            "feature": col,
+            "importance": float(result.importances_mean[j]),
+            "std": float(result.importances_std[j]),
+        }
         for j, col in enumerate(spec.features)
     ]
     return sorted(rows, key=lambda r: -r["importance"])

@@ -71,7 +71,9 @@ def top_k_stats(y: np.ndarray, score: np.ndarray, value: np.ndarray | None, frac
         value = np.nan_to_num(np.asarray(value, dtype=float))
         churned_value = (value * y).sum()
         stats["churned_mrr_captured"] = float((value * y)[mask].sum())
-        stats["churned_mrr_captured_share"] = float((value * y)[mask].sum() / churned_value) if churned_value > 0 else None
+        stats["churned_mrr_captured_share"] = (
+            float((value * y)[mask].sum() / churned_value) if churned_value > 0 else None
+        )
     return stats
 
 

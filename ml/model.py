@@ -37,7 +37,9 @@ class SplitError(ValueError):
 
 
 def build_preprocessor(spec: FeatureSpec, scale: bool) -> ColumnTransformer:
-    numeric_steps = [("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True))]
+    numeric_steps = [
+        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True))
+    ]
     if scale:
         numeric_steps.append(("scale", StandardScaler()))
     categorical = Pipeline(
@@ -67,7 +69,10 @@ def build_pipeline(spec: FeatureSpec, random_state: int = RANDOM_STATE, **hgb_pa
     )
     params.update(hgb_params)
     return Pipeline(
-        [("preprocess", build_preprocessor(spec, scale=False)), ("model", HistGradientBoostingClassifier(**params))]
+        [
+            ("preprocess", build_preprocessor(spec, scale=False)),
+            ("model", HistGradientBoostingClassifier(**params)),
+        ]
     )
 
 
@@ -152,7 +157,9 @@ def time_split(
     y = frame[spec.label_column]
     for name, mask in (("fit", fit), ("calibration", calibration), ("validation", validation)):
         if mask.any() and y[mask].nunique() < 2:
-            raise SplitError(f"the {name} window has only one label value ({y[mask].iloc[0]}); cannot train/evaluate")
+            raise SplitError(
+                f"the {name} window has only one label value ({y[mask].iloc[0]}); cannot train/evaluate"
+            )
     windows = {
         "fit": _window(times, fit),
         "calibration": _window(times, calibration),

@@ -161,10 +161,13 @@ def load_model(path: str | Path | None = None) -> ChurnModel:
     try:
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(f"metadata {meta_file} is not valid JSON ({exc}); refusing to load the model") from exc
+        raise ModelLoadError(
+            f"metadata {meta_file} is not valid JSON ({exc}); refusing to load the model"
+        ) from exc
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(
-            f"{meta_file}: format_version {meta.get('format_version')!r}, expected {FORMAT_VERSION}; retrain the model"
+            f"{meta_file}: format_version {meta.get('format_version')!r}, expected {FORMAT_VERSION}; "
+            "retrain the model"
         )
     actual = sha256_file(path)
     if actual != meta.get("sha256"):
@@ -188,7 +191,9 @@ def load_model(path: str | Path | None = None) -> ChurnModel:
     except Exception as exc:  # noqa: BLE001
         raise ModelLoadError(f"model file {path} could not be loaded safely: {exc}") from exc
     spec = FeatureSpec.from_dict(meta["feature_spec"])
-    return ChurnModel(estimator=estimator, spec=spec, reference=meta.get("reference_values", {}), metadata=meta)
+    return ChurnModel(
+        estimator=estimator, spec=spec, reference=meta.get("reference_values", {}), metadata=meta
+    )
 
 
 def predict_with_drivers(model: ChurnModel, frame: pd.DataFrame, top: int = 3) -> pd.DataFrame:
@@ -209,4 +214,3 @@ def predict_with_drivers(model: ChurnModel, frame: pd.DataFrame, top: int = 3) -
         },
         index=frame.index,
     )
-

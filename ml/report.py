@@ -32,14 +32,19 @@ def _frame(title: str, xlabel: str, ylabel: str, x_max: float, y_max: float) -> 
         f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - 10}" y2="{H - PAD}" stroke="black"/>',
         f'<line x1="{PAD}" y1="{H - PAD}" x2="{PAD}" y2="26" stroke="black"/>',
         f'<text x="{W / 2}" y="{H - 8}" text-anchor="middle">{escape(xlabel)}</text>',
-        f'<text x="12" y="{H / 2}" text-anchor="middle" transform="rotate(-90 12 {H / 2})">{escape(ylabel)}</text>',
+        f'<text x="12" y="{H / 2}" text-anchor="middle" transform="rotate(-90 12 {H / 2})">'
+        f"{escape(ylabel)}</text>",
     ]
     for i in range(5):
         fx = i / 4
-        parts.append(f'<text x="{_sx(fx * x_max, x_max):.1f}" y="{H - PAD + 14}" text-anchor="middle">'
-                     f"{fx * x_max:.2g}</text>")
-        parts.append(f'<text x="{PAD - 4}" y="{_sy(fx * y_max, y_max) + 4:.1f}" text-anchor="end">'
-                     f"{fx * y_max:.2g}</text>")
+        parts.append(
+            f'<text x="{_sx(fx * x_max, x_max):.1f}" y="{H - PAD + 14}" text-anchor="middle">'
+            f"{fx * x_max:.2g}</text>"
+        )
+        parts.append(
+            f'<text x="{PAD - 4}" y="{_sy(fx * y_max, y_max) + 4:.1f}" text-anchor="end">'
+            f"{fx * y_max:.2g}</text>"
+        )
     return parts
 
 
@@ -60,8 +65,15 @@ def _legend(names: list[str]) -> list[str]:
     return out
 
 
-def line_chart(title: str, xlabel: str, ylabel: str, series: dict[str, list[tuple[float, float]]],
-               diagonal: bool = False, x_max: float | None = None, y_max: float | None = None) -> str:
+def line_chart(
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    series: dict[str, list[tuple[float, float]]],
+    diagonal: bool = False,
+    x_max: float | None = None,
+    y_max: float | None = None,
+) -> str:
     xs = [x for pts in series.values() for x, _ in pts] or [1.0]
     ys = [y for pts in series.values() for _, y in pts] or [1.0]
     x_max = x_max or max(xs) * 1.05 or 1.0
@@ -69,15 +81,19 @@ def line_chart(title: str, xlabel: str, ylabel: str, series: dict[str, list[tupl
     parts = _frame(title, xlabel, ylabel, x_max, y_max)
     if diagonal:
         m = min(x_max, y_max)
-        parts.append(f'<line x1="{_sx(0, x_max)}" y1="{_sy(0, y_max)}" x2="{_sx(m, x_max):.1f}" '
-                     f'y2="{_sy(m, y_max):.1f}" stroke="#bbb" stroke-dasharray="4 3"/>')
+        parts.append(
+            f'<line x1="{_sx(0, x_max)}" y1="{_sy(0, y_max)}" x2="{_sx(m, x_max):.1f}" '
+            f'y2="{_sy(m, y_max):.1f}" stroke="#bbb" stroke-dasharray="4 3"/>'
+        )
     for name, pts in series.items():
         if not pts:
             continue
         path = " ".join(f"{_sx(x, x_max):.1f},{_sy(y, y_max):.1f}" for x, y in pts)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{_color(name)}" stroke-width="2"/>')
         for x, y in pts:
-            parts.append(f'<circle cx="{_sx(x, x_max):.1f}" cy="{_sy(y, y_max):.1f}" r="2.5" fill="{_color(name)}"/>')
+            parts.append(
+                f'<circle cx="{_sx(x, x_max):.1f}" cy="{_sy(y, y_max):.1f}" r="2.5" fill="{_color(name)}"/>'
+            )
     parts += _legend(list(series))
     parts.append("</svg>")
     return "\n".join(parts)
@@ -88,7 +104,8 @@ def bar_chart(title: str, items: list[tuple[str, float]]) -> str:
     v_max = max([v for _, v in items] + [1e-9])
     left = 190
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W + 80}" height="{height}" font-family="sans-serif" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W + 80}" height="{height}" '
+        'font-family="sans-serif" '
         'font-size="11">',
         f'<rect width="{W + 80}" height="{height}" fill="white"/>',
         f'<text x="{(W + 80) / 2}" y="16" text-anchor="middle" font-size="13">{escape(title)}</text>',
@@ -114,34 +131,61 @@ def _fmt(v, digits: int = 3) -> str:
 def write_model_card(evaluation: dict, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    scores = [k for k in ("model", "model_uncalibrated", "logistic_regression", "health_score", "oracle")
-              if isinstance(evaluation.get(k), dict)]
-    baseline = next((k for k, v in evaluation.items() if isinstance(v, dict) and v.get("note", "").startswith("ranking")),
-                    None)
+    scores = [
+        k
+        for k in ("model", "model_uncalibrated", "logistic_regression", "health_score", "oracle")
+        if isinstance(evaluation.get(k), dict)
+    ]
+    baseline = next(
+        (k for k, v in evaluation.items() if isinstance(v, dict) and v.get("note", "").startswith("ranking")),
+        None,
+    )
     if baseline and baseline not in scores:
         scores.insert(3, baseline)
 
     # plots
-    cal = {k: [(b["mean_predicted"], b["observed_rate"]) for b in evaluation[k].get("calibration_curve", [])]
-           for k in scores if evaluation[k].get("calibration_curve")}
+    cal = {
+        k: [(b["mean_predicted"], b["observed_rate"]) for b in evaluation[k].get("calibration_curve", [])]
+        for k in scores
+        if evaluation[k].get("calibration_curve")
+    }
     top = max([max(x, y) for pts in cal.values() for x, y in pts] + [0.05]) * 1.05
     (out_dir / "calibration.svg").write_text(
-        line_chart("Calibração (validação)", "probabilidade prevista", "taxa observada", cal, diagonal=True,
-                   x_max=top, y_max=top), encoding="utf-8")
+        line_chart(
+            "Calibração (validação)",
+            "probabilidade prevista",
+            "taxa observada",
+            cal,
+            diagonal=True,
+            x_max=top,
+            y_max=top,
+        ),
+        encoding="utf-8",
+    )
     lift = {k: [(t["k_fraction"], t["lift"] or 0.0) for t in evaluation[k]["top_k"]] for k in scores}
     (out_dir / "lift.svg").write_text(
-        line_chart("Lift no top k", "fração da base (top k)", "lift", lift, x_max=0.21), encoding="utf-8")
+        line_chart("Lift no top k", "fração da base (top k)", "lift", lift, x_max=0.21), encoding="utf-8"
+    )
     bt = [b for b in evaluation.get("backtest", []) if "skipped" not in b]
     bt_series = {}
     for name in ("model", baseline, "oracle"):
         if name and bt and all(isinstance(b.get(name), dict) and b[name].get("roc_auc") for b in bt):
             bt_series[name] = [(i + 1, b[name]["roc_auc"]) for i, b in enumerate(bt)]
     (out_dir / "backtest.svg").write_text(
-        line_chart("Backtest fora do tempo: ROC AUC por corte", "corte (1 = mais antigo)", "ROC AUC", bt_series,
-                   x_max=len(bt) + 0.5, y_max=1.0), encoding="utf-8")
+        line_chart(
+            "Backtest fora do tempo: ROC AUC por corte",
+            "corte (1 = mais antigo)",
+            "ROC AUC",
+            bt_series,
+            x_max=len(bt) + 0.5,
+            y_max=1.0,
+        ),
+        encoding="utf-8",
+    )
     imp = [(r["feature"], r["importance"]) for r in evaluation.get("permutation_importance", [])[:15]]
-    (out_dir / "importance.svg").write_text(bar_chart("Importância por permutação (queda no ROC AUC)", imp),
-                                            encoding="utf-8")
+    (out_dir / "importance.svg").write_text(
+        bar_chart("Importância por permutação (queda no ROC AUC)", imp), encoding="utf-8"
+    )
 
     # text
     split = evaluation["split"]
@@ -152,10 +196,11 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         f"- **Predicts:** {evaluation['label']}.",
         f"- **Data:** `{evaluation['source']}` — fit {split['fit'][0]}..{split['fit'][1]}, "
         f"calibration {split['calibration'][0]}..{split['calibration'][1]}, validation "
-        f"{split['validation'][0]}..{split['validation'][1]} (a {split['gap_days']}-day gap keeps every training "
-        "label window closed before validation starts). Only label-complete rows are used.",
+        f"{split['validation'][0]}..{split['validation'][1]} (a {split['gap_days']}-day gap keeps every "
+        "training label window closed before validation starts). Only label-complete rows are used.",
         f"- **Rows:** {evaluation['split_rows']}.",
-        "- **Model:** scikit-learn Pipeline (ColumnTransformer: median impute + missing indicators for numbers; "
+        "- **Model:** scikit-learn Pipeline (ColumnTransformer: median impute + missing indicators "
+        "for numbers; "
         "impute + one-hot (handle_unknown='ignore') for categories) → HistGradientBoostingClassifier, "
         "Platt-calibrated on the calibration window (newest training months). "
         f"random_state={evaluation['random_state']}.",
@@ -166,31 +211,42 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         "",
         "## Validation metrics (same rows for every score)",
         "",
-        "| score | ROC AUC | PR AUC | Brier | ECE | top-decile lift | precision@10% | churned MRR in top 10% |",
+        "| score | ROC AUC | PR AUC | Brier | ECE | top-decile lift | precision@10% "
+        "| churned MRR in top 10% |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for k in scores:
         r = evaluation[k]
         t10 = next(x for x in r["top_k"] if x["k_fraction"] == 0.10)
         lines.append(
-            f"| {k} | {_fmt(r['roc_auc'])} | {_fmt(r['pr_auc'])} | {_fmt(r['brier'], 4)} | {_fmt(r['ece'], 4)} | "
+            f"| {k} | {_fmt(r['roc_auc'])} | {_fmt(r['pr_auc'])} | {_fmt(r['brier'], 4)} "
+            f"| {_fmt(r['ece'], 4)} | "
             f"{_fmt(r['top_decile_lift'], 2)} | {_fmt(t10['precision'])} | "
             f"{_fmt(t10.get('churned_mrr_captured_share'))} |"
         )
     lines += ["", "![calibration](calibration.svg) ![lift](lift.svg)", "", "## Targets", ""]
     if "auc_ratio_vs_oracle" in t:
-        lines.append(f"- ROC AUC vs oracle: {t['auc_ratio_vs_oracle']:.3f} × (target ≥ 0.95) — "
-                     f"{'met' if t['auc_ok'] else 'NOT met'}")
+        lines.append(
+            f"- ROC AUC vs oracle: {t['auc_ratio_vs_oracle']:.3f} × (target ≥ 0.95) — "
+            f"{'met' if t['auc_ok'] else 'NOT met'}"
+        )
     if "lift_ratio_vs_oracle" in t:
-        lines.append(f"- Top-decile lift vs oracle: {t['lift_ratio_vs_oracle']:.3f} × (target ≥ 0.9) — "
-                     f"{'met' if t['lift_ok'] else 'NOT met'}")
+        lines.append(
+            f"- Top-decile lift vs oracle: {t['lift_ratio_vs_oracle']:.3f} × (target ≥ 0.9) — "
+            f"{'met' if t['lift_ok'] else 'NOT met'}"
+        )
     lines.append(f"- ECE {t['ece']:.4f} (target ≤ {t['ece_max']}) — {'met' if t['ece_ok'] else 'NOT met'}")
     if "oracle_note" in t:
         lines.append(f"- {t['oracle_note']}")
     lines += ["", _why(evaluation), ""]
-    lines += ["## Out-of-time backtest", "", "![backtest](backtest.svg)", "",
-              "| cut-off | rows | base rate | model AUC | model lift | model ECE | baseline AUC | oracle AUC |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Out-of-time backtest",
+        "",
+        "![backtest](backtest.svg)",
+        "",
+        "| cut-off | rows | base rate | model AUC | model lift | model ECE | baseline AUC | oracle AUC |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for b in evaluation.get("backtest", []):
         if "skipped" in b:
             lines.append(f"| {b['cutoff']} | skipped: {b['skipped']} | | | | | | |")
@@ -198,25 +254,40 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         m = b["model"]
         bl = b.get(baseline) or {}
         o = b.get("oracle") or {}
-        lines.append(f"| {b['cutoff']} | {m['rows']} | {_fmt(m['base_rate'])} | {_fmt(m['roc_auc'])} | "
-                     f"{_fmt(m['top_decile_lift'], 2)} | {_fmt(m['ece'], 4)} | {_fmt(bl.get('roc_auc'))} | "
-                     f"{_fmt(o.get('roc_auc'))} |")
-    lines += ["", "## What drives the score", "", "![importance](importance.svg)", "",
-              "Per customer, the top drivers are what-if deltas: the change in the calibrated probability when "
-              "one feature is set to the training reference (median / most frequent), so they come from the model "
-              "itself. Examples (highest-risk customers in the validation window):", ""]
+        lines.append(
+            f"| {b['cutoff']} | {m['rows']} | {_fmt(m['base_rate'])} | {_fmt(m['roc_auc'])} | "
+            f"{_fmt(m['top_decile_lift'], 2)} | {_fmt(m['ece'], 4)} | {_fmt(bl.get('roc_auc'))} | "
+            f"{_fmt(o.get('roc_auc'))} |"
+        )
+    lines += [
+        "",
+        "## What drives the score",
+        "",
+        "![importance](importance.svg)",
+        "",
+        "Per customer, the top drivers are what-if deltas: the change in the calibrated probability when "
+        "one feature is set to the training reference (median / most frequent), so they come from the model "
+        "itself. Examples (highest-risk customers in the validation window):",
+        "",
+    ]
     for ex in evaluation.get("example_drivers", []):
         texts = "; ".join(f"{d['text']} ({d['delta']:+.1%})" for d in ex["top_drivers"])
         lines.append(f"- `{ex['id']}` — {ex['churn_probability']:.1%}: {texts}")
-    lines += ["", "## Leakage checks", "",
-              "Every numeric feature alone is scored against the label on label-complete rows; a feature with "
-              "ROC AUC ≥ 0.95 stops training as a probable leak. Highest single-feature AUCs: "
-              + ", ".join(f"`{k}` {v:.3f}" for k, v in list(evaluation.get("single_feature_auc", {}).items())[:5])
-              + ".", "",
-              "## Limits", "",
-              "- Scores are for ranking and planning; they are not a decision by themselves.",
-              "- The label needs the full horizon to be observed, so the newest months cannot be validated yet.",
-              "- Drift: if the churn rate moves, recalibrate (retrain) — the backtest shows how stable it is."]
+    lines += [
+        "",
+        "## Leakage checks",
+        "",
+        "Every numeric feature alone is scored against the label on label-complete rows; a feature with "
+        "ROC AUC ≥ 0.95 stops training as a probable leak. Highest single-feature AUCs: "
+        + ", ".join(f"`{k}` {v:.3f}" for k, v in list(evaluation.get("single_feature_auc", {}).items())[:5])
+        + ".",
+        "",
+        "## Limits",
+        "",
+        "- Scores are for ranking and planning; they are not a decision by themselves.",
+        "- The label needs the full horizon to be observed, so the newest months cannot be validated yet.",
+        "- Drift: if the churn rate moves, recalibrate (retrain) — the backtest shows how stable it is.",
+    ]
     if not evaluation.get("oracle_available"):
         lines.append("- " + evaluation.get("oracle_note", "no oracle"))
     path = out_dir / "model_card.md"
@@ -230,7 +301,8 @@ def _why(evaluation: dict) -> str:
     notes = []
     if t.get("auc_ok") is False or t.get("lift_ok") is False:
         notes.append(
-            "Why the oracle gap: the oracle multiplies the generator's *realised* monthly hazards over the next "
+            "Why the oracle gap: the oracle multiplies the generator's *realised* monthly hazards "
+            "over the next "
             "months, which depend on events after the snapshot (e.g. a decline that starts next month); no "
             "point-in-time model can know those, so part of the gap is irreducible. The rest comes from "
             f"features seeing only noisy views of the latent health and from the validation window's size "
@@ -239,7 +311,8 @@ def _why(evaluation: dict) -> str:
         )
     if t.get("ece_ok") is False:
         notes.append(
-            f"ECE above target: the validation churn rate ({r['base_rate']:.3f}) differs from the calibration "
+            f"ECE above target: the validation churn rate ({r['base_rate']:.3f}) differs from the "
+            "calibration "
             f"window's; calibration is fitted on older months and cannot anticipate a level shift."
         )
     return " ".join(notes) if notes else "All targets met on the held-out validation window."

@@ -18,7 +18,13 @@ from ml.model_store import ChurnModel, predict_with_drivers
 
 SCORES_TABLE = "churn_scores"
 SCORE_COLUMNS = [
-    "customer_id", "snapshot_date", "churn_probability", "risk_tier", "top_drivers", "model_version", "scored_at",
+    "customer_id",
+    "snapshot_date",
+    "churn_probability",
+    "risk_tier",
+    "top_drivers",
+    "model_version",
+    "scored_at",
 ]
 
 
@@ -39,7 +45,8 @@ def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | No
             "risk_tier": pred["risk_tier"].astype(str).to_numpy(),
             "top_drivers": drivers_json(list(pred["top_drivers"])),
             "model_version": model.version,
-            "scored_at": pd.Timestamp(scored_at).tz_convert("UTC") if pd.Timestamp(scored_at).tzinfo
+            "scored_at": pd.Timestamp(scored_at).tz_convert("UTC")
+            if pd.Timestamp(scored_at).tzinfo
             else pd.Timestamp(scored_at, tz="UTC"),
         }
     )
@@ -54,9 +61,12 @@ def run_score(model: ChurnModel, table: str | None = None) -> pd.DataFrame:
     if not table:
         raise MissingInputError("the model's feature spec names no table; pass --table")
     frame, source = read_table(
-        table, spec, require_label=False,
+        table,
+        spec,
+        require_label=False,
         where=f"where {spec.time_column} = (select max({spec.time_column}) from {{analytics}}.{table})"
-        if "/" not in table and not table.endswith(".parquet") else "",
+        if "/" not in table and not table.endswith(".parquet")
+        else "",
     )
     frame = latest_rows(frame, spec.time_column)
     scores = score_frame(model, frame)

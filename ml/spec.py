@@ -123,7 +123,9 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
     )
 
 
-def prepare_frame(frame: pd.DataFrame, spec: FeatureSpec, source: str, require_label: bool = True) -> pd.DataFrame:
+def prepare_frame(
+    frame: pd.DataFrame, spec: FeatureSpec, source: str, require_label: bool = True
+) -> pd.DataFrame:
     """Check a table against the spec and normalise types.
 
     Raises SpecError naming the source, the column and what was expected.

@@ -47,9 +47,11 @@ def make_snapshots(
     price = np.array([90.0, 140.0, 220.0])[plan_idx]
     signup_offset = rng.integers(-36, months // 2, n)  # months since start (negative = before)
     renewal_month = rng.integers(0, 12, n)
-    segment_risk = pd.Series(segment).map(
-        {"varejo": 0.25, "indústria": -0.1, "serviços": 0.1, "agronegócio": -0.2, "saúde": 0.0}
-    ).to_numpy()
+    segment_risk = (
+        pd.Series(segment)
+        .map({"varejo": 0.25, "indústria": -0.1, "serviços": 0.1, "agronegócio": -0.2, "saúde": 0.0})
+        .to_numpy()
+    )
 
     z = rng.normal(0.0, 1.0, n)  # latent engagement
     events_hist: list[np.ndarray] = []
@@ -150,7 +152,9 @@ def make_snapshots(
     t = snaps["_t"].to_numpy()
     snaps["churn_status"] = ((cm > t) & (cm <= t + horizon_months)).astype(int)
     snaps["is_label_complete"] = t + horizon_months <= months - 1
-    snaps["health_tier"] = pd.cut(snaps["health_score"], [-1, 40, 65, 101], labels=["risco", "atenção", "saudável"]).astype(str)
+    snaps["health_tier"] = pd.cut(
+        snaps["health_score"], [-1, 40, 65, 101], labels=["risco", "atenção", "saudável"]
+    ).astype(str)
     snaps = snaps.drop(columns="_t")
     truth = pd.concat(truth_rows, ignore_index=True)
     truth["mes"] = pd.to_datetime(truth["mes"]).dt.date

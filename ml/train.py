@@ -89,7 +89,11 @@ def _probabilities(models: FittedModels, x: pd.DataFrame) -> dict[str, np.ndarra
 
 
 def evaluate_window(
-    frame: pd.DataFrame, spec: FeatureSpec, models: FittedModels, rows: pd.Series, truth: pd.DataFrame | None,
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    models: FittedModels,
+    rows: pd.Series,
+    truth: pd.DataFrame | None,
     with_curve: bool = True,
 ) -> dict:
     """Every score on exactly the same validation rows."""
@@ -108,14 +112,19 @@ def evaluate_window(
     if truth is not None:
         oracle = oracle_probability(sub, spec, truth)
         known = oracle.notna().to_numpy()
-        report["oracle"] = score_report(y[known], oracle.to_numpy()[known], None if value is None else value[known],
-                                        with_curve=with_curve)
+        report["oracle"] = score_report(
+            y[known], oracle.to_numpy()[known], None if value is None else value[known], with_curve=with_curve
+        )
         report["oracle"]["coverage"] = float(known.mean())
     return report
 
 
 def backtest(
-    frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame | None, cutoffs: int = 3, step: int = 2,
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    truth: pd.DataFrame | None,
+    cutoffs: int = 3,
+    step: int = 2,
     random_state: int = RANDOM_STATE,
 ) -> list[dict]:
     """Out-of-time backtest: for each cut-off month, train only on what was known then, test on that month."""
@@ -127,7 +136,9 @@ def backtest(
             break
         cutoff = pd.Timestamp(periods[pos])
         try:
-            split = time_split(frame, spec, validation_periods=1, calibration_periods=2, validation_end=cutoff)
+            split = time_split(
+                frame, spec, validation_periods=1, calibration_periods=2, validation_end=cutoff
+            )
         except SplitError as exc:
             results.append({"cutoff": str(cutoff.date()), "skipped": str(exc)})
             continue
@@ -137,8 +148,13 @@ def backtest(
             {
                 "cutoff": str(cutoff.date()),
                 "windows": split.windows,
-                **{name: {k: r.get(k) for k in ("rows", "base_rate", "roc_auc", "pr_auc", "brier", "ece",
-                                                 "top_decile_lift")} for name, r in rep.items()},
+                **{
+                    name: {
+                        k: r.get(k)
+                        for k in ("rows", "base_rate", "roc_auc", "pr_auc", "brier", "ece", "top_decile_lift")
+                    }
+                    for name, r in rep.items()
+                },
             }
         )
     return list(reversed(results))
