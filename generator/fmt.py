@@ -1,0 +1,217 @@
+"""Vectorised text formatting: ids, dates, money, CNPJ, with the dirty variants.
+
+Clean formats (what a well-behaved source export would contain):
+ids `CLI-000123`, dates `2024-03-15`, timestamps-as-text `2024-03-15 14:02:11`,
+money `1234.56`, CNPJ `12.345.678/0001-95`. Dirty variants are produced only for
+the few rows the dirt injector picked, so plain Python is fine there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+EPOCH = dt.date(1970, 1, 1)
+US_PER_DAY = 86_400_000_000
+US_PER_SECOND = 1_000_000
+
+# date/timestamp text variants (0 = clean ISO)
+DATE_ISO, DATE_BR, DATE_EPOCH, DATE_IMPOSSIBLE = 0, 1, 2, 3
+# money variants (0 = clean 1234.56)
+MONEY_PLAIN, MONEY_BRL, MONEY_US = 0, 1, 2
+# cnpj variants (0 = clean punctuated)
+CNPJ_PUNCT, CNPJ_DIGITS, CNPJ_BAD_DV = 0, 1, 2
+
+
+def strings_from_matrix(chars: np.ndarray) -> pa.Array:
+    """Fixed-width byte matrix (n, w) of ASCII -> Arrow string array, without Python loops."""
+    n, width = chars.shape
+    data = np.ascontiguousarray(chars, dtype=np.uint8).reshape(-1)
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+_LUT4 = np.array([[48 + (v // 10**p) % 10 for p in (3, 2, 1, 0)] for v in range(10_000)], dtype=np.uint8)
+_LUT4_WORDS = _LUT4.view(np.uint32).reshape(-1)
+
+
+def _digit_words(numbers: np.ndarray, chunks: int) -> np.ndarray:
+    """(n, chunks) uint32 words, each the ASCII of 4 decimal digits (most significant first)."""
+    words = np.empty((numbers.shape[0], chunks), dtype=np.uint32)
+    rest = np.asarray(numbers, dtype=np.int64)
+    for chunk in range(chunks - 1, -1, -1):
+        quotient = rest // 10_000
+        words[:, chunk] = _LUT4_WORDS[rest - quotient * 10_000]  # x % 10_000 is slower than this
+        rest = quotient
+    return words
+
+
+def digits_matrix(numbers: np.ndarray, width: int) -> np.ndarray:
+    """(n, width) uint8 ASCII digits of non-negative integers, zero-padded."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    n = numbers.shape[0]
+    chunks = -(-width // 4)
+    return _digit_words(numbers, chunks).view(np.uint8).reshape(n, chunks * 4)[:, chunks * 4 - width :]
+
+
+def fixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
+    """e.g. fixed_ids('CLI-', [123], 6) -> ['CLI-000123']."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    n = numbers.shape[0]
+    head = prefix.encode("ascii")
+    chunks = -(-width // 4)
+    pad = chunks * 4 - width
+    if len(head) % 4 == 0 and pad == 0:  # whole 4-byte words: no byte shuffling at all
+        words = np.empty((n, len(head) // 4 + chunks), dtype=np.uint32)
+        words[:, : len(head) // 4] = np.frombuffer(head, dtype=np.uint32)
+        words[:, len(head) // 4 :] = _digit_words(numbers, chunks)
+        return strings_from_matrix(words.view(np.uint8).reshape(n, -1))
+    matrix = np.empty((n, len(head) + width), dtype=np.uint8)
+    matrix[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
+    matrix[:, len(head) :] = digits_matrix(numbers, width)
+    return strings_from_matrix(matrix)
+
+
+def patch(array: pa.Array, index: np.ndarray, values: list) -> pa.Array:
+    """Replace array[index[k]] with values[k] (values may contain None)."""
+    if len(index) == 0:
+        return array
+    extra = pa.array(values, type=array.type)
+    take = np.arange(len(array), dtype=np.int64)
+    take[index] = len(array) + np.arange(len(index), dtype=np.int64)
+    return pa.concat_arrays([array, extra]).take(pa.array(take))
+
+
+def with_nulls(array: pa.Array, mask: np.ndarray | None) -> pa.Array:
+    if mask is None or not mask.any():
+        return array
+    return pc.if_else(pa.array(mask), pa.nulls(len(array), array.type), array)
+
+
+# --- dates -------------------------------------------------------------------------------------
+
+
+def iso_dates(days: np.ndarray) -> pa.Array:
+    return pa.array(np.asarray(days, dtype=np.int32), pa.date32()).cast(pa.string())
+
+
+def iso_timestamps(micros: np.ndarray) -> pa.Array:
+    """'YYYY-MM-DD HH:MM:SS' (UTC) from int64 microseconds."""
+    micros = np.asarray(micros, dtype=np.int64)
+    days = micros // US_PER_DAY
+    seconds = (micros % US_PER_DAY) // US_PER_SECOND
+    date_part = np.frombuffer(
+        iso_dates(days).buffers()[2], dtype=np.uint8, count=10 * len(days)
+    ).reshape(-1, 10) if len(days) else np.empty((0, 10), np.uint8)
+    matrix = np.empty((len(days), 19), dtype=np.uint8)
+    matrix[:, :10] = date_part
+    matrix[:, 10] = ord(" ")
+    matrix[:, 11:13] = digits_matrix(seconds // 3600, 2)
+    matrix[:, 13] = ord(":")
+    matrix[:, 14:16] = digits_matrix((seconds // 60) % 60, 2)
+    matrix[:, 16] = ord(":")
+    matrix[:, 17:19] = digits_matrix(seconds % 60, 2)
+    return strings_from_matrix(matrix)
+
+
+def _date(day: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(day))
+
+
+def date_variant(day: int, variant: int, seconds_of_day: int | None = None) -> str:
+    """One dirty rendering of a date (or timestamp when seconds_of_day is given)."""
+    date = _date(day)
+    clock = ""
+    if seconds_of_day is not None:
+        clock = " %02d:%02d:%02d" % (seconds_of_day // 3600, (seconds_of_day // 60) % 60, seconds_of_day % 60)
+    if variant == DATE_BR:
+        return f"{date.day:02d}/{date.month:02d}/{date.year:04d}{clock}"
+    if variant == DATE_EPOCH:
+        return str(int(day) * 86_400 + (seconds_of_day or 0))
+    if variant == DATE_IMPOSSIBLE:
+        # a day that does not exist in that month (31/02, 30/02, 31/04, ...)
+        if date.month in (4, 6, 9, 11):
+            return f"31/{date.month:02d}/{date.year:04d}{clock}"
+        return f"{30 + date.day % 2}/02/{date.year:04d}{clock}"
+    return date.isoformat() + clock
+
+
+# --- money -------------------------------------------------------------------------------------
+
+
+def plain_money(cents: np.ndarray) -> pa.Array:
+    """'1234.56' / '-12.30' from int64 cents."""
+    cents = np.asarray(cents, dtype=np.int64)
+    negative = cents < 0
+    absolute = np.abs(cents)
+    whole = pa.array(absolute // 100).cast(pa.string())
+    frac = strings_from_matrix(digits_matrix(absolute % 100, 2))
+    text = pc.binary_join_element_wise(whole, frac, ".")
+    if negative.any():
+        text = pc.if_else(pa.array(negative), pc.binary_join_element_wise("-", text, ""), text)
+    return text
+
+
+def money_variant(cents: int, variant: int) -> str:
+    sign = "-" if cents < 0 else ""
+    value = abs(int(cents))
+    grouped = f"{value // 100:,}"
+    if variant == MONEY_BRL:
+        return f"{sign}R$ {grouped.replace(',', '.')},{value % 100:02d}"
+    if variant == MONEY_US:
+        return f"{sign}{grouped}.{value % 100:02d}"
+    return f"{sign}{value // 100}.{value % 100:02d}"
+
+
+# --- CNPJ --------------------------------------------------------------------------------------
+
+_W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
+_W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
+
+
+def cnpj_digits(base: np.ndarray, branch: int = 1) -> np.ndarray:
+    """(n, 14) int digits: 8-digit company root + 4-digit branch + 2 check digits."""
+    base = np.asarray(base, dtype=np.int64)
+    digits = np.empty((base.shape[0], 14), dtype=np.int64)
+    digits[:, :8] = digits_matrix(base, 8) - 48
+    digits[:, 8:12] = digits_matrix(np.full(base.shape[0], branch), 4) - 48
+    rest = (digits[:, :12] * _W1).sum(axis=1) % 11
+    digits[:, 12] = np.where(rest < 2, 0, 11 - rest)
+    rest = (digits[:, :13] * _W2).sum(axis=1) % 11
+    digits[:, 13] = np.where(rest < 2, 0, 11 - rest)
+    return digits
+
+
+def cnpj_is_valid(text: str) -> bool:
+    digits = [int(c) for c in text if c.isdigit()]
+    if len(digits) != 14:
+        return False
+    expected = cnpj_digits(np.array([int("".join(map(str, digits[:8])))]), int("".join(map(str, digits[8:12]))))
+    return list(expected[0]) == digits
+
+
+def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
+    digits = cnpj_digits(base)
+    n = digits.shape[0]
+    if variant is not None:
+        bad = variant == CNPJ_BAD_DV
+        digits[bad, 13] = (digits[bad, 13] + 1 + (digits[bad, 0] % 8)) % 10  # always wrong
+    ascii_digits = (digits + 48).astype(np.uint8)
+    matrix = np.empty((n, 18), dtype=np.uint8)
+    matrix[:, 0:2] = ascii_digits[:, 0:2]
+    matrix[:, 2] = ord(".")
+    matrix[:, 3:6] = ascii_digits[:, 2:5]
+    matrix[:, 6] = ord(".")
+    matrix[:, 7:10] = ascii_digits[:, 5:8]
+    matrix[:, 10] = ord("/")
+    matrix[:, 11:15] = ascii_digits[:, 8:12]
+    matrix[:, 15] = ord("-")
+    matrix[:, 16:18] = ascii_digits[:, 12:14]
+    text = strings_from_matrix(matrix)
+    if variant is not None and (variant == CNPJ_DIGITS).any():
+        plain = strings_from_matrix(ascii_digits)
+        text = pc.if_else(pa.array(variant == CNPJ_DIGITS), plain, text)
+    return text

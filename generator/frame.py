@@ -1,0 +1,158 @@
+"""A table under construction: typed numpy columns that know how to render as text.
+
+The simulation fills a `Frame` with numbers (day numbers, cents, category codes, id
+numbers); the dirt injector flips per-row variant codes and null masks; `materialize`
+renders everything to an Arrow table with exactly the contract's schema.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+from generator import fmt
+from warehouse.contract import load_contract
+
+# column kinds
+ID, TEXT, DATE, TSTEXT, MONEY, ENUM, CNPJ, EMAIL, INT, TS = (
+    "id", "text", "date", "tstext", "money", "enum", "cnpj", "email", "int", "ts",
+)
+
+# enum variants (0 = canonical)
+ENUM_VARIANTS = ("upper", "lower", "lead_space", "trail_space", "no_accent")
+
+
+@dataclass
+class Col:
+    kind: str
+    values: object  # np.ndarray, or pa.Array for TEXT/EMAIL
+    prefix: str = ""
+    width: int = 0
+    vocab: tuple[str, ...] = ()
+    null: np.ndarray | None = None
+    variant: np.ndarray | None = None  # int8 per row, 0 = clean
+
+    def ensure_null(self, n: int) -> np.ndarray:
+        if self.null is None:
+            self.null = np.zeros(n, dtype=bool)
+        return self.null
+
+    def ensure_variant(self, n: int) -> np.ndarray:
+        if self.variant is None:
+            self.variant = np.zeros(n, dtype=np.int8)
+        return self.variant
+
+
+@dataclass
+class Frame:
+    table: str
+    n: int
+    cols: dict[str, Col]
+    emit: np.ndarray  # batch number in which each row is delivered
+    extra: dict = field(default_factory=dict)
+
+    def key_strings(self, index: np.ndarray) -> list[str]:
+        """Original (clean) primary-key text of the given rows, for the dirt manifest."""
+        pk = load_contract().table(self.table).primary_key
+        col = self.cols[pk]
+        return fmt.fixed_ids(col.prefix, np.asarray(col.values)[index], col.width).to_pylist()
+
+
+def _enum_variant(text: str, code: int) -> str:
+    name = ENUM_VARIANTS[(code - 1) % len(ENUM_VARIANTS)]
+    if name == "no_accent":
+        plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        if plain != text:
+            return plain
+        name = "upper"
+    if name == "upper":
+        return text.upper() if text.upper() != text else text.lower()
+    if name == "lower":
+        return text.lower() if text.lower() != text else text.upper()
+    if name == "lead_space":
+        return " " + text
+    return text + " "
+
+
+def _email_variant(text: str, code: int) -> str:
+    user, _, domain = text.partition("@")
+    forms = (
+        f"{user}{domain}",  # missing @
+        f"{user}@@{domain}",
+        f"{user}@{domain.split('.')[0]}",  # no TLD
+        f"{user} @{domain}",  # space
+        f"{user}@{domain}.",  # trailing dot
+        f"@{domain}",  # no local part
+    )
+    return forms[(code - 1) % len(forms)]
+
+
+def _render(col: Col, n: int) -> pa.Array:
+    kind = col.kind
+    variant = col.variant
+    dirty = np.flatnonzero(variant) if variant is not None else np.empty(0, np.int64)
+    if kind == ID:
+        array = fmt.fixed_ids(col.prefix, col.values, col.width)
+    elif kind == TEXT:
+        array = col.values
+    elif kind == EMAIL:
+        array = col.values
+        if len(dirty):
+            old = array.take(pa.array(dirty)).to_pylist()
+            array = fmt.patch(array, dirty, [_email_variant(t, int(variant[i])) for t, i in zip(old, dirty)])
+    elif kind == ENUM:
+        codes = np.asarray(col.values, dtype=np.int64)
+        array = pa.array(list(col.vocab), pa.string()).take(pa.array(codes))
+        if len(dirty):
+            array = fmt.patch(
+                array, dirty, [_enum_variant(col.vocab[codes[i]], int(variant[i])) for i in dirty]
+            )
+    elif kind == DATE:
+        days = np.asarray(col.values, dtype=np.int64)
+        array = fmt.iso_dates(days)
+        if len(dirty):
+            array = fmt.patch(array, dirty, [fmt.date_variant(days[i], int(variant[i])) for i in dirty])
+    elif kind == TSTEXT:
+        micros = np.asarray(col.values, dtype=np.int64)
+        array = fmt.iso_timestamps(micros)
+        if len(dirty):
+            days = micros[dirty] // fmt.US_PER_DAY
+            secs = (micros[dirty] % fmt.US_PER_DAY) // fmt.US_PER_SECOND
+            array = fmt.patch(
+                array,
+                dirty,
+                [fmt.date_variant(d, int(variant[i]), int(s)) for d, s, i in zip(days, secs, dirty)],
+            )
+    elif kind == MONEY:
+        cents = np.asarray(col.values, dtype=np.int64)
+        array = fmt.plain_money(cents)
+        if len(dirty):
+            array = fmt.patch(array, dirty, [fmt.money_variant(cents[i], int(variant[i])) for i in dirty])
+    elif kind == CNPJ:
+        array = fmt.cnpj_text(col.values, variant)
+    elif kind == INT:
+        array = pa.array(np.asarray(col.values, dtype=np.int64), pa.int64())
+    elif kind == TS:
+        array = pa.array(np.asarray(col.values, dtype=np.int64), pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    else:  # pragma: no cover - programming error
+        raise ValueError(f"unknown column kind {kind}")
+    return fmt.with_nulls(array, col.null)
+
+
+def materialize(frame: Frame) -> pa.Table:
+    """Render to an Arrow table with the contract's schema (column order and types)."""
+    schema = load_contract().table(frame.table).arrow_schema()
+    arrays = []
+    for field_ in schema:
+        col = frame.cols.get(field_.name)
+        if col is None:
+            arrays.append(pa.nulls(frame.n, field_.type))
+            continue
+        array = _render(col, frame.n)
+        if array.type != field_.type:
+            array = array.cast(field_.type)
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, schema=schema)

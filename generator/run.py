@@ -1,0 +1,278 @@
+"""`generate(options)`: simulate months, make them dirty, write batches, truth and state."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from generator import bizcal, dirt, simulation, storage
+from generator.options import DEFAULTS, GENERATOR_VERSION, GeneratorError, GeneratorOptions, check_values
+from warehouse.contract import load_contract
+
+TABLES = ("clientes", "contratos", "faturas", "usuarios", "eventos_uso", "tickets", "nps_respostas")
+EMIT = "__emit"
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("table", pa.string()),
+        ("batch_id", pa.string()),
+        ("record_key", pa.string()),
+        ("column", pa.string()),
+        ("kind", pa.string()),
+    ]
+)
+FINGERPRINT_KEYS = ("customers", "start", "seed", "dirt_rate", "generator_version")
+
+
+def batch_id(start: tuple[int, int], number: int) -> str:
+    index = start[0] * 12 + start[1] - 1 + number - 1
+    return f"b{number:04d}_{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+class _Paths:
+    def __init__(self, data_dir: Path):
+        self.data = data_dir
+        self.raw = data_dir / "raw"
+        self.batches = self.raw / "_batches"
+        self.state = self.raw / "_state"
+        self.truth = data_dir / "truth"
+        self.parts = self.truth / "_parts"
+
+    def table_file(self, table: str, bid: str) -> Path:
+        return self.raw / table / f"{bid}.parquet"
+
+    def has_raw_data(self) -> bool:
+        if (self.state / storage.STATE_FILE).exists() or any(self.batches.glob("*.json")):
+            return True
+        return any(any((self.raw / t).glob("*.parquet")) for t in TABLES)
+
+
+def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
+    """Every check that can fail, before anything is written."""
+    if options.data_dir is not None:
+        data_dir = Path(options.data_dir).expanduser().resolve()
+    else:
+        from warehouse.config import get_settings
+
+        data_dir = get_settings().data_dir
+    if data_dir.exists() and not data_dir.is_dir():
+        raise GeneratorError(f"--data-dir {data_dir} exists and is not a directory")
+    paths = _Paths(data_dir)
+    saved = storage.read_state_meta(paths.state)
+    given = {k: getattr(options, k) for k in ("customers", "start", "seed", "dirt_rate")}
+    if options.continue_run:
+        if options.overwrite:
+            raise GeneratorError("--continue and --overwrite contradict each other: choose one")
+        if saved is None:
+            raise GeneratorError(
+                f"--continue: no saved simulation state in {paths.state}; run without --continue first"
+            )
+        if saved.get("generator_version") != GENERATOR_VERSION:
+            raise GeneratorError(
+                f"--continue: the state in {paths.state} was written by generator version "
+                f"{saved.get('generator_version')!r}, this is version {GENERATOR_VERSION}; use --overwrite to start over"
+            )
+        for key, value in given.items():
+            if value is not None:
+                normalised = check_values(
+                    **{**{k: saved["options"][k] for k in ("customers", "start", "seed", "dirt_rate")}, "months": 1,
+                       key: value}
+                )[key]
+                if normalised != saved["options"][key]:
+                    raise GeneratorError(
+                        f"--continue: --{key.replace('_', '-')} {value} differs from the saved run's "
+                        f"{saved['options'][key]!r}; omit it (or use --overwrite to start a new run)"
+                    )
+        values = check_values(**{**saved["options"], "months": options.months or 1})
+        done = int(saved["next_month"])
+        if done + values["months"] > 9999:
+            raise GeneratorError("--continue: at most 9999 batches per history")
+    else:
+        values = check_values(
+            **{k: (v if v is not None else DEFAULTS[k]) for k, v in given.items()},
+            months=options.months if options.months is not None else DEFAULTS["months"],
+        )
+        if paths.has_raw_data() and not options.overwrite:
+            same = saved is not None and saved.get("options") == _fingerprint(values) and int(
+                saved.get("next_month", -1)
+            ) == values["months"]
+            if not same:
+                described = (
+                    f"seed={saved['options']['seed']}, customers={saved['options']['customers']}, "
+                    f"start={saved['options']['start']}, {saved['next_month']} months"
+                    if saved
+                    else "files without generator state"
+                )
+                raise GeneratorError(
+                    f"{paths.raw} already holds another run ({described}); pass --overwrite to replace it, "
+                    f"or --continue to append months to it"
+                )
+    return values, paths, saved
+
+
+def _fingerprint(values: dict) -> dict:
+    return {
+        "customers": values["customers"],
+        "start": values["start"],
+        "seed": values["seed"],
+        "dirt_rate": values["dirt_rate"],
+        "generator_version": GENERATOR_VERSION,
+    }
+
+
+def _clear(paths: _Paths) -> None:
+    for table in TABLES:
+        shutil.rmtree(paths.raw / table, ignore_errors=True)
+    for folder in (paths.batches, paths.state, paths.parts):
+        shutil.rmtree(folder, ignore_errors=True)
+    for name in ("clientes_mensal.parquet", "clientes.parquet", "dirt_manifest.parquet"):
+        (paths.truth / name).unlink(missing_ok=True)
+
+
+def _split_due(table: pa.Table, batch: int) -> tuple[pa.Table, pa.Table]:
+    emit = table.column(EMIT)
+    due = pc.less_equal(emit, batch)
+    return table.filter(due).drop_columns([EMIT]), table.filter(pc.invert(due))
+
+
+def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dict:
+    """Run the generator; returns a summary (batches written, rows per table, seconds, paths)."""
+    options = GeneratorOptions.from_any(options, **overrides)
+    values, paths, saved = _resolve(options)
+    started = time.perf_counter()
+    contract = load_contract()
+    if options.continue_run:
+        state, pending = storage.load_state(paths.state)
+    else:
+        if paths.has_raw_data() or paths.parts.exists():
+            _clear(paths)
+        start = tuple(int(x) for x in values["start"].split("-"))
+        state = simulation.new_state(values["seed"], values["customers"], start)
+        state["options"] = _fingerprint(values)
+        state["generator_version"] = GENERATOR_VERSION
+        pending = {}
+    start = tuple(state["start"])
+    rate = values["dirt_rate"]
+    rows_total: dict[str, int] = {t: 0 for t in TABLES}
+    written: list[str] = []
+    first = state["next_month"]
+    for k in range(first, first + values["months"]):
+        batch = k + 1
+        bid = batch_id(start, batch)
+        out = simulation.step(state)
+        d0, d1 = out["period"]
+        entries = {}
+        manifest_parts = []
+        for index, table in enumerate(TABLES):
+            fr = out["frames"][table]
+            rng = np.random.default_rng([state["seed"], k + 1000, 100 + index])
+            data, emit, manifest = dirt.inject(fr, rate, rng)
+            data = data.append_column(EMIT, pa.array(emit, pa.int64()))
+            if table in pending:
+                data = pa.concat_tables([pending.pop(table), data])
+            now, later = _split_due(data, batch)
+            if later.num_rows:
+                pending[table] = later
+            now = now.cast(contract.table(table).arrow_schema())
+            path = paths.table_file(table, bid)
+            sha = storage.write_parquet(now, path, no_dictionary=(contract.table(table).primary_key,))
+            entries[table] = {"file": str(path.relative_to(paths.data)), "rows": now.num_rows, "sha256": sha}
+            rows_total[table] += now.num_rows
+            manifest_parts.append(manifest)
+        manifest = pa.concat_tables(manifest_parts)
+        if "__manifest" in pending:
+            manifest = pa.concat_tables([pending.pop("__manifest"), manifest])
+        due = pc.less_equal(manifest.column(EMIT), batch)
+        m_now, m_later = manifest.filter(due), manifest.filter(pc.invert(due))
+        if m_later.num_rows:
+            pending["__manifest"] = m_later
+        m_now = pa.table(
+            {
+                "table": m_now.column("table"),
+                "batch_id": _batch_ids(start, m_now.column(EMIT)),
+                "record_key": m_now.column("record_key"),
+                "column": m_now.column("column"),
+                "kind": m_now.column("kind"),
+            },
+            schema=MANIFEST_SCHEMA,
+        )
+        storage.write_parquet(m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet")
+        storage.write_parquet(out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet")
+        period_end = bizcal.date_of(d1 - 1)
+        meta = {
+            "batch_id": bid,
+            "batch_number": batch,
+            "period_start": bizcal.date_of(d0).isoformat(),
+            "period_end": period_end.isoformat(),
+            "generated_at": dt.datetime.combine(bizcal.date_of(d1), dt.time(2, 0), dt.UTC).isoformat().replace(
+                "+00:00", "Z"
+            ),
+            "tables": entries,
+            "total_rows": sum(e["rows"] for e in entries.values()),
+            "options": state["options"],
+            "contract_version": contract.version,
+        }
+        storage.write_json(meta, paths.batches / f"{bid}.json")
+        storage.save_state(state, paths.state, pending)
+        written.append(bid)
+        if not options.quiet:
+            elapsed = time.perf_counter() - started
+            done_rows = sum(rows_total.values())
+            print(
+                f"[generator] {bid}: {meta['total_rows']:>10,} rows  (total {done_rows:,}, "
+                f"{done_rows / max(elapsed, 1e-9) / 1e6:.2f} M rows/s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    _write_truth(paths, state)
+    seconds = time.perf_counter() - started
+    summary = {
+        "data_dir": str(paths.data),
+        "batches": written,
+        "first_batch": written[0] if written else None,
+        "last_batch": written[-1] if written else None,
+        "rows": rows_total,
+        "total_rows": sum(rows_total.values()),
+        "seconds": round(seconds, 3),
+        "options": state["options"],
+        "customers_total": int(len(state["c"]["signup"])),
+    }
+    if not options.quiet:
+        print(
+            f"[generator] wrote {len(written)} batches, {summary['total_rows']:,} rows in {seconds:.1f} s "
+            f"to {paths.raw}",
+            file=sys.stderr,
+        )
+    return summary
+
+
+def _batch_ids(start: tuple[int, int], emit: pa.ChunkedArray) -> pa.Array:
+    numbers = np.asarray(emit.to_numpy(), dtype=np.int64)
+    if len(numbers) == 0:
+        return pa.array([], pa.string())
+    unique, inverse = np.unique(numbers, return_inverse=True)
+    return pa.array([batch_id(start, int(u)) for u in unique], pa.string()).take(pa.array(inverse))
+
+
+def _concat_parts(folder: Path) -> pa.Table | None:
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        return None
+    return pa.concat_tables([pq.read_table(f) for f in files])
+
+
+def _write_truth(paths: _Paths, state: dict) -> None:
+    mensal = _concat_parts(paths.parts / "clientes_mensal")
+    if mensal is not None:
+        storage.write_parquet(mensal, paths.truth / "clientes_mensal.parquet")
+    manifest = _concat_parts(paths.parts / "dirt_manifest")
+    if manifest is not None:
+        storage.write_parquet(manifest, paths.truth / "dirt_manifest.parquet")
+    storage.write_parquet(simulation.truth_customers(state), paths.truth / "clientes.parquet")

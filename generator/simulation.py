@@ -1,0 +1,774 @@
+"""The customer-base simulation: one call to `step` per simulated month.
+
+Every customer carries a latent health z (logit scale) that mean-reverts to a
+customer-specific level (segment, size, plan, noise) and now and then enters a
+decline (a champion leaves, a budget cut, a bad implementation) that drags it down
+for a few months. Health h = sigmoid(z) drives, in the same month:
+
+* active users (seats in use), usage-event volume and module breadth,
+* support-ticket volume, the share of P1s, and CSAT,
+* NPS scores, payment delays and failures,
+* expansions (Upgrade) and contractions (Downgrade) at renewal or mid-term,
+* the churn hazard: a small mid-term cancellation hazard every month, a large
+  non-renewal hazard in the month the contract term ends (its anniversary), and a
+  health-independent floor (companies closing down, random churn).
+
+The state is a dict of numpy arrays (one entry per customer ever created) plus
+counters. All randomness of month k comes from generators seeded with
+(seed, k, stream), so a run continued from saved state produces exactly the same
+months as one long run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from generator import bizcal, frame, pools
+from generator.frame import CNPJ, DATE, EMAIL, ENUM, ID, INT, MONEY, TEXT, TS, TSTEXT, Col, Frame
+
+US_PER_DAY = 86_400_000_000
+US_PER_S = 1_000_000
+
+# --- behaviour parameters ----------------------------------------------------------------------
+ACQUISITION_RATE = 0.013  # new logos per month, as a share of the initial base
+ACQUISITION_SEASON = np.array([0.7, 0.9, 1.15, 1.1, 1.05, 1.0, 0.95, 1.05, 1.1, 1.1, 1.0, 0.6])
+EVENTS_PER_ACTIVE_USER = 4.0  # usage sessions per active user per month at full health
+HEALTH_REVERSION = 0.18
+HEALTH_NOISE = 0.28
+DECLINE_START_P = 0.03
+BOOST_START_P = 0.015
+CHURN_FLOOR = 0.0012  # monthly, whatever the health (companies closing, M&A)
+CHURN_MID_SCALE = 0.06  # mid-term cancellation, x (1-h)^4
+CHURN_RENEWAL_BASE = 0.015
+CHURN_RENEWAL_SCALE = 0.75  # non-renewal at the anniversary, x (1-h)^3
+REACTIVATION_P = 0.012  # monthly, for churned customers within 24 months
+NPS_CAMPAIGN_MONTHS = (3, 6, 9, 12)
+
+MOTIVO_ENCERRAMENTO = pools.MOTIVOS.index("Encerramento da empresa")
+TIPO = {name: i for i, name in enumerate(pools.TIPOS_MOVIMENTO)}
+CTR_STATUS = {name: i for i, name in enumerate(pools.STATUS_CONTRATO)}
+CLI_STATUS = {name: i for i, name in enumerate(pools.STATUS_CLIENTE)}
+FAT_STATUS = {name: i for i, name in enumerate(pools.STATUS_FATURA)}
+
+# modules as a bitmask; Financeiro and Fiscal are always licensed first
+N_MODULES = len(pools.MODULOS)
+_MASK_STRINGS = pa.array(
+    [";".join(m for j, m in enumerate(pools.MODULOS) if mask >> j & 1) for mask in range(1 << N_MODULES)],
+    pa.string(),
+)
+
+ID_WIDTH = {"CLI-": 6, "CTR-": 7, "FAT-": 8, "USR-": 7, "EVT-": 12, "TCK-": 7, "NPS-": 7}
+
+CUSTOMER_ARRAYS = {
+    "seg": np.int8, "porte": np.int8, "plan": np.int8, "uf": np.int16, "city": np.int16, "csm": np.int16,
+    "sobrenome": np.int32, "atividade": np.int32, "sufixo": np.int32, "contato_first": np.int32,
+    "contato_last": np.int32, "cnpj_base": np.int64, "signup": np.int64,
+    "mod_order": np.int16, "nmods": np.int8, "seats": np.int64, "price_factor": np.float64, "cycle": np.int8,
+    "ctr_id": np.int64, "ctr_start": np.int64, "ctr_end": np.int64, "ctr_tipo": np.int8, "mrr_cents": np.int64,
+    "active": np.bool_, "churn_day": np.int64, "churn_reason": np.int8, "react_day": np.int64,
+    "z": np.float64, "mu": np.float64, "drift": np.float64, "drift_left": np.int8, "tickets_recent": np.float64,
+    "ublock": np.int64, "ucap": np.int64, "ucreated": np.int64, "uemitted": np.int64,
+}
+
+STREAMS = ("init", "acquire", "health", "churn", "users", "events", "tickets", "nps", "invoices", "clientes")
+
+
+def rng_for(seed: int, month: int, stream: str) -> np.random.Generator:
+    return np.random.default_rng([seed, month + 1000, STREAMS.index(stream)])
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# --- state -------------------------------------------------------------------------------------
+
+
+def new_state(seed: int, customers: int, start: tuple[int, int]) -> dict:
+    """The customer base as it stands the day before the first simulated month."""
+    state = {
+        "seed": int(seed),
+        "base_customers": int(customers),
+        "start": [int(start[0]), int(start[1])],
+        "next_month": 0,
+        "next": {"CTR-": 1, "FAT-": 1, "USR-": 1, "EVT-": 1, "TCK-": 1, "NPS-": 1},
+        "c": {name: np.empty(0, dtype=dtype) for name, dtype in CUSTOMER_ARRAYS.items()},
+    }
+    rng = rng_for(seed, -1, "init")
+    day0 = bizcal.month_start(*start)
+    tenure = np.sort(rng.gamma(1.6, 420.0, size=customers).astype(np.int64) + 20)[::-1]
+    signup = day0 - np.minimum(tenure, 12 * 365)
+    _create_customers(state, rng, signup, day0, initial=True)
+    return state
+
+
+def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray, day0: int, initial: bool):
+    p = pools.get_pools()
+    n = len(signup)
+    c = state["c"]
+    u = rng.random((n, 12))
+    seg = np.searchsorted(np.cumsum(pools.SEGMENTO_P), u[:, 0] * pools.SEGMENTO_P.sum()).astype(np.int8)
+    porte = np.searchsorted(np.cumsum(pools.PORTE_P), u[:, 1] * pools.PORTE_P.sum()).astype(np.int8)
+    plan_cdf = np.cumsum(pools.PLANO_P_BY_PORTE, axis=1)[porte]
+    plan = (u[:, 2:3] > plan_cdf[:, :-1]).sum(axis=1).astype(np.int8)
+    cycle_cdf = np.cumsum(pools.CICLO_P_BY_PORTE, axis=1)[porte]
+    cycle = (u[:, 3:4] > cycle_cdf[:, :-1]).sum(axis=1).astype(np.int8)
+    uf = np.minimum(np.searchsorted(np.cumsum(p.uf_p), u[:, 4]), len(p.uf_p) - 1).astype(np.int16)
+    city = (p.cidade_offset[uf] + (u[:, 5] * p.cidade_count[uf]).astype(np.int64)).astype(np.int16)
+    n_csm = len(p.csm_names)
+    key_accounts = 6
+    csm = np.where(
+        porte >= 2, (u[:, 6] * key_accounts).astype(np.int64), key_accounts + (u[:, 6] * (n_csm - key_accounts))
+    ).astype(np.int16)
+    seats = np.maximum(1, np.round(pools.PORTE_SEATS[porte] * np.exp(rng.normal(0.0, 0.75, n)))).astype(np.int64)
+    lo, hi = pools.PLANO_MODULOS[plan, 0], pools.PLANO_MODULOS[plan, 1]
+    nmods = (lo + (u[:, 7] * (hi - lo + 1)).astype(np.int64)).astype(np.int8)
+    mu = (
+        1.15
+        + pools.SEGMENTO_HEALTH[seg]
+        + pools.PORTE_HEALTH[porte]
+        + pools.PLANO_HEALTH[plan]
+        + rng.normal(0.0, 0.6, n)
+    )
+    z = mu + rng.normal(0.0, 0.5, n) if initial else mu - 0.3
+    # the current contract term: for the initial base, the last anniversary on or before day0
+    if initial:
+        years = np.maximum(0, (day0 - signup) // 366)
+        years = years + (bizcal.add_months(signup, 12 * (years + 1)) <= day0)
+        ctr_start = bizcal.add_months(signup, 12 * years)
+        tipo = np.where(years == 0, TIPO["Novo"], TIPO["Renovação"]).astype(np.int8)
+    else:
+        ctr_start = signup.copy()
+        tipo = np.full(n, TIPO["Novo"], np.int8)
+    ucap = np.ceil(seats * 2.5).astype(np.int64) + 3
+    ucreated = np.minimum(ucap, np.ceil(seats * (rng.uniform(0.6, 1.0, n) if initial else 0.4))).astype(np.int64)
+    nxt = state["next"]
+    ublock = nxt["USR-"] + np.concatenate([[0], np.cumsum(ucap)[:-1]])
+    nxt["USR-"] += int(ucap.sum())
+    ctr_id = nxt["CTR-"] + np.arange(n)
+    nxt["CTR-"] += n
+    price_factor = np.exp(rng.normal(0.0, 0.18, n))
+    new = {
+        "seg": seg, "porte": porte, "plan": plan, "uf": uf, "city": city, "csm": csm,
+        "sobrenome": (u[:, 8] * len(p.last_names)).astype(np.int32),
+        "atividade": (p.atividade_offset[seg] + (u[:, 9] * p.atividade_count[seg]).astype(np.int64)),
+        "sufixo": (p.sufixo_offset[porte] + (u[:, 10] * p.sufixo_count[porte]).astype(np.int64)),
+        "contato_first": (u[:, 11] * len(p.first_names)).astype(np.int32),
+        "contato_last": rng.integers(0, len(p.last_names), n),
+        "cnpj_base": rng.integers(1_000_000, 99_999_999, n),
+        "signup": signup,
+        "mod_order": rng.integers(0, len(_PERMS), n), "nmods": nmods, "seats": seats, "price_factor": price_factor,
+        "cycle": cycle, "ctr_id": ctr_id, "ctr_start": ctr_start,
+        "ctr_end": bizcal.add_months(ctr_start, 12) - 1, "ctr_tipo": tipo,
+        "mrr_cents": _mrr_cents(plan, seats, nmods, price_factor, cycle),
+        "active": np.ones(n, bool), "churn_day": np.full(n, -1), "churn_reason": np.full(n, -1),
+        "react_day": np.full(n, -1), "z": z, "mu": mu, "drift": np.zeros(n), "drift_left": np.zeros(n),
+        "tickets_recent": np.zeros(n), "ublock": ublock, "ucap": ucap, "ucreated": ucreated,
+        "uemitted": np.zeros(n),
+    }
+    for name, dtype in CUSTOMER_ARRAYS.items():
+        c[name] = np.concatenate([c[name], np.asarray(new[name]).astype(dtype)])
+
+
+def _module_matrix(c: dict, index: np.ndarray) -> np.ndarray:
+    """(len(index), 7) module ids in adoption order (Financeiro, Fiscal, then per-customer order)."""
+    code = c["mod_order"][index].astype(np.int64)
+    perms = _PERMS[code % len(_PERMS)]
+    return np.concatenate([np.zeros((len(index), 1), np.int64), np.ones((len(index), 1), np.int64), perms + 2], axis=1)
+
+
+def _all_perms(items: int) -> np.ndarray:
+    from itertools import permutations
+
+    return np.array(list(permutations(range(items))), dtype=np.int64)
+
+
+_PERMS = _all_perms(N_MODULES - 2)  # 120 orders of the 5 optional modules
+
+
+def _module_mask(c: dict, index: np.ndarray) -> np.ndarray:
+    mods = _module_matrix(c, index)
+    licensed = np.arange(N_MODULES)[None, :] < c["nmods"][index].astype(np.int64)[:, None]
+    return ((1 << mods) * licensed).sum(axis=1)
+
+
+def _mrr_cents(plan, seats, nmods, price_factor, cycle) -> np.ndarray:
+    plan = np.asarray(plan, np.int64)
+    extra_modules = np.asarray(nmods, np.int64) - pools.PLANO_MODULOS[plan, 0]
+    list_price = (seats * pools.PLANO_PRECO_LICENCA[plan] + pools.PLANO_TAXA_BASE[plan]) * (1 + 0.07 * extra_modules)
+    cycle_discount = np.array([1.0, 0.96, 0.88])[np.asarray(cycle, np.int64)]
+    return np.round(list_price * price_factor * cycle_discount * 100).astype(np.int64)
+
+
+# --- one month ---------------------------------------------------------------------------------
+
+
+def month_bounds(state: dict, k: int) -> tuple[int, int, int, int]:
+    year, month = state["start"]
+    index = year * 12 + month - 1 + k
+    y, m = index // 12, index % 12 + 1
+    return y, m, bizcal.month_start(y, m), bizcal.month_start(y, m, 1)
+
+
+def batch_number_of_days(state: dict, days: np.ndarray) -> np.ndarray:
+    """1-based batch number of the month each day falls in."""
+    return bizcal.month_index(days, *state["start"]) + 1
+
+
+def step(state: dict) -> dict:
+    """Simulate the next month; returns {'frames': {table: Frame}, 'truth': pa.Table}."""
+    k = state["next_month"]
+    seed = state["seed"]
+    year, month, d0, d1 = month_bounds(state, k)
+    batch = k + 1
+    c = state["c"]
+    n_before = len(c["signup"])
+
+    # 1. acquisition ------------------------------------------------------------------------
+    rng = rng_for(seed, k, "acquire")
+    n_new = int(rng.poisson(state["base_customers"] * ACQUISITION_RATE * ACQUISITION_SEASON[month - 1]))
+    if n_new:
+        weights = bizcal.day_weights(d0, d1)
+        signup = d0 + np.sort(np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n_new)))
+        _create_customers(state, rng, signup.astype(np.int64), d0, initial=False)
+    n = len(c["signup"])
+    is_new = np.zeros(n, bool)
+    is_new[n_before:] = True
+    first_batch_initial = np.zeros(n, bool)
+    if k == 0:
+        first_batch_initial[:n_before] = True
+
+    # 2. latent health -----------------------------------------------------------------------
+    rng = rng_for(seed, k, "health")
+    r = rng.random(n)
+    start_decline = (c["drift_left"] == 0) & (r < DECLINE_START_P)
+    start_boost = (c["drift_left"] == 0) & (r >= DECLINE_START_P) & (r < DECLINE_START_P + BOOST_START_P)
+    c["drift"] = np.where(start_decline, -rng.uniform(0.3, 0.75, n), np.where(start_boost, rng.uniform(0.2, 0.45, n), c["drift"]))
+    c["drift_left"] = np.where(start_decline, rng.integers(2, 7, n), np.where(start_boost, 2, c["drift_left"])).astype(np.int8)
+    noise = rng.normal(0.0, HEALTH_NOISE, n)
+    z = c["z"] + HEALTH_REVERSION * (c["mu"] - c["z"]) + noise + np.where(c["drift_left"] > 0, c["drift"], 0.0)
+    c["z"] = np.where(is_new, c["z"], z)
+    c["drift_left"] = np.maximum(c["drift_left"] - 1, 0).astype(np.int8)
+    tenure_months = (d0 - c["signup"]) / 30.44
+    onboarding = np.where(tenure_months < 3, 0.5 * (3 - np.clip(tenure_months, 0, 3)) / 3, 0.0)
+    h = sigmoid(c["z"] - onboarding)
+
+    # 3. churn ---------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "churn")
+    at_risk = c["active"] & (c["signup"] < d0)
+    anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
+    p_mid = CHURN_FLOOR + CHURN_MID_SCALE * (1 - h) ** 4
+    p_ren = np.where(anniv, CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * (1 - h) ** 3, 0.0)
+    hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
+    u = rng.random(n)
+    churn = at_risk & (u < hazard)
+    churn_at_anniv = churn & (u < p_ren)
+    mid_day = d0 + (rng.random(n) * (d1 - d0)).astype(np.int64)
+    churn_day = np.where(churn_at_anniv, c["ctr_end"], mid_day)
+    reason_w = np.stack(
+        [
+            0.7 + 0.9 * (c["porte"] == 0),  # Preço
+            np.full(n, 0.9),  # Concorrente
+            3.0 * (1 - h),  # Baixo uso
+            0.4 + 0.6 * c["tickets_recent"],  # Suporte
+            np.full(n, 0.35),  # Encerramento da empresa
+            np.full(n, 0.3),  # Outro
+        ],
+        axis=1,
+    )
+    reason_cdf = np.cumsum(reason_w, axis=1)
+    reason = (rng.random(n)[:, None] * reason_cdf[:, -1:] > reason_cdf[:, :-1]).sum(axis=1)
+
+    ctr_rows: list[dict] = []
+    idx = np.flatnonzero(churn)
+    if len(idx):
+        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Cancelado"], cancel_day=churn_day[idx], reason=reason[idx],
+                                       updated_day=churn_day[idx]))
+    c["active"] = c["active"] & ~churn
+    c["churn_day"] = np.where(churn, churn_day, c["churn_day"])
+    c["churn_reason"] = np.where(churn, reason, c["churn_reason"]).astype(np.int8)
+
+    # 4. renewals, upgrades, downgrades ---------------------------------------------------------
+    renew = anniv & ~churn
+    r = rng.random(n)
+    up_p = 0.05 + 0.30 * h**3
+    down_p = 0.03 + 0.35 * (1 - h) ** 2
+    mid_up = at_risk & ~anniv & ~churn & (rng.random(n) < 0.002 + 0.012 * h**4)
+    kind = np.where(r < up_p, TIPO["Upgrade"], np.where(r > 1 - down_p, TIPO["Downgrade"], TIPO["Renovação"]))
+    kind = np.where(mid_up, TIPO["Upgrade"], kind)
+    change = renew | mid_up
+    idx = np.flatnonzero(change)
+    if len(idx):
+        new_start = np.where(renew, c["ctr_end"] + 1, d0 + (rng.random(n) * (d1 - d0)).astype(np.int64))[idx]
+        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Encerrado"], end_override=new_start - 1,
+                                       updated_day=np.minimum(new_start - 1, d1 - 1)))
+        kd = kind[idx]
+        grow = rng.uniform(1.15, 1.6, len(idx))
+        shrink = rng.uniform(0.6, 0.88, len(idx))
+        seats = c["seats"][idx]
+        seats = np.where(kd == TIPO["Upgrade"], np.ceil(seats * grow), seats)
+        seats = np.where(kd == TIPO["Downgrade"], np.maximum(1, np.floor(seats * shrink)), seats).astype(np.int64)
+        plan = c["plan"][idx].astype(np.int64)
+        nmods = c["nmods"][idx].astype(np.int64)
+        more = (kd == TIPO["Upgrade"]) & (rng.random(len(idx)) < 0.4)
+        nmods = np.where(more, np.minimum(N_MODULES, nmods + 1), nmods)
+        plan = np.where(more & (nmods > pools.PLANO_MODULOS[plan, 1]), np.minimum(2, plan + 1), plan)
+        less = (kd == TIPO["Downgrade"]) & (rng.random(len(idx)) < 0.3)
+        nmods = np.where(less, np.maximum(2, nmods - 1), nmods)
+        c["seats"][idx] = seats
+        c["plan"][idx] = plan
+        c["nmods"][idx] = nmods
+        c["ctr_id"][idx] = state["next"]["CTR-"] + np.arange(len(idx))
+        state["next"]["CTR-"] += len(idx)
+        c["ctr_start"][idx] = new_start
+        c["ctr_end"][idx] = bizcal.add_months(new_start, 12) - 1
+        c["ctr_tipo"][idx] = kd
+        c["mrr_cents"][idx] = _mrr_cents(plan, seats, nmods, c["price_factor"][idx], c["cycle"][idx])
+        c["ucap"][idx] = np.maximum(c["ucap"][idx], c["ucap"][idx])  # user block size is fixed at signup
+        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, d1 - 1)))
+
+    # 5. reactivation -------------------------------------------------------------------------
+    react = (
+        ~c["active"]
+        & (c["churn_day"] >= 0)
+        & (c["churn_day"] < d0)
+        & (c["churn_reason"] != MOTIVO_ENCERRAMENTO)
+        & (d0 - c["churn_day"] < 730)
+        & (rng.random(n) < REACTIVATION_P)
+    )
+    idx = np.flatnonzero(react)
+    react_day = d0 + (rng.random(n) * (d1 - d0)).astype(np.int64)
+    if len(idx):
+        c["active"][idx] = True
+        c["react_day"][idx] = react_day[idx]
+        c["z"][idx] = c["mu"][idx]
+        c["ctr_id"][idx] = state["next"]["CTR-"] + np.arange(len(idx))
+        state["next"]["CTR-"] += len(idx)
+        c["ctr_start"][idx] = react_day[idx]
+        c["ctr_end"][idx] = bizcal.add_months(react_day[idx], 12) - 1
+        c["ctr_tipo"][idx] = TIPO["Reativação"]
+        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=react_day[idx]))
+    new_or_initial = np.flatnonzero(is_new | first_batch_initial)
+    if len(new_or_initial):
+        ctr_rows.insert(0, _contract_rows(c, new_or_initial, CTR_STATUS["Ativo"],
+                                          updated_day=np.maximum(c["ctr_start"][new_or_initial], c["signup"][new_or_initial])))
+
+    # activity window within the month
+    win_start = np.where(is_new, c["signup"], np.where(react, react_day, d0))
+    win_end = np.where(churn, churn_day + 1, d1)
+    in_month = (c["active"] | churn) & (win_end > win_start)
+
+    # 6. users -----------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "users")
+    target = np.minimum(c["ucap"], np.ceil(c["seats"] * 0.95).astype(np.int64))
+    grow = np.where(in_month & c["active"] & (target > c["ucreated"]),
+                    np.ceil((target - c["ucreated"]) * 0.35).astype(np.int64), 0)
+    c["ucreated"] = c["ucreated"] + grow
+    users_frame = _users_frame(state, rng, in_month | first_batch_initial, win_start, win_end, d0, batch)
+
+    # 7. usage -----------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "events")
+    adoption = np.clip(0.18 + 0.8 * h**1.3, 0.05, 0.98)
+    active_users = np.where(in_month, rng.binomial(np.maximum(c["ucreated"], 0), adoption), 0)
+    weights = bizcal.day_weights(d0, d1)
+    cdf = np.concatenate([[0.0], np.cumsum(weights)])
+    cdf /= cdf[-1]
+    share = np.where(in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0)
+    lam = active_users * EVENTS_PER_ACTIVE_USER * (0.45 + 0.9 * h) * share
+    events_frame = _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch)
+
+    # 8. tickets -------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "tickets")
+    tickets_frame, tickets_per_customer = _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, batch)
+    c["tickets_recent"] = 0.6 * c["tickets_recent"] + tickets_per_customer
+
+    # 9. NPS -------------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "nps")
+    nps_frame = _nps_frame(state, rng, in_month, active_users, h, win_start, win_end, month, batch)
+
+    # 10. invoices -------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "invoices")
+    faturas_frame = _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0, d1, batch)
+
+    # 11. customers ------------------------------------------------------------------------------
+    rng = rng_for(seed, k, "clientes")
+    csm_change = c["active"] & ~is_new & (rng.random(n) < 0.006)
+    c["csm"] = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c["csm"]).astype(np.int16)
+    rows = [
+        (np.flatnonzero(is_new | first_batch_initial), "Ativo", c["signup"], None),
+        (np.flatnonzero(churn), "Cancelado", churn_day, None),
+        (np.flatnonzero(react), "Ativo", react_day, None),
+        (np.flatnonzero(csm_change & ~churn & ~react), "Ativo", None, rng.integers(d0, d1, n)),
+    ]
+    clientes_frame = _clientes_frame(state, rng, rows, batch)
+
+    contratos_frame = _concat_contract_rows(ctr_rows, batch, rng_for(seed, k, "churn"))
+
+    # 12. truth ----------------------------------------------------------------------------------
+    truth_rows = np.flatnonzero(at_risk | is_new | react)
+    truth = pa.table(
+        {
+            "id_cliente": frame.fmt.fixed_ids("CLI-", truth_rows + 1, 6),
+            "mes": pa.array(np.full(len(truth_rows), d0, np.int32), pa.date32()),
+            "health": pa.array(np.round(h[truth_rows], 6)),
+            "churn_hazard": pa.array(np.round(hazard[truth_rows], 6)),
+            "churned_in_month": pa.array(churn[truth_rows]),
+        }
+    )
+    state["next_month"] = k + 1
+    return {
+        "frames": {
+            "clientes": clientes_frame,
+            "contratos": contratos_frame,
+            "faturas": faturas_frame,
+            "usuarios": users_frame,
+            "eventos_uso": events_frame,
+            "tickets": tickets_frame,
+            "nps_respostas": nps_frame,
+        },
+        "truth": truth,
+        "period": (d0, d1),
+        "year_month": (year, month),
+    }
+
+
+# --- frame builders ----------------------------------------------------------------------------
+
+
+def _business_seconds(rng: np.random.Generator, size: int) -> np.ndarray:
+    hour = np.searchsorted(bizcal.HOUR_CDF, rng.random(size)) + bizcal.BRT_OFFSET_HOURS
+    return hour * 3600 + rng.integers(0, 3600, size)
+
+
+def _contract_rows(c, idx, status, cancel_day=None, reason=None, end_override=None, updated_day=None) -> dict:
+    m = len(idx)
+    return {
+        "cust": idx.copy(),
+        "ctr_id": c["ctr_id"][idx].copy(),
+        "plan": c["plan"][idx].astype(np.int64),
+        "mask": _module_mask(c, idx),
+        "seats": c["seats"][idx].copy(),
+        "value": c["mrr_cents"][idx] * pools.CICLO_MESES[c["cycle"][idx].astype(np.int64)],
+        "cycle": c["cycle"][idx].astype(np.int64),
+        "tipo": c["ctr_tipo"][idx].astype(np.int64),
+        "start": c["ctr_start"][idx].copy(),
+        "end": c["ctr_end"][idx].copy() if end_override is None else np.asarray(end_override),
+        "status": np.full(m, status),
+        "cancel": np.full(m, -1) if cancel_day is None else np.asarray(cancel_day),
+        "reason": np.full(m, -1) if reason is None else np.asarray(reason),
+        "updated": np.asarray(updated_day),
+    }
+
+
+def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generator) -> Frame:
+    if parts:
+        data = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    else:
+        keys = ("cust", "ctr_id", "plan", "mask", "seats", "value", "cycle", "tipo", "start", "end", "status",
+                "cancel", "reason", "updated")
+        data = {key: np.empty(0, np.int64) for key in keys}
+    m = len(data["cust"])
+    cancel = data["cancel"]
+    reason = data["reason"]
+    updated = data["updated"].astype(np.int64) * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    cols = {
+        "id_contrato": Col(ID, data["ctr_id"], prefix="CTR-", width=7),
+        "id_cliente": Col(ID, data["cust"] + 1, prefix="CLI-", width=6),
+        "plano": Col(ENUM, data["plan"], vocab=tuple(pools.PLANOS)),
+        "modulos": Col(TEXT, _MASK_STRINGS.take(pa.array(data["mask"]))),
+        "licencas": Col(INT, data["seats"]),
+        "valor_mensal": Col(MONEY, data["value"]),
+        "ciclo_cobranca": Col(ENUM, data["cycle"], vocab=tuple(pools.CICLOS)),
+        "tipo_movimento": Col(ENUM, data["tipo"], vocab=tuple(pools.TIPOS_MOVIMENTO)),
+        "data_inicio": Col(DATE, data["start"]),
+        "data_fim": Col(DATE, data["end"]),
+        "status": Col(ENUM, data["status"], vocab=tuple(pools.STATUS_CONTRATO)),
+        "data_cancelamento": Col(DATE, np.maximum(cancel, 0), null=cancel < 0),
+        "motivo_cancelamento": Col(ENUM, np.maximum(reason, 0), vocab=tuple(pools.MOTIVOS), null=reason < 0),
+        "updated_at": Col(TS, updated),
+    }
+    return Frame("contratos", m, cols, np.full(m, batch, np.int64))
+
+
+def _company_domain(p: pools.Pools, c: dict, cust: np.ndarray) -> pa.Array:
+    return pc.binary_join_element_wise(
+        p.last_slugs.take(pa.array(c["sobrenome"][cust])),
+        p.atividade_slugs.take(pa.array(c["atividade"][cust])),
+        ".com.br",
+        "",
+    )
+
+
+def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: int) -> Frame:
+    p = pools.get_pools()
+    c = state["c"]
+    cust = np.concatenate([r[0] for r in rows]).astype(np.int64)
+    status = np.concatenate([np.full(len(r[0]), CLI_STATUS[r[1]]) for r in rows])
+    day = np.concatenate(
+        [(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows]
+    ).astype(np.int64)
+    m = len(cust)
+    updated = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    razao = pc.binary_join_element_wise(
+        p.last_names.take(pa.array(c["sobrenome"][cust])),
+        p.atividades.take(pa.array(c["atividade"][cust])),
+        p.sufixos.take(pa.array(c["sufixo"][cust])),
+        " ",
+    )
+    email = pc.binary_join_element_wise(
+        p.first_slugs.take(pa.array(c["contato_first"][cust])),
+        ".",
+        p.last_slugs.take(pa.array(c["contato_last"][cust])),
+        "@",
+        _company_domain(p, c, cust),
+        "",
+    )
+    cols = {
+        "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
+        "razao_social": Col(TEXT, razao),
+        "cnpj": Col(CNPJ, c["cnpj_base"][cust]),
+        "segmento": Col(ENUM, c["seg"][cust].astype(np.int64), vocab=tuple(pools.SEGMENTOS)),
+        "porte": Col(ENUM, c["porte"][cust].astype(np.int64), vocab=tuple(pools.PORTES)),
+        "uf": Col(TEXT, p.ufs.take(pa.array(c["uf"][cust]))),
+        "cidade": Col(TEXT, p.cidades.take(pa.array(c["city"][cust]))),
+        "csm_responsavel": Col(TEXT, p.csm_names.take(pa.array(c["csm"][cust]))),
+        "data_cadastro": Col(DATE, c["signup"][cust]),
+        "email_contato": Col(EMAIL, email),
+        "status": Col(ENUM, status, vocab=tuple(pools.STATUS_CLIENTE)),
+        "updated_at": Col(TS, updated),
+    }
+    return Frame("clientes", m, cols, np.full(m, batch, np.int64))
+
+
+def _users_frame(state, rng, mask, win_start, win_end, d0, batch) -> Frame:
+    p = pools.get_pools()
+    c = state["c"]
+    count = np.where(mask, c["ucreated"] - c["uemitted"], 0).clip(0)
+    cust = np.repeat(np.arange(len(count)), count)
+    m = len(cust)
+    first_slot = np.repeat(c["uemitted"], count)
+    slot = np.arange(m) - np.repeat(np.cumsum(count) - count, count) + first_slot
+    uid = c["ublock"][cust] + slot
+    c["uemitted"] = np.where(mask, c["ucreated"], c["uemitted"])
+    # users of accounts that existed before this month were created between signup and now
+    lo = np.where(c["signup"][cust] < d0, np.maximum(c["signup"][cust], win_start[cust] - 400), win_start[cust])
+    lo = np.where(slot < 2, c["signup"][cust], lo)
+    hi = np.maximum(lo + 1, win_end[cust])
+    created = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
+    first = (uid * 7919 + 13) % len(p.first_names)
+    last = (uid * 104729 + 7) % len(p.last_names)
+    nome = pc.binary_join_element_wise(p.first_names.take(pa.array(first)), p.last_names.take(pa.array(last)), " ")
+    email = pc.binary_join_element_wise(
+        p.first_slugs.take(pa.array(first)), ".", p.last_slugs.take(pa.array(last)), "@", _company_domain(p, c, cust), ""
+    )
+    cols = {
+        "id_usuario": Col(ID, uid, prefix="USR-", width=7),
+        "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
+        "nome": Col(TEXT, nome),
+        "email": Col(EMAIL, email),
+        "cargo": Col(TEXT, p.cargos.take(pa.array(uid % len(p.cargos)))),
+        "data_criacao": Col(DATE, created),
+        "status": Col(ENUM, np.zeros(m, np.int64), vocab=tuple(pools.STATUS_USUARIO)),
+        "updated_at": Col(TS, created * US_PER_DAY + _business_seconds(rng, m) * US_PER_S),
+    }
+    return Frame("usuarios", m, cols, np.full(m, batch, np.int64))
+
+
+def _sample_days(rng, cust, win_start, win_end, cdf, d0) -> np.ndarray:
+    lo = cdf[np.clip(win_start[cust] - d0, 0, len(cdf) - 1)]
+    hi = cdf[np.clip(win_end[cust] - d0, 0, len(cdf) - 1)]
+    u = lo + rng.random(len(cust)) * (hi - lo)
+    day = np.searchsorted(cdf, u, side="right") - 1
+    return d0 + np.clip(day, 0, len(cdf) - 2)
+
+
+def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch) -> Frame:
+    c = state["c"]
+    count = rng.poisson(lam)
+    cust = np.repeat(np.arange(len(count)), count)
+    m = len(cust)
+    ids = state["next"]["EVT-"] + np.arange(m)
+    state["next"]["EVT-"] += m
+    day = _sample_days(rng, cust, win_start, win_end, cdf, d0)
+    when = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    user = c["ublock"][cust] + (rng.random(m) * active_users[cust]).astype(np.int64)
+    # breadth: healthy accounts use more of their licensed modules
+    nmods = c["nmods"].astype(np.int64)
+    used = np.maximum(1, np.round(nmods * (0.3 + 0.7 * h))).astype(np.int64)
+    slot = (rng.random(m) ** 1.4 * used[cust]).astype(np.int64)  # core modules are used most
+    module = _module_matrix(c, cust)[np.arange(m), slot] if m else np.empty(0, np.int64)
+    feature = pools.FEATURE_OFFSET[module] + (rng.random(m) * pools.FEATURE_COUNT[module]).astype(np.int64)
+    duration = np.round(np.exp(rng.normal(6.0, 0.9, m))).astype(np.int64) + 5
+    p = pools.get_pools()
+    cols = {
+        "id_evento": Col(ID, ids, prefix="EVT-", width=12),
+        "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
+        "id_usuario": Col(ID, user, prefix="USR-", width=7),
+        "modulo": Col(TEXT, p.modulos.take(pa.array(module))),
+        "funcionalidade": Col(TEXT, p.features.take(pa.array(feature))),
+        "ocorrido_em": Col(TS, when),
+        "duracao_segundos": Col(INT, duration),
+    }
+    return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64))
+
+
+def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, batch):
+    c = state["c"]
+    n = len(h)
+    lam = np.where(in_month, (0.12 + 0.05 * active_users**0.6) * (0.35 + 2.6 * (1 - h) ** 2) * share, 0.0)
+    count = rng.poisson(lam)
+    cust = np.repeat(np.arange(n), count)
+    m = len(cust)
+    ids = state["next"]["TCK-"] + np.arange(m)
+    state["next"]["TCK-"] += m
+    hc = h[cust]
+    win_start = np.full(n, d0)
+    win_end = np.full(n, d1)
+    opened = _sample_days(rng, cust, win_start, win_end, cdf, d0) * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    p1 = 0.03 + 0.30 * (1 - hc) ** 2
+    u = rng.random(m)
+    prio = np.where(u < p1, 0, np.where(u < p1 + 0.2, 1, np.where(u < p1 + 0.65, 2, 3)))
+    cat_cdf = np.cumsum(pools.CATEGORIA_P)
+    cat = np.minimum(np.searchsorted(cat_cdf, rng.random(m) * cat_cdf[-1]), len(pools.CATEGORIAS) - 1)
+    first_h = rng.exponential(np.array([1.0, 3.0, 8.0, 20.0])[prio] * (1.3 - 0.6 * hc))
+    resolve_h = first_h + rng.exponential(np.array([6.0, 20.0, 50.0, 90.0])[prio] * (1.4 - 0.7 * hc))
+    first = opened + (first_h * 3600 * US_PER_S).astype(np.int64)
+    resolved = opened + (resolve_h * 3600 * US_PER_S).astype(np.int64)
+    period_end = d1 * US_PER_DAY
+    answered = rng.random(m) < 0.45
+    csat = np.clip(np.round(1.2 + 3.9 * hc + rng.normal(0, 0.7, m) - 0.4 * (resolve_h > 48)), 1, 5).astype(np.int64)
+    # the row as the source shows it at the end of this month
+    done = resolved < period_end
+    status_now = np.where(done, np.where(resolved < period_end - 3 * US_PER_DAY, 3, 2), np.where(first < period_end, 1, 0))
+    later = np.flatnonzero(~done)
+    # rows not resolved yet are re-sent (resolved) in the batch of their resolution
+    all_ids = np.concatenate([ids, ids[later]])
+    all_cust = np.concatenate([cust, cust[later]])
+    all_prio = np.concatenate([prio, prio[later]])
+    all_cat = np.concatenate([cat, cat[later]])
+    all_open = np.concatenate([opened, opened[later]])
+    first_known = np.where(first < period_end, first, -1)
+    all_first = np.concatenate([first_known, first[later]])
+    all_resolved = np.concatenate([np.where(done, resolved, -1), resolved[later]])
+    all_status = np.concatenate([status_now, np.full(len(later), 2)])
+    csat_known = np.where(done & answered, csat, -1)
+    all_csat = np.concatenate([csat_known, np.where(answered[later], csat[later], -1)])
+    last_change = np.maximum(np.maximum(all_open, all_first), all_resolved)
+    emit = np.concatenate(
+        [np.full(m, batch), batch_number_of_days(state, resolved[later] // US_PER_DAY)]
+    ).astype(np.int64)
+    total = len(all_ids)
+    cols = {
+        "id_ticket": Col(ID, all_ids, prefix="TCK-", width=7),
+        "id_cliente": Col(ID, all_cust + 1, prefix="CLI-", width=6),
+        "prioridade": Col(ENUM, all_prio, vocab=tuple(pools.PRIORIDADES)),
+        "categoria": Col(ENUM, all_cat, vocab=tuple(pools.CATEGORIAS)),
+        "aberto_em": Col(TSTEXT, all_open),
+        "primeira_resposta_em": Col(TSTEXT, np.maximum(all_first, 0), null=all_first < 0),
+        "resolvido_em": Col(TSTEXT, np.maximum(all_resolved, 0), null=all_resolved < 0),
+        "status": Col(ENUM, all_status, vocab=tuple(pools.STATUS_TICKET)),
+        "csat": Col(INT, np.maximum(all_csat, 0), null=all_csat < 0),
+        "updated_at": Col(TS, last_change + 60 * US_PER_S),
+    }
+    per_customer = np.bincount(cust, weights=1.0 + 2.0 * (prio == 0), minlength=n)
+    return Frame("tickets", total, cols, emit), per_customer
+
+
+def _nps_frame(state, rng, in_month, active_users, h, win_start, win_end, month, batch) -> Frame:
+    p = pools.get_pools()
+    c = state["c"]
+    n = len(h)
+    campaign = month in NPS_CAMPAIGN_MONTHS
+    respond = in_month & (active_users > 0) & (rng.random(n) < (0.5 if campaign else 0.04))
+    count = np.where(respond, 1 + rng.poisson(0.25 * np.sqrt(np.maximum(active_users, 1))), 0)
+    count = np.minimum(count, np.maximum(active_users, 0))
+    cust = np.repeat(np.arange(n), count)
+    m = len(cust)
+    ids = state["next"]["NPS-"] + np.arange(m)
+    state["next"]["NPS-"] += m
+    user = c["ublock"][cust] + (rng.random(m) * np.maximum(active_users[cust], 1)).astype(np.int64)
+    day = win_start[cust] + (rng.random(m) * (win_end[cust] - win_start[cust])).astype(np.int64)
+    nota = np.clip(np.round(rng.normal(1.5 + 9.0 * h[cust], 1.5)), 0, 10).astype(np.int64)
+    group = np.where(nota <= 6, 0, np.where(nota <= 8, 1, 2))
+    pick = p.comentario_offset[group] + (rng.random(m) * p.comentario_count[group]).astype(np.int64)
+    has_comment = rng.random(m) < 0.45
+    cols = {
+        "id_resposta": Col(ID, ids, prefix="NPS-", width=7),
+        "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
+        "id_usuario": Col(ID, user, prefix="USR-", width=7),
+        "respondido_em": Col(DATE, day),
+        "nota": Col(INT, nota),
+        "comentario": Col(TEXT, p.comentarios.take(pa.array(pick)), null=~has_comment),
+        "updated_at": Col(TS, day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S),
+    }
+    return Frame("nps_respostas", m, cols, np.full(m, batch, np.int64))
+
+
+def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0, d1, batch) -> Frame:
+    c = state["c"]
+    n = len(h)
+    cycle_months = pools.CICLO_MESES[c["cycle"].astype(np.int64)]
+    months_into_term = bizcal.month_index(np.full(n, d0), 1970, 1) - bizcal.month_index(c["ctr_start"], 1970, 1)
+    issue = np.maximum(d0, np.maximum(c["ctr_start"], win_start))
+    bill = in_month & (months_into_term >= 0) & (months_into_term % cycle_months == 0) & (issue < win_end)
+    cust = np.flatnonzero(bill)
+    m = len(cust)
+    ids = state["next"]["FAT-"] + np.arange(m)
+    state["next"]["FAT-"] += m
+    hc = h[cust]
+    issue = issue[cust]
+    due = issue + 10
+    late = rng.random(m) < 0.04 + 0.55 * (1 - hc) ** 2
+    delay = np.where(late, 1 + rng.geometric(1.0 / (3 + 40 * (1 - hc) ** 2)), -rng.integers(0, 8, m))
+    failed = rng.random(m) < 0.01 + 0.08 * (1 - hc) ** 2
+    delay = np.where(failed, np.maximum(delay, 0) + rng.integers(5, 25, m), delay)
+    paid = due + delay
+    value = c["mrr_cents"][cust] * cycle_months[cust]
+    period_end = d1
+    paid_now = paid < period_end
+    status_now = np.where(
+        paid_now, FAT_STATUS["Paga"],
+        np.where(failed, FAT_STATUS["Falhou"], np.where(due < period_end, FAT_STATUS["Atrasada"], FAT_STATUS["Em aberto"])),
+    )
+    later = np.flatnonzero(~paid_now)
+    sel = np.concatenate([np.arange(m), later])
+    all_status = np.concatenate([status_now, np.full(len(later), FAT_STATUS["Paga"])])
+    all_paid = np.concatenate([np.where(paid_now, paid, -1), paid[later]])
+    last_change = np.where(all_paid >= 0, all_paid, np.minimum(np.where(failed[sel], due[sel], issue[sel]), period_end - 1))
+    emit = np.concatenate([np.full(m, batch), batch_number_of_days(state, paid[later])]).astype(np.int64)
+    competencia = pa.array(np.full(len(sel), f"{year:04d}-{month:02d}"), pa.string())
+    total = len(sel)
+    cols = {
+        "id_fatura": Col(ID, ids[sel], prefix="FAT-", width=8),
+        "id_cliente": Col(ID, cust[sel] + 1, prefix="CLI-", width=6),
+        "id_contrato": Col(ID, c["ctr_id"][cust][sel], prefix="CTR-", width=7),
+        "competencia": Col(TEXT, competencia),
+        "data_emissao": Col(DATE, issue[sel]),
+        "data_vencimento": Col(DATE, due[sel]),
+        "data_pagamento": Col(DATE, np.maximum(all_paid, 0), null=all_paid < 0),
+        "valor": Col(MONEY, value[sel]),
+        "status": Col(ENUM, all_status, vocab=tuple(pools.STATUS_FATURA)),
+        "updated_at": Col(TS, last_change * US_PER_DAY + _business_seconds(rng, total) * US_PER_S),
+    }
+    return Frame("faturas", total, cols, emit)
+
+
+def truth_customers(state: dict) -> pa.Table:
+    """truth/clientes.parquet: every customer's most recent churn (null = never churned)."""
+    c = state["c"]
+    n = len(c["signup"])
+    churned = c["churn_day"] >= 0
+    reason_names = pa.array(pools.MOTIVOS, pa.string()).take(pa.array(np.maximum(c["churn_reason"], 0).astype(np.int64)))
+    react_after = (c["react_day"] >= 0) & (c["react_day"] > c["churn_day"])
+    return pa.table(
+        {
+            "id_cliente": frame.fmt.fixed_ids("CLI-", np.arange(n) + 1, 6),
+            "churn_date": pa.array(np.where(churned, c["churn_day"], 0).astype(np.int32), pa.date32(), mask=~churned),
+            "churn_reason": frame.fmt.with_nulls(reason_names, ~churned),
+            "reactivation_date": pa.array(np.where(react_after, c["react_day"], 0).astype(np.int32), pa.date32(),
+                                          mask=~react_after),
+            "is_active_at_end": pa.array(c["active"]),
+        }
+    )

@@ -1,0 +1,92 @@
+"""Files on disk: atomic Parquet/JSON writes, checksums, the saved simulation state."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from generator.simulation import CUSTOMER_ARRAYS
+
+STATE_FILE = "state.json"
+CUSTOMERS_FILE = "customers.npz"
+
+
+def _tmp(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def write_parquet(table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = ()) -> str:
+    """Write to a temp name then rename; returns the sha256 of the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    dictionary = [name for name in table.column_names if name not in no_dictionary]
+    pq.write_table(
+        table,
+        tmp,
+        compression="zstd",
+        compression_level=1,
+        use_dictionary=dictionary,
+        row_group_size=1_000_000,
+        write_statistics=True,
+    )
+    digest = sha256_of(tmp)
+    os.replace(tmp, path)
+    return digest
+
+
+def write_bytes(data: bytes, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def write_json(document: dict, path: Path) -> None:
+    write_bytes((json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"), path)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> None:
+    """Customer arrays (npz), counters (json) and rows due in later batches (parquet)."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(state_dir / CUSTOMERS_FILE)
+    with open(tmp, "wb") as handle:
+        np.savez(handle, **state["c"])
+    os.replace(tmp, state_dir / CUSTOMERS_FILE)
+    for name, table in pending.items():
+        write_parquet(table, state_dir / f"pending_{name}.parquet")
+    meta = {key: value for key, value in state.items() if key != "c"}
+    meta["pending_tables"] = sorted(pending)
+    write_json(meta, state_dir / STATE_FILE)
+
+
+def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
+    with open(state_dir / STATE_FILE, encoding="utf-8") as handle:
+        meta = json.load(handle)
+    with np.load(state_dir / CUSTOMERS_FILE) as arrays:
+        customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
+    pending = {name: pq.read_table(state_dir / f"pending_{name}.parquet") for name in meta.pop("pending_tables")}
+    meta["c"] = customers
+    return meta, pending
+
+
+def read_state_meta(state_dir: Path) -> dict | None:
+    path = state_dir / STATE_FILE
+    if not path.is_file():
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
