@@ -209,15 +209,15 @@ def check_file(file: BatchFile, contract: Contract, compute_sha: bool = True) ->
                 f"{file.source_file}: column {column.name!r} has type {actual[column.name]}, "
                 f"contract table {table.name!r} expects {column.type}"
             )
-    if file.expected_rows is not None and rows != file.expected_rows:
-        raise BadInputError(
-            f"{file.source_file}: has {rows} rows but the batch metadata says {file.expected_rows}"
-        )
     digest = sha256_of(file.path) if compute_sha or file.expected_sha256 else ""
     if file.expected_sha256 and digest != file.expected_sha256:
         raise BadInputError(
             f"{file.source_file}: sha256 {digest} does not match the batch metadata "
             f"({file.expected_sha256}); the file changed after it was written"
+        )
+    if file.expected_rows is not None and rows != file.expected_rows:
+        raise BadInputError(
+            f"{file.source_file}: has {rows} rows but the batch metadata says {file.expected_rows}"
         )
     present = tuple(c.name for c in table.columns if c.name in actual)
     return CheckedFile(file=file, rows=rows, sha256=digest, present_columns=present, arrow_types=actual)

@@ -23,6 +23,7 @@ import datetime as dt
 import decimal
 import re
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -186,9 +187,12 @@ class BigQueryWarehouse(Warehouse):
                 continue
             have = {field.name for field in existing.schema}
             missing = [field for field in _schema(columns) if field.name not in have]
-            if missing:  # additive schema evolution declared in the contract
-                existing.schema = list(existing.schema) + missing
-                self.client.update_table(existing, ["schema"])
+            for field in missing:  # additive schema evolution declared in the contract (DDL, not
+                # a metadata patch: the emulator only honours the DDL)
+                self._run(
+                    f"alter table {self._sql_name(raw, name)} "
+                    f"add column if not exists `{check_identifier(field.name, 'column')}` {field.field_type}"
+                )
 
     # -- loads ------------------------------------------------------------------------------
     def load_raw(self, raise_on_error: bool = True):
@@ -293,7 +297,7 @@ class BigQueryWarehouse(Warehouse):
                             f"{checked.file.source_file}: BigQuery load job failed ({exc})"
                         ) from exc
                     staged.append((stage, table.name, columns))
-                    self._checkpoint(f"table:{table.name}")
+                    self._checkpoint(f"{batch.batch_id}:table:{table.name}")
                 ledger = pa.table(
                     {
                         "batch_id": [batch.batch_id] * len(files),
@@ -332,7 +336,7 @@ class BigQueryWarehouse(Warehouse):
                     f"SELECT {names} FROM {self._sql_name(raw, stage)};"
                 )
             statements.append("COMMIT TRANSACTION;")
-            self._checkpoint("before_commit")
+            self._checkpoint(f"{batch.batch_id}:before_commit")
             self._run("\n".join(statements))
         finally:
             for stage, _, _ in staged:
@@ -354,7 +358,9 @@ class BigQueryWarehouse(Warehouse):
         )
         sql, used = translate_params(sql, params, "bigquery")
         rows = self._run(sql, [query_parameter(name, value) for name, value in used.items()])
-        return rows.to_dataframe(create_bqstorage_client=False)
+        with warnings.catch_warnings():  # "use pandas-gbq instead": the REST download is what we want
+            warnings.simplefilter("ignore", PendingDeprecationWarning)
+            return rows.to_dataframe(create_bqstorage_client=False)
 
     def write_table(
         self, df: pd.DataFrame, name: str, dataset: str = "analytics", mode: str = "replace"

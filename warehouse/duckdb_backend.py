@@ -198,7 +198,7 @@ class DuckDBWarehouse(Warehouse):
                         raise BadInputError(
                             f"{checked.file.source_file}: could not be loaded ({exc})"
                         ) from exc
-                    self._checkpoint(f"table:{checked.file.table}")
+                    self._checkpoint(f"{batch.batch_id}:table:{checked.file.table}")
                 con.executemany(
                     f"insert into {raw}.{LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
                     [
@@ -218,7 +218,7 @@ class DuckDBWarehouse(Warehouse):
                     f"insert into {raw}.{BATCHES_TABLE} values (?, ?, ?, ?)",
                     [batch.batch_id, batch.period_start, batch.period_end, loaded_at],
                 )
-                self._checkpoint("before_commit")
+                self._checkpoint(f"{batch.batch_id}:before_commit")
                 con.commit()
             except BaseException:
                 con.rollback()
