@@ -48,10 +48,16 @@ def data_timestamp() -> Any:
     return stamp
 
 
-@st.cache_data(ttl=2, show_spinner=False)
 def data_version() -> str:
-    """The cache key for published data (re-checked at most every 2 seconds)."""
-    return str(data_timestamp())
+    """The cache key for published data: backend + data dir + publish timestamp."""
+    config = settings()
+    return _data_version(f"{config.target}:{config.data_dir}")
+
+
+@st.cache_data(ttl=2, show_spinner=False, max_entries=16)
+def _data_version(where: str) -> str:
+    """Re-checked at most every 2 seconds per backend/data dir."""
+    return f"{where}@{data_timestamp()}"
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -66,7 +72,7 @@ def load(name: str, *args: Any) -> Any:
 
 def clear() -> None:
     _cached.clear()
-    data_version.clear()
+    _data_version.clear()
     _evaluation.clear()
 
 

@@ -67,7 +67,8 @@ def filter_options(wh: Reader) -> dict[str, list[str]]:
     options = {}
     for column in ("segment", "company_size", "uf", "csm_owner"):
         values = wh.query(
-            f"select distinct {column} as value from {{analytics}}.dim_clientes "  # column is from the list above
+            # column comes from the fixed tuple above, never from user input
+            f"select distinct {column} as value from {{analytics}}.dim_clientes "
             f"where {column} is not null order by value"
         )["value"]
         options[column] = [str(v) for v in values]
@@ -286,7 +287,7 @@ EXPORT_COLUMNS = [
 
 
 def portfolio_csv(frame: pd.DataFrame) -> bytes:
-    """CSV export of the filtered portfolio (UTF-8 with BOM, ';' separator, decimal comma: opens in pt-BR Excel)."""
+    """CSV export of the filtered portfolio (UTF-8 BOM, ';' separator, decimal comma: pt-BR Excel)."""
     out = frame[EXPORT_COLUMNS].copy()
     out["renewal_date"] = out["renewal_date"].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False, sep=";", decimal=",", float_format="%.4f").encode("utf-8-sig")
@@ -299,7 +300,8 @@ def customer_snapshots(wh: Reader, customer_id: str) -> pd.DataFrame:
     """Month-end snapshots for one customer (the same features the model sees)."""
     require(wh, "fct_clientes_snapshot_mensal")
     frame = wh.query(
-        "select * from {analytics}.fct_clientes_snapshot_mensal where customer_id = @customer_id order by snapshot_date",
+        "select * from {analytics}.fct_clientes_snapshot_mensal "
+        "where customer_id = @customer_id order by snapshot_date",
         {"customer_id": customer_id},
     )
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
@@ -350,7 +352,7 @@ def customer_index(wh: Reader) -> pd.DataFrame:
 
 
 def optional_table(wh: Reader, table: str, customer_id: str, limit: int = 500) -> pd.DataFrame | None:
-    """One customer's rows of an optional per-customer fact table (newest first), or None if it is not built."""
+    """One customer's rows of an optional per-customer fact table (newest first); None if not built."""
     if not wh.table_exists(table):
         return None
     frame = wh.query(

@@ -1,7 +1,8 @@
 """CS Ops Command Center — Streamlit entry point (`just app`, or Community Cloud's main file).
 
 Shared sidebar first (language, backend, data timestamp), then `st.navigation` runs the
-selected page from app/pages/ (one file per page).
+selected page from app/views/ (one file per page; not `pages/`, which Streamlit
+would also auto-discover as a legacy multipage folder).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ secrets_to_env()
 st.set_page_config(page_title="CS Ops Command Center", page_icon=":material/support_agent:", layout="wide")
 ui.sidebar()
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "views"
 pages = [
     st.Page(
         PAGES_DIR / "visao_executiva.py",

@@ -37,7 +37,7 @@ def sidebar() -> None:
             return
         st.caption(tr("Backend", "Backend") + f": `{backend}`")
         try:
-            stamp = data.data_version()
+            stamp = data.data_version().rsplit("@", 1)[-1]
             st.caption(tr("Dados de", "Data as of") + ": " + _stamp_text(stamp))
         except DataUnavailable:
             st.caption(tr("Nenhum dado publicado ainda", "No published data yet"))
@@ -73,7 +73,7 @@ def missing_data(exc: DataUnavailable) -> None:
 
 
 def run_page(body: Callable[[], None]) -> None:
-    """Run a page body; missing data -> friendly page, any other failure -> a short error, never a traceback."""
+    """Run a page body: missing data -> friendly page; other failures -> a short error, no traceback."""
     try:
         body()
     except DataUnavailable as exc:

@@ -1,0 +1,98 @@
+"""Fixtures for the app tests: a real tiny pipeline run, and AppTest helpers.
+
+The session fixture builds real data with the real pipeline (generator -> warehouse load
+-> dbt build -> publish -> ml train -> ml score -> publish) into a temporary data dir.
+Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "app" / "streamlit_app.py"
+
+PIPELINE = [
+    ["-m", "generator", "--customers", "150", "--months", "15", "--overwrite"],
+    ["-m", "warehouse", "load"],
+    ["-m", "warehouse.dbt", "build"],
+    ["-m", "warehouse", "publish"],
+    ["-m", "ml", "train"],
+    ["-m", "ml", "score"],
+    ["-m", "warehouse", "publish"],
+]
+
+
+def pipeline_env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)})
+    return env
+
+
+def run_step(args: list[str], data_dir: Path, timeout: int = 600) -> None:
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        env=pipeline_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"pipeline step `python {' '.join(args)}` failed (exit {done.returncode}):\n"
+            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+
+
+@pytest.fixture(scope="session")
+def built_data_dir(tmp_path_factory) -> Path:
+    """A data dir holding a published warehouse snapshot and a trained model, built by the real pipeline."""
+    reuse = os.environ.get("CS_OPS_APP_TEST_DATA_DIR")
+    if reuse:
+        return Path(reuse)
+    data_dir = tmp_path_factory.mktemp("app-data")
+    for args in PIPELINE:
+        run_step(args, data_dir)
+    return data_dir
+
+
+def _reset_caches() -> None:
+    import streamlit as st
+
+    from warehouse.config import get_settings
+
+    get_settings.cache_clear()
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def use_data_dir(monkeypatch):
+    """Point the app (in this process) at a data dir, with fresh settings and caches."""
+
+    def point(data_dir: Path) -> Path:
+        monkeypatch.setenv("CS_OPS_TARGET", "dev")
+        monkeypatch.setenv("CS_OPS_DATA_DIR", str(data_dir))
+        _reset_caches()
+        return data_dir
+
+    yield point
+    _reset_caches()
+
+
+@pytest.fixture
+def app_data(built_data_dir, use_data_dir) -> Path:
+    return use_data_dir(built_data_dir)
+
+
+@pytest.fixture
+def reader(app_data):
+    from warehouse import get_warehouse
+
+    return get_warehouse(read_only=True)

@@ -1,0 +1,50 @@
+"""AppTest helpers shared by the page tests."""
+
+from __future__ import annotations
+
+import re
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app.conftest import APP
+
+PAGES = [
+    "visao_executiva",
+    "carteira_em_risco",
+    "cliente_360",
+    "simulador",
+    "modelo",
+    "qualidade_dados",
+]
+
+
+def open_page(page: str, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    if lang:
+        at.session_state["lang"] = lang
+    at.run()
+    if page != PAGES[0]:
+        at.switch_page(f"views/{page}.py").run()
+    return at
+
+
+def problems(at: AppTest) -> list[str]:
+    """Exceptions, error boxes and friendly 'missing data' boxes on the page."""
+    found = [f"exception: {e.value}" for e in at.exception]
+    found += [f"error: {e.value}" for e in at.error]
+    found += [f"info: {i.value}" for i in at.info if "just " in i.value]
+    return found
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def parse_number(text: str, lang: str = "pt") -> float:
+    """Inverse of app.fmt for tests: "R$ 1.234,56" -> 1234.56, "12,5%" -> 12.5."""
+    cleaned = re.sub(r"[^0-9,.\-]", "", text)
+    if lang == "pt":
+        cleaned = cleaned.replace(".", "").replace(",", ".")
+    else:
+        cleaned = cleaned.replace(",", "")
+    return float(cleaned)

@@ -1,0 +1,91 @@
+import math
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+
+from app import fmt
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1234.56, "R$ 1.234,56"),
+        (0, "R$ 0,00"),
+        (0.005, "R$ 0,01"),
+        (-0.001, "R$ 0,00"),  # no "-R$ 0,00"
+        (-10, "-R$ 10,00"),
+        (1234567.891, "R$ 1.234.567,89"),
+        (999.999, "R$ 1.000,00"),
+        (None, "—"),
+        (float("nan"), "—"),
+        (pd.NA, "—"),
+    ],
+)
+def test_brl(value, expected):
+    assert fmt.brl(value) == expected
+
+
+def test_brl_english_keeps_reais():
+    assert fmt.brl(1234.5, lang="en") == "R$ 1,234.50"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "lang", "expected"),
+    [
+        (12345, 0, "pt", "12.345"),
+        (12345.678, 2, "pt", "12.345,68"),
+        (12345.678, 2, "en", "12,345.68"),
+        (100, 0, "pt", "100"),
+        (1000, 0, "pt", "1.000"),
+        (-1500.5, 1, "pt", "-1.500,5"),
+        (math.inf, 0, "pt", "∞"),
+    ],
+)
+def test_number(value, decimals, lang, expected):
+    assert fmt.number(value, decimals, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "expected"),
+    [
+        (0.0512, {}, "5,1%"),
+        (0.0512, {"lang": "en"}, "5.1%"),
+        (1.0345, {"decimals": 2}, "103,45%"),
+        (0.02, {"signed": True}, "+2,0%"),
+        (-0.02, {"signed": True}, "-2,0%"),
+        (None, {}, "—"),
+    ],
+)
+def test_pct(value, kwargs, expected):
+    assert fmt.pct(value, **kwargs) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "lang", "expected"),
+    [
+        (1_234_567, "pt", "R$ 1,23 mi"),
+        (1_234_567, "en", "R$ 1.23M"),
+        (2_500, "pt", "R$ 2,50 mil"),
+        (-3_000_000_000, "pt", "-R$ 3,00 bi"),
+        (950, "pt", "R$ 950,00"),
+    ],
+)
+def test_brl_compact(value, lang, expected):
+    assert fmt.brl_compact(value, lang) == expected
+
+
+def test_dates_and_months():
+    assert fmt.day(date(2024, 3, 5)) == "05/03/2024"
+    assert fmt.day(pd.Timestamp("2024-03-05"), "en") == "2024-03-05"
+    assert fmt.day("2024-12-31") == "31/12/2024"
+    assert fmt.day(pd.NaT) == "—"
+    assert fmt.month(pd.Timestamp("2025-02-01")) == "fev/2025"
+    assert fmt.month(pd.Timestamp("2025-02-01"), "en") == "Feb 2025"
+    assert fmt.timestamp(datetime(2026, 1, 2, 3, 4)) == "02/01/2026 03:04 UTC"
+    assert fmt.ratio(2.5) == "2,50x"
+
+
+def test_day_rejects_non_dates():
+    with pytest.raises(TypeError, match="expects a date"):
+        fmt.day(12)

@@ -1,0 +1,186 @@
+"""Every page through streamlit.testing.v1.AppTest on real pipeline output."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+
+import pandas as pd
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import app_test
+
+from app import fmt, queries
+from tests.app.helpers import PAGES, metrics, open_page, parse_number, problems
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_errors(app_data, page):
+    at = open_page(page)
+    assert problems(at) == []
+    assert at.title, f"{page} has no title"
+    assert at.metric, f"{page} shows no KPI"
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "dev (DuckDB" in captions  # backend shown
+    assert "Dados de:" in captions and "UTC" in captions  # data timestamp shown
+
+
+def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader):
+    at = open_page("visao_executiva")
+    mart = queries.kpis_mensais(reader)
+    last = mart.iloc[-1]
+    shown = metrics(at)
+    assert shown["MRR"] == fmt.brl(last["mrr"])
+    assert shown["Clientes ativos"] == fmt.number(last["active_customers"])
+    assert shown["NRR"] == fmt.pct(last["nrr"], 1)
+
+    segment = queries.filter_options(reader)["segment"][0]
+    at.selectbox(key="exec_segment").select(segment).run()
+    assert problems(at) == []
+    expected = queries.mrr_by_month(reader, segment=segment).iloc[-1]
+    filtered = metrics(at)
+    assert filtered["MRR"] == fmt.brl(expected["mrr"])
+    assert parse_number(filtered["MRR"]) < parse_number(shown["MRR"])
+    assert filtered["Clientes ativos"] == fmt.number(expected["active_customers"])
+
+
+class RecordingStorage(MemoryMediaFileStorage):
+    """Media storage that keeps what download buttons serve, so the test can read the CSV."""
+
+    served: dict[str, bytes] = {}
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
+        RecordingStorage.served[file_id] = self.get_file(file_id).content
+        return file_id
+
+
+def _download(at, key: str) -> bytes:
+    button = next(b for b in at.get("download_button") if b.key == key)
+    file_id = os.path.splitext(os.path.basename(button.proto.url))[0]
+    return RecordingStorage.served[file_id]
+
+
+def test_risk_filters_change_the_table_and_csv_matches(app_data, reader, monkeypatch):
+    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", RecordingStorage)
+    at = open_page("carteira_em_risco")
+    everyone = at.dataframe[0].value
+    portfolio = queries.portfolio(reader)
+    assert len(everyone) == len(portfolio)
+    assert list(everyone["ID"]) == list(portfolio["customer_id"])  # ranked by MRR at risk
+
+    uf = portfolio["uf"].value_counts().index[0]
+    at.selectbox(key="risk_uf").select(uf).run()
+    assert problems(at) == []
+    table = at.dataframe[0].value
+    assert 0 < len(table) < len(everyone)
+    assert set(table["UF"]) == {uf}
+    assert len(table) == int((portfolio["uf"] == uf).sum())
+
+    exported = pd.read_csv(
+        io.BytesIO(_download(at, "risk_export")), sep=";", decimal=",", encoding="utf-8-sig"
+    )
+    assert list(exported["customer_id"]) == list(table["ID"])
+    assert set(exported["uf"]) == {uf}
+    expected = portfolio[portfolio["uf"] == uf]
+    assert exported["mrr_at_risk"].sum() == pytest.approx(expected["mrr_at_risk"].sum(), rel=1e-6)
+    assert metrics(at)["MRR em risco"] == fmt.brl(expected["mrr_at_risk"].sum())
+
+
+def test_risk_search_finds_one_customer(app_data, reader):
+    portfolio = queries.portfolio(reader)
+    target = portfolio.iloc[len(portfolio) // 2]
+    at = open_page("carteira_em_risco")
+    at.text_input(key="risk_search").input(target["customer_id"]).run()
+    table = at.dataframe[0].value
+    assert list(table["ID"]) == [target["customer_id"]]
+    assert table.iloc[0]["MRR"] == fmt.brl(target["current_mrr"])
+
+
+def test_customer_360_shows_the_searched_customer(app_data, reader):
+    index = queries.customer_index(reader)
+    target = index.iloc[len(index) // 3]
+    at = open_page("cliente_360")
+    at.text_input(key="c360_search").input(target["customer_id"]).run()
+    assert problems(at) == []
+    assert at.selectbox(key="c360_customer").value == target["customer_id"]
+    kpis = queries.customer_kpis(reader, target["customer_id"]).iloc[0]
+    assert metrics(at)["MRR"] == fmt.brl(kpis["current_mrr"])
+    assert any(target["customer_id"] in s.value for s in at.subheader)
+
+
+def _probabilities(at) -> tuple[float, float]:
+    shown = metrics(at)
+    return parse_number(shown["Probabilidade atual"]), parse_number(shown["Probabilidade simulada"])
+
+
+def test_simulator_probability_rises_when_usage_drops(app_data):
+    at = open_page("simulador")
+    assert problems(at) == []
+    current, simulated = _probabilities(at)
+    assert current == simulated  # no change yet: the scenario is the current customer
+    customer = at.selectbox(key="sim_customer").value
+    at.slider(key=f"sim_{customer}_usage").set_value(-100).run()
+    assert problems(at) == []
+    current_after, dropped = _probabilities(at)
+    assert current_after == current
+    assert dropped > current, (
+        f"usage -100% should raise churn probability for {customer}: {current} -> {dropped}"
+    )
+
+
+def test_model_page_shows_evaluation_json(app_data):
+    import json
+
+    from warehouse.config import get_settings
+
+    evaluation = json.loads((get_settings().ml_dir / "evaluation.json").read_text(encoding="utf-8"))
+    at = open_page("modelo")
+    assert metrics(at)["ROC AUC"] == fmt.number(evaluation["model"]["roc_auc"], 3)
+    assert metrics(at)["PR AUC"] == fmt.number(evaluation["model"]["pr_auc"], 3)
+    comparison = at.dataframe[0].value
+    assert len(comparison) >= 2  # the model and at least one baseline
+
+
+def test_data_quality_counts_match_the_ledger(app_data, reader):
+    at = open_page("qualidade_dados")
+    ledger = queries.load_ledger(reader)
+    shown = metrics(at)
+    assert shown["Lotes carregados"] == fmt.number(
+        ledger.loc[ledger["status"] == "loaded", "batch_id"].nunique()
+    )
+    assert shown["Reconciliação"] == "OK"
+    reconciliation = at.dataframe[0].value
+    quality = queries.quality(reader)
+    assert set(reconciliation["Tabela"]) == set(quality["table_name"])
+
+
+def test_english_toggle(app_data, reader):
+    at = open_page("visao_executiva", lang="en")
+    assert problems(at) == []
+    assert at.title[0].value == "Executive view"
+    last = queries.kpis_mensais(reader).iloc[-1]
+    assert metrics(at)["MRR"] == fmt.brl(last["mrr"], lang="en")
+    assert "Active customers" in metrics(at)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_missing_data_shows_the_command_to_run(tmp_path, use_data_dir, page):
+    use_data_dir(tmp_path / "empty")
+    at = open_page(page)
+    assert not at.exception
+    assert not at.error
+    friendly = " ".join(i.value for i in at.info)
+    assert "just dev" in friendly or "just train" in friendly, friendly
+    assert any("just" in c.value for c in at.code)
+
+
+@pytest.mark.parametrize("page", ["simulador", "modelo"])
+def test_missing_model_asks_for_just_train(built_data_dir, tmp_path, use_data_dir, page):
+    copy = tmp_path / "no-model"
+    shutil.copytree(built_data_dir / "warehouse" / "published", copy / "warehouse" / "published")
+    use_data_dir(copy)
+    at = open_page(page)
+    assert not at.exception and not at.error
+    assert "just train" in " ".join(i.value for i in at.info)
