@@ -1,0 +1,12 @@
+{#
+    Overrides of dbt's DuckDB defaults that bite:
+    - dbt-duckdb's safe_cast is a plain cast, which crashes on a bad string;
+    - dbt-duckdb's type_float is `float` (32-bit); BigQuery's float64 is 64-bit.
+#}
+{% macro duckdb__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{% macro duckdb__type_float() -%}
+    double
+{%- endmacro %}

@@ -1,0 +1,57 @@
+{#
+    Every raw customer row exactly once, classified as clean (the version kept),
+    duplicate (an older or repeated version) or quarantined (fails validation).
+    Deduplication: latest updated_at, then latest batch, then source file.
+#}
+with
+
+customers as (
+
+    select * from {{ ref('stg_erp__clientes') }}
+
+),
+
+batches as (
+
+    select * from {{ ref('stg_erp__load_batches') }}
+
+),
+
+checked as (
+
+    select
+        customers.*,
+        batches.period_end_date as known_date,
+        customers.invalid_reason as rejection_reason
+    from customers
+    left join batches
+        on customers.batch_id = batches.batch_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by customer_id, rejection_reason
+            order by updated_at desc nulls last, batch_id desc, source_file desc
+        ) as version_rank
+    from checked
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when rejection_reason is not null then 'quarantined'
+            when version_rank = 1 then 'clean'
+            else 'duplicate'
+        end as record_status
+    from ranked
+
+)
+
+select * from classified

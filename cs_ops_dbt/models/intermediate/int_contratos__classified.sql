@@ -1,0 +1,71 @@
+{#
+    Every raw contratos row exactly once, classified as clean (the version kept),
+    duplicate (an older or repeated version) or quarantined (fails validation,
+    points to an unknown customer).
+    Deduplication: latest updated_at, then latest batch, then source file.
+#}
+with
+
+records as (
+
+    select * from {{ ref('stg_erp__contratos') }}
+
+),
+
+batches as (
+
+    select * from {{ ref('stg_erp__load_batches') }}
+
+),
+
+known_customers as (
+
+    select distinct customer_id
+    from {{ ref('stg_erp__clientes') }}
+    where invalid_reason is null
+
+),
+
+checked as (
+
+    select
+        records.*,
+        batches.period_end_date as known_date,
+        case
+            when records.invalid_reason is not null then records.invalid_reason
+            when known_customers.customer_id is null then 'orphan_customer'
+        end as rejection_reason
+    from records
+    left join batches
+        on records.batch_id = batches.batch_id
+    left join known_customers
+        on records.customer_id = known_customers.customer_id
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by contract_id, rejection_reason
+            order by updated_at desc nulls last, batch_id desc, source_file desc
+        ) as version_rank
+    from checked
+
+),
+
+classified as (
+
+    select
+        *,
+        case
+            when rejection_reason is not null then 'quarantined'
+            when version_rank = 1 then 'clean'
+            else 'duplicate'
+        end as record_status
+    from ranked
+
+)
+
+select * from classified

@@ -1,0 +1,57 @@
+{#
+    The ML input: one row per customer and month end while the customer is active
+    (MRR > 0 on that date). Features use only data known by snapshot_date; the label
+    churn_status = 1 when the customer churns within var('churn_horizon_days') days
+    after it; is_label_complete when that whole horizon lies before the as-of date.
+#}
+with
+
+customer_months as (
+
+    select * from {{ ref('int_clientes__mensal') }}
+
+),
+
+final as (
+
+    select
+        customer_id,
+        snapshot_date,
+        segment,
+        company_size,
+        uf,
+        plan,
+        tenure_months,
+        mrr,
+        seats,
+        active_users_30d,
+        adoption_rate,
+        events_30d,
+        usage_trend_pct,
+        modules_used_30d,
+        tickets_90d,
+        p1_tickets_90d,
+        avg_csat_90d,
+        avg_first_response_hours_90d,
+        last_nps,
+        late_invoices_90d,
+        avg_payment_delay_days_90d,
+        failed_payments_90d,
+        days_to_renewal,
+        health_score,
+        health_tier,
+        score_usage,
+        score_adoption,
+        score_support,
+        score_nps,
+        score_billing,
+        events_prev_30d,
+        usage_minutes_30d,
+        churn_status,
+        is_label_complete
+    from customer_months
+    where is_active
+
+)
+
+select * from final

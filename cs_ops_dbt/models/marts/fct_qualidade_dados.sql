@@ -1,0 +1,124 @@
+{#
+    Row accounting per raw table and batch: every raw row is exactly one of clean
+    (kept in the marts), duplicate (an older or repeated version) or quarantined.
+    Each count comes from a different model, so the singular test
+    assert_quality_reconciles catches any row lost or doubled on the way.
+#}
+{%- set tables = [
+    ('clientes', 'stg_erp__clientes', 'int_clientes__classified', 'dim_clientes'),
+    ('contratos', 'stg_erp__contratos', 'int_contratos__classified', 'fct_contratos'),
+    ('faturas', 'stg_erp__faturas', 'int_faturas__classified', 'fct_faturas'),
+    ('usuarios', 'stg_erp__usuarios', 'int_usuarios__classified', 'dim_usuarios'),
+    ('tickets', 'stg_erp__tickets', 'int_tickets__classified', 'fct_tickets'),
+    ('nps_respostas', 'stg_erp__nps_respostas', 'int_nps_respostas__classified', 'fct_nps_respostas'),
+] -%}
+with
+
+raw_counts as (
+
+    {% for table_name, staging, classified, clean in tables %}
+    select '{{ table_name }}' as table_name, batch_id, count(*) as raw_rows
+    from {{ ref(staging) }}
+    group by batch_id
+    union all
+    {% endfor %}
+    select 'eventos_uso' as table_name, batch_id, count(*) as raw_rows
+    from {{ ref('stg_erp__eventos_uso') }}
+    group by batch_id
+
+),
+
+clean_counts as (
+
+    {% for table_name, staging, classified, clean in tables %}
+    select '{{ table_name }}' as table_name, batch_id, count(*) as clean_rows
+    from {{ ref(clean) }}
+    group by batch_id
+    union all
+    {% endfor %}
+    select 'eventos_uso' as table_name, batch_id, count(*) as clean_rows
+    from {{ ref('fct_eventos_uso') }}
+    group by batch_id
+
+),
+
+valid_event_counts as (
+
+    select batch_id, count(*) as valid_rows
+    from {{ ref('int_eventos_uso__checked') }}
+    where rejection_reason is null
+    group by batch_id
+
+),
+
+first_seen_event_counts as (
+
+    select batch_id, count(*) as first_seen_rows
+    from {{ ref('int_eventos_uso__deduplicated') }}
+    group by batch_id
+
+),
+
+duplicate_counts as (
+
+    {% for table_name, staging, classified, clean in tables %}
+    select '{{ table_name }}' as table_name, batch_id, count(*) as duplicate_rows
+    from {{ ref(classified) }}
+    where record_status = 'duplicate'
+    group by batch_id
+    union all
+    {% endfor %}
+    select
+        'eventos_uso' as table_name,
+        valid_event_counts.batch_id,
+        valid_event_counts.valid_rows - coalesce(first_seen_event_counts.first_seen_rows, 0) as duplicate_rows
+    from valid_event_counts
+    left join first_seen_event_counts
+        on valid_event_counts.batch_id = first_seen_event_counts.batch_id
+
+),
+
+quarantine_counts as (
+
+    select table_name, batch_id, count(*) as quarantined_rows
+    from {{ ref('fct_quarentena') }}
+    group by table_name, batch_id
+
+),
+
+ledger as (
+
+    select table_name, batch_id, {{ cs_sum_int('row_count') }} as ledger_rows
+    from {{ ref('stg_erp__load_ledger') }}
+    group by table_name, batch_id
+
+),
+
+final as (
+
+    select
+        raw_counts.table_name,
+        raw_counts.batch_id,
+        raw_counts.raw_rows,
+        coalesce(clean_counts.clean_rows, 0) as clean_rows,
+        coalesce(duplicate_counts.duplicate_rows, 0) as duplicate_rows,
+        coalesce(quarantine_counts.quarantined_rows, 0) as quarantined_rows,
+        ledger.ledger_rows,
+        raw_counts.table_name || ':' || raw_counts.batch_id as table_batch_id
+    from raw_counts
+    left join clean_counts
+        on raw_counts.table_name = clean_counts.table_name
+        and raw_counts.batch_id = clean_counts.batch_id
+    left join duplicate_counts
+        on raw_counts.table_name = duplicate_counts.table_name
+        and raw_counts.batch_id = duplicate_counts.batch_id
+    left join quarantine_counts
+        on raw_counts.table_name = quarantine_counts.table_name
+        and raw_counts.batch_id = quarantine_counts.batch_id
+    left join ledger
+        on raw_counts.table_name = ledger.table_name
+        and raw_counts.batch_id = ledger.batch_id
+
+)
+
+select * from final

@@ -1,0 +1,71 @@
+with
+
+source as (
+
+    select * from {{ source('erp', 'clientes') }}
+
+),
+
+renamed as (
+
+    select
+
+        ----------  ids
+        nullif(trim(id_cliente), '') as customer_id,
+
+        ----------  strings
+        trim(razao_social) as company_name,
+        {{ cs_normalize_cnpj('cnpj') }} as cnpj,
+        {{ cs_normalize_enum('segmento', cs_enum_values('segment')) }} as segment,
+        {{ cs_normalize_enum('porte', cs_enum_values('company_size')) }} as company_size,
+        upper(trim(uf)) as uf,
+        trim(cidade) as city,
+        trim(csm_responsavel) as csm_owner,
+        {{ cs_normalize_email('email_contato') }} as contact_email,
+        {{ cs_normalize_enum('status', cs_enum_values('account_status')) }} as account_status,
+
+        ----------  dates
+        {{ cs_parse_date('data_cadastro') }} as signup_date,
+        {{ cs_utc_timestamp('updated_at') }} as updated_at,
+
+        ----------  raw text kept for flags
+        cnpj as cnpj_raw,
+        segmento as segment_raw,
+        porte as company_size_raw,
+        data_cadastro as signup_date_raw,
+
+        ----------  lineage
+        _batch_id as batch_id,
+        _source_file as source_file,
+        {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
+        {{ cs_json_object([
+            'id_cliente', 'razao_social', 'cnpj', 'segmento', 'porte', 'uf', 'cidade',
+            'csm_responsavel', 'data_cadastro', 'email_contato', 'status', 'updated_at',
+        ]) }} as raw_values
+
+    from source
+
+),
+
+flagged as (
+
+    select
+        *,
+
+        ----------  booleans
+        {{ cs_is_valid_cnpj('cnpj') }} as is_valid_cnpj,
+        {{ cs_is_valid_email('contact_email') }} as is_valid_email,
+        {{ cs_is_unparsed('signup_date_raw', 'signup_date') }} as has_invalid_signup_date,
+        (segment is null and segment_raw is not null) as has_unknown_segment,
+        (company_size is null and company_size_raw is not null) as has_unknown_company_size,
+
+        ----------  the reason to quarantine the row, if any
+        case
+            when customer_id is null then 'missing_customer_id'
+        end as invalid_reason
+
+    from renamed
+
+)
+
+select * from flagged

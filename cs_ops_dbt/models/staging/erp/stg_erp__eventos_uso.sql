@@ -1,0 +1,56 @@
+with
+
+source as (
+
+    select * from {{ source('erp', 'eventos_uso') }}
+
+),
+
+renamed as (
+
+    select
+
+        ----------  ids
+        id_evento as event_id,
+        id_cliente as customer_id,
+        id_usuario as user_id,
+
+        ----------  strings
+        {{ cs_normalize_enum('modulo', cs_enum_values('module')) }} as module,
+        funcionalidade as feature,
+
+        ----------  numerics
+        duracao_segundos as duration_seconds,
+
+        ----------  timestamps
+        {{ cs_utc_timestamp('ocorrido_em') }} as occurred_at,
+
+        ----------  lineage
+        _batch_id as batch_id,
+        _source_file as source_file,
+        {{ cs_utc_timestamp('_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+flagged as (
+
+    select
+        *,
+
+        ----------  the reason to quarantine the row, if any (future events: see int_eventos_uso__deduplicated)
+        case
+            when event_id is null then 'missing_event_id'
+            when customer_id is null then 'missing_customer_id'
+            when occurred_at is null then 'missing_occurred_at'
+            when duration_seconds is null then 'missing_duration'
+            when duration_seconds < 0 then 'negative_value'
+            when duration_seconds > {{ var('max_event_duration_seconds') }} then 'absurd_value'
+        end as invalid_reason
+
+    from renamed
+
+)
+
+select * from flagged
