@@ -11,8 +11,9 @@ The metadata file (written by the generator, last, after every Parquet file) loo
      "tables": {"clientes": {"file": "clientes/b0001_2024-01.parquet", "rows": 120, "sha256": "ab12..."},
                 ...}}
 
-`file` is relative to `<data>/raw` and defaults to `<table>/<batch_id>.parquet`; `rows` may
-also be spelled `row_count`. A flat layout (`row_counts: {table: n}` plus
+`file` is relative to `<data>` (`raw/clientes/...`, as the generator writes it) or to
+`<data>/raw`, and defaults to `<table>/<batch_id>.parquet`; `rows` may also be spelled
+`row_count`. A flat layout (`row_counts: {table: n}` plus
 `sha256: {table: hex}`) is accepted too. Both backends validate a batch completely
 here before any of it is loaded, so a bad file never leaves half a batch behind.
 """
@@ -119,7 +120,7 @@ def read_batch(metadata_path: Path, raw_dir: Path, data_dir: Path) -> Batch:
     files = []
     for table, spec in sorted(_table_entries(meta, where).items()):
         relative = spec.get("file") or spec.get("path") or f"{table}/{batch_id}.parquet"
-        path = (raw_dir / relative).resolve()
+        path = _locate(relative, raw_dir, data_dir)
         rows = spec.get("rows", spec.get("row_count"))
         files.append(
             BatchFile(
@@ -137,6 +138,16 @@ def read_batch(metadata_path: Path, raw_dir: Path, data_dir: Path) -> Batch:
         metadata_path=metadata_path,
         files=tuple(files),
     )
+
+
+def _locate(relative: str, raw_dir: Path, data_dir: Path) -> Path:
+    """A metadata path relative to <data> (raw/clientes/x.parquet) or to <data>/raw (clientes/x.parquet)."""
+    candidate = Path(relative)
+    if candidate.is_absolute():
+        return candidate.resolve()
+    if candidate.parts and candidate.parts[0] == raw_dir.name and (data_dir / candidate).exists():
+        return (data_dir / candidate).resolve()
+    return (raw_dir / candidate).resolve()
 
 
 def _relative(path: Path, base: Path) -> str:
