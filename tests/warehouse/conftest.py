@@ -74,12 +74,10 @@ def settings_from_json(text: str) -> Settings:
     return Settings(**fields)
 
 
-@pytest.fixture(params=["dev", pytest.param("prod", marks=pytest.mark.prod)])
-def wh_env(request: pytest.FixtureRequest, tmp_path: Path) -> WarehouseEnv:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    if request.param == "dev":
-        settings = Settings(
+def make_settings(data_dir: Path, endpoint: str | None = None) -> Settings:
+    """dev settings, or prod on the emulator at `endpoint` with datasets unique to the caller."""
+    if endpoint is None:
+        return Settings(
             target="dev",
             data_dir=data_dir,
             gcp_project=None,
@@ -88,18 +86,23 @@ def wh_env(request: pytest.FixtureRequest, tmp_path: Path) -> WarehouseEnv:
             gcs_bucket=None,
             maximum_bytes_billed=10 * 1024**3,
         )
-    else:
-        endpoint = request.getfixturevalue("bq_emulator")
-        suffix = uuid.uuid4().hex[:10]
-        settings = Settings(
-            target="prod",
-            data_dir=data_dir,
-            gcp_project="local-project",
-            bq_location="US",
-            emulator_host=endpoint,
-            gcs_bucket=None,
-            maximum_bytes_billed=10 * 1024**3,
-            raw_dataset=f"cs_ops_raw_data_{suffix}",
-            analytics_dataset=f"cs_ops_analytics_{suffix}",
-        )
-    return WarehouseEnv(settings)
+    suffix = uuid.uuid4().hex[:10]
+    return Settings(
+        target="prod",
+        data_dir=data_dir,
+        gcp_project="local-project",
+        bq_location="US",
+        emulator_host=endpoint,
+        gcs_bucket=None,
+        maximum_bytes_billed=10 * 1024**3,
+        raw_dataset=f"cs_ops_raw_data_{suffix}",
+        analytics_dataset=f"cs_ops_analytics_{suffix}",
+    )
+
+
+@pytest.fixture(params=["dev", pytest.param("prod", marks=pytest.mark.prod)])
+def wh_env(request: pytest.FixtureRequest, tmp_path: Path) -> WarehouseEnv:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    endpoint = request.getfixturevalue("bq_emulator") if request.param == "prod" else None
+    return WarehouseEnv(make_settings(data_dir, endpoint))
