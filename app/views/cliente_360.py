@@ -14,10 +14,9 @@ DETAIL_TABLES = {
     "fct_tickets": ("Tickets", "Tickets"),
     "fct_faturas": ("Faturas", "Invoices"),
     "fct_nps_respostas": ("Respostas NPS", "NPS answers"),
-    "fct_nps": ("Respostas NPS", "NPS answers"),
-    "fct_uso_mensal": ("Uso mensal", "Monthly usage"),
     "fct_contratos": ("Contratos", "Contracts"),
 }
+HIDDEN_DETAIL_COLUMNS = ("customer_id", "batch_id", "updated_at", "loaded_at", "_")
 
 HEALTH_COMPONENTS = {
     "score_usage": ("Uso", "Usage"),
@@ -180,8 +179,15 @@ def main() -> None:
     for table, (pt, en) in DETAIL_TABLES.items():
         detail = data.load("optional_table", table, customer_id)
         if detail is not None and not detail.empty:
+            shown = detail[
+                [
+                    c
+                    for c in detail.columns
+                    if not c.startswith(HIDDEN_DETAIL_COLUMNS) and not c.startswith("has_invalid")
+                ]
+            ]
             with st.expander(tr(pt, en) + f" ({fmt.number(len(detail), 0, lang)})"):
-                st.dataframe(detail, hide_index=True, width="stretch")
+                st.dataframe(shown, hide_index=True, width="stretch")
 
 
 ui.run_page(main)
