@@ -86,9 +86,29 @@ def patch(array: pa.Array, index: np.ndarray, values: list) -> pa.Array:
 
 
 def with_nulls(array: pa.Array, mask: np.ndarray | None) -> pa.Array:
+    """Null out array[mask] (a validity bitmap when possible, else if_else)."""
     if mask is None or not mask.any():
         return array
+    if array.null_count == 0 and array.offset == 0 and not pa.types.is_dictionary(array.type):
+        buffers = array.buffers()
+        buffers[0] = pa.py_buffer(np.packbits(~mask, bitorder="little"))
+        return pa.Array.from_buffers(array.type, len(array), buffers)
     return pc.if_else(pa.array(mask), pa.nulls(len(array), array.type), array)
+
+
+def dictionary_ids(prefix: str, numbers: np.ndarray, width: int, limit: int, null: np.ndarray | None) -> pa.Array:
+    """Ids as a dictionary array: dictionary = ids 0..limit-1 plus any value outside (orphans).
+
+    Parquet stores string columns dictionary-encoded anyway; handing the writer the
+    dictionary saves hashing every value. Readers see a plain string column.
+    """
+    numbers = np.asarray(numbers, dtype=np.int64)
+    outside = np.flatnonzero((numbers < 0) | (numbers >= limit))
+    indices = numbers.astype(np.int32)
+    indices[outside] = limit + np.arange(len(outside), dtype=np.int32)
+    dictionary = fixed_ids(prefix, np.concatenate([np.arange(limit), numbers[outside]]), width)
+    index_array = with_nulls(pa.array(indices, pa.int32()), null)
+    return pa.DictionaryArray.from_arrays(index_array, dictionary)
 
 
 # --- dates -------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ ID, TEXT, DATE, TSTEXT, MONEY, ENUM, CNPJ, EMAIL, INT, TS = (
 )
 
 # enum variants (0 = canonical)
-ENUM_VARIANTS = ("upper", "lower", "lead_space", "trail_space", "no_accent")
+ENUM_VARIANTS = ("upper", "lower", "lead_space", "trail_space", "no_accent", "alias")
+ENUM_ALIASES = {"P1": "Crítica", "P2": "Alta", "P3": "Média", "P4": "Baixa", "Em aberto": "Aberta", "Paga": "Pago"}
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Col:
     vocab: tuple[str, ...] = ()
     null: np.ndarray | None = None
     variant: np.ndarray | None = None  # int8 per row, 0 = clean
+    dict_limit: int = 0  # ID only: render dictionary-encoded over ids 0..dict_limit-1 (+ any others)
 
     def ensure_null(self, n: int) -> np.ndarray:
         if self.null is None:
@@ -63,6 +65,10 @@ class Frame:
 
 def _enum_variant(text: str, code: int) -> str:
     name = ENUM_VARIANTS[(code - 1) % len(ENUM_VARIANTS)]
+    if name == "alias":
+        if text in ENUM_ALIASES:
+            return ENUM_ALIASES[text]
+        name = "lead_space"
     if name == "no_accent":
         plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
         if plain != text:
@@ -94,6 +100,8 @@ def _render(col: Col, n: int) -> pa.Array:
     kind = col.kind
     variant = col.variant
     dirty = np.flatnonzero(variant) if variant is not None else np.empty(0, np.int64)
+    if kind == ID and col.dict_limit:
+        return fmt.dictionary_ids(col.prefix, col.values, col.width, col.dict_limit, col.null)
     if kind == ID:
         array = fmt.fixed_ids(col.prefix, col.values, col.width)
     elif kind == TEXT:
@@ -152,7 +160,7 @@ def materialize(frame: Frame) -> pa.Table:
             arrays.append(pa.nulls(frame.n, field_.type))
             continue
         array = _render(col, frame.n)
-        if array.type != field_.type:
+        if array.type != field_.type and not pa.types.is_dictionary(array.type):
             array = array.cast(field_.type)
         arrays.append(array)
-    return pa.Table.from_arrays(arrays, schema=schema)
+    return pa.Table.from_arrays(arrays, names=schema.names)

@@ -6,6 +6,8 @@ import datetime as dt
 import shutil
 import sys
 import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -142,6 +144,11 @@ def _split_due(table: pa.Table, batch: int) -> tuple[pa.Table, pa.Table]:
     return table.filter(due).drop_columns([EMIT]), table.filter(pc.invert(due))
 
 
+def _plain(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Rows kept for a later batch, decoded to the contract's plain types."""
+    return pa.table([table.column(name).cast(schema.field(name).type) for name in schema.names], schema=schema)
+
+
 def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dict:
     """Run the generator; returns a summary (batches written, rows per table, seconds, paths)."""
     options = GeneratorOptions.from_any(options, **overrides)
@@ -163,74 +170,59 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
     rows_total: dict[str, int] = {t: 0 for t in TABLES}
     written: list[str] = []
     first = state["next_month"]
-    for k in range(first, first + values["months"]):
-        batch = k + 1
-        bid = batch_id(start, batch)
-        out = simulation.step(state)
-        d0, d1 = out["period"]
-        entries = {}
-        manifest_parts = []
-        for index, table in enumerate(TABLES):
-            fr = out["frames"][table]
-            rng = np.random.default_rng([state["seed"], k + 1000, 100 + index])
-            data, emit, manifest = dirt.inject(fr, rate, rng)
-            data = data.append_column(EMIT, pa.array(emit, pa.int64()))
-            if table in pending:
-                data = pa.concat_tables([pending.pop(table), data])
-            now, later = _split_due(data, batch)
-            if later.num_rows:
-                pending[table] = later
-            now = now.cast(contract.table(table).arrow_schema())
-            path = paths.table_file(table, bid)
-            sha = storage.write_parquet(now, path, no_dictionary=(contract.table(table).primary_key,))
-            entries[table] = {"file": str(path.relative_to(paths.data)), "rows": now.num_rows, "sha256": sha}
-            rows_total[table] += now.num_rows
-            manifest_parts.append(manifest)
-        manifest = pa.concat_tables(manifest_parts)
-        if "__manifest" in pending:
-            manifest = pa.concat_tables([pending.pop("__manifest"), manifest])
-        due = pc.less_equal(manifest.column(EMIT), batch)
-        m_now, m_later = manifest.filter(due), manifest.filter(pc.invert(due))
-        if m_later.num_rows:
-            pending["__manifest"] = m_later
-        m_now = pa.table(
-            {
-                "table": m_now.column("table"),
-                "batch_id": _batch_ids(start, m_now.column(EMIT)),
-                "record_key": m_now.column("record_key"),
-                "column": m_now.column("column"),
-                "kind": m_now.column("kind"),
-            },
-            schema=MANIFEST_SCHEMA,
-        )
-        storage.write_parquet(m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet")
-        storage.write_parquet(out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet")
-        period_end = bizcal.date_of(d1 - 1)
-        meta = {
-            "batch_id": bid,
-            "batch_number": batch,
-            "period_start": bizcal.date_of(d0).isoformat(),
-            "period_end": period_end.isoformat(),
-            "generated_at": dt.datetime.combine(bizcal.date_of(d1), dt.time(2, 0), dt.UTC).isoformat().replace(
-                "+00:00", "Z"
-            ),
-            "tables": entries,
-            "total_rows": sum(e["rows"] for e in entries.values()),
-            "options": state["options"],
-            "contract_version": contract.version,
-        }
-        storage.write_json(meta, paths.batches / f"{bid}.json")
-        storage.save_state(state, paths.state, pending)
-        written.append(bid)
-        if not options.quiet:
-            elapsed = time.perf_counter() - started
-            done_rows = sum(rows_total.values())
-            print(
-                f"[generator] {bid}: {meta['total_rows']:>10,} rows  (total {done_rows:,}, "
-                f"{done_rows / max(elapsed, 1e-9) / 1e6:.2f} M rows/s)",
-                file=sys.stderr,
-                flush=True,
+    progress = _Progress(options.quiet, started, rows_total)
+    # Simulation runs on this thread while up to two batches are written by the pool
+    # (pyarrow releases the GIL); a batch is finalised (metadata JSON, then state) in order.
+    inflight: deque = deque()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="generator-writer") as pool:
+        for k in range(first, first + values["months"]):
+            batch = k + 1
+            bid = batch_id(start, batch)
+            out = simulation.step(state)
+            files = {}
+            manifest_parts = []
+            for index, table in enumerate(TABLES):
+                rng = np.random.default_rng([state["seed"], k + 1000, 100 + index])
+                data, emit, manifest = dirt.inject(out["frames"][table], rate, rng)
+                data = data.append_column(EMIT, pa.array(emit, pa.int64()))
+                if table in pending:
+                    data = pa.concat_tables([pending.pop(table).cast(data.schema), data]).unify_dictionaries()
+                now, later = _split_due(data, batch)
+                if later.num_rows:
+                    schema = contract.table(table).arrow_schema().append(pa.field(EMIT, pa.int64()))
+                    pending[table] = _plain(later, schema)
+                path = paths.table_file(table, bid)
+                files[table] = (path, now.num_rows, pool.submit(
+                    storage.write_parquet, now, path, (contract.table(table).primary_key,)
+                ))
+                manifest_parts.append(manifest)
+            manifest = pa.concat_tables(manifest_parts)
+            if "__manifest" in pending:
+                manifest = pa.concat_tables([pending.pop("__manifest"), manifest])
+            due = pc.less_equal(manifest.column(EMIT), batch)
+            m_now, m_later = manifest.filter(due), manifest.filter(pc.invert(due))
+            if m_later.num_rows:
+                pending["__manifest"] = m_later
+            m_now = pa.table(
+                {
+                    "table": m_now.column("table"),
+                    "batch_id": _batch_ids(start, m_now.column(EMIT)),
+                    "record_key": m_now.column("record_key"),
+                    "column": m_now.column("column"),
+                    "kind": m_now.column("kind"),
+                },
+                schema=MANIFEST_SCHEMA,
             )
+            extra = [
+                pool.submit(storage.write_parquet, m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet"),
+                pool.submit(storage.write_parquet, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet"),
+            ]
+            snapshot = _snapshot(state), dict(pending)
+            inflight.append((bid, batch, out["period"], files, extra, snapshot))
+            while len(inflight) > 1:
+                _finalize(paths, contract, inflight.popleft(), rows_total, written, progress)
+        while inflight:
+            _finalize(paths, contract, inflight.popleft(), rows_total, written, progress)
     _write_truth(paths, state)
     seconds = time.perf_counter() - started
     summary = {
@@ -251,6 +243,57 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             file=sys.stderr,
         )
     return summary
+
+
+def _snapshot(state: dict) -> dict:
+    copy = {key: value for key, value in state.items() if key not in ("c", "next")}
+    copy["next"] = dict(state["next"])
+    copy["c"] = {name: array.copy() for name, array in state["c"].items()}
+    return copy
+
+
+class _Progress:
+    def __init__(self, quiet: bool, started: float, rows_total: dict):
+        self.quiet, self.started, self.rows_total = quiet, started, rows_total
+
+    def batch(self, bid: str, rows: int) -> None:
+        if self.quiet:
+            return
+        elapsed = time.perf_counter() - self.started
+        done = sum(self.rows_total.values())
+        print(
+            f"[generator] {bid}: {rows:>10,} rows  (total {done:,}, {done / max(elapsed, 1e-9) / 1e6:.2f} M rows/s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+
+def _finalize(paths: _Paths, contract, job, rows_total: dict, written: list, progress: _Progress) -> None:
+    """Wait for a batch's files, then write its metadata JSON and the state after it."""
+    bid, batch, (d0, d1), files, extra, (state_snapshot, pending_snapshot) = job
+    entries = {}
+    for table, (path, rows, future) in files.items():
+        entries[table] = {"file": str(path.relative_to(paths.data)), "rows": rows, "sha256": future.result()}
+        rows_total[table] += rows
+    for future in extra:
+        future.result()
+    meta = {
+        "batch_id": bid,
+        "batch_number": batch,
+        "period_start": bizcal.date_of(d0).isoformat(),
+        "period_end": bizcal.date_of(d1 - 1).isoformat(),
+        "generated_at": dt.datetime.combine(bizcal.date_of(d1), dt.time(2, 0), dt.UTC)
+        .isoformat()
+        .replace("+00:00", "Z"),
+        "tables": entries,
+        "total_rows": sum(e["rows"] for e in entries.values()),
+        "options": state_snapshot["options"],
+        "contract_version": contract.version,
+    }
+    storage.write_json(meta, paths.batches / f"{bid}.json")
+    storage.save_state(state_snapshot, paths.state, pending_snapshot)
+    written.append(bid)
+    progress.batch(bid, meta["total_rows"])
 
 
 def _batch_ids(start: tuple[int, int], emit: pa.ChunkedArray) -> pa.Array:

@@ -186,6 +186,7 @@ def _all_perms(items: int) -> np.ndarray:
 
 
 _PERMS = _all_perms(N_MODULES - 2)  # 120 orders of the 5 optional modules
+_PERMS_FLAT = _PERMS.reshape(-1)
 
 
 def _module_mask(c: dict, index: np.ndarray) -> np.ndarray:
@@ -584,30 +585,83 @@ def _sample_days(rng, cust, win_start, win_end, cdf, d0) -> np.ndarray:
     return d0 + np.clip(day, 0, len(cdf) - 2)
 
 
+# lookup tables that turn 12-bit uniform integers into samples (the event loop uses raw random bits)
+_Q = (np.arange(4096) + 0.5) / 4096
+_HOUR_LUT = (np.searchsorted(bizcal.HOUR_CDF, _Q) + bizcal.BRT_OFFSET_HOURS).astype(np.int64) * 3600
+
+
+def _normal_quantiles(q: np.ndarray) -> np.ndarray:
+    """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9)."""
+    a = [-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
+         -3.066479806614716e01, 2.506628277459239e00]
+    b = [-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
+         -1.328068155288572e01]
+    c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549671010243010e00,
+         4.374664141464968e00, 2.938163982698783e00]
+    d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00]
+    q = np.asarray(q, dtype=np.float64)
+    out = np.empty_like(q)
+    low, high = q < 0.02425, q > 1 - 0.02425
+    mid = ~(low | high)
+    r = q[mid] - 0.5
+    t = r * r
+    out[mid] = (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5]) * r / (
+        ((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1
+    )
+    for mask, sign, values in ((low, 1, q[low]), (high, -1, 1 - q[high])):
+        t = np.sqrt(-2 * np.log(values))
+        out[mask] = sign * (((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5]) / (
+            (((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1
+        )
+    return out
+
+
+_DURATION_LUT = np.round(np.exp(6.0 + 0.9 * _normal_quantiles(_Q))).astype(np.int64) + 5
+_SLOT_LUT = ((np.arange(64) + 0.5) / 64) ** 1.4  # core modules are used most
+
+
+def _day_lut(cdf: np.ndarray, resolution: int = 8192) -> np.ndarray:
+    """Inverse CDF of the month's day weights on a fine grid: u -> day offset."""
+    grid = (np.arange(resolution) + 0.5) / resolution
+    return np.clip(np.searchsorted(cdf, grid, side="right") - 1, 0, len(cdf) - 2)
+
+
 def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch) -> Frame:
+    """Usage events. One 64-bit random word per event is cut into bit fields (day, hour,
+    second, user, module slot, feature), a second one gives the duration; all the
+    sampling is table lookups, which keeps 10M events in the low seconds."""
     c = state["c"]
+    n = len(lam)
     count = rng.poisson(lam)
-    cust = np.repeat(np.arange(len(count)), count)
+    cust = np.repeat(np.arange(n, dtype=np.int32), count)
     m = len(cust)
     ids = state["next"]["EVT-"] + np.arange(m)
     state["next"]["EVT-"] += m
-    day = _sample_days(rng, cust, win_start, win_end, cdf, d0)
-    when = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
-    user = c["ublock"][cust] + (rng.random(m) * active_users[cust]).astype(np.int64)
+    bits = rng.bit_generator.random_raw(m)
+    more = rng.bit_generator.random_raw(m)
+    # day: uniform inside the customer's active window of the month, weighted by the calendar
+    lo = cdf[np.clip(win_start - d0, 0, len(cdf) - 1)]
+    span = cdf[np.clip(win_end - d0, 0, len(cdf) - 1)] - lo
+    u_day = lo[cust] + ((bits & 0xFFF).astype(np.float64) + 0.5) * (1 / 4096) * span[cust]
+    lut = _day_lut(cdf)
+    day = d0 + lut[np.minimum((u_day * len(lut)).astype(np.int64), len(lut) - 1)]
+    seconds = _HOUR_LUT[(bits >> 12) & 0xFFF] + ((((bits >> 24) & 0xFFF) * 3600) >> 12).astype(np.int64)
+    when = (day * 86_400 + seconds) * US_PER_S
+    user = c["ublock"][cust] + ((((bits >> 36) & 0xFFFF).astype(np.int64) * active_users[cust]) >> 16)
     # breadth: healthy accounts use more of their licensed modules
-    nmods = c["nmods"].astype(np.int64)
-    used = np.maximum(1, np.round(nmods * (0.3 + 0.7 * h))).astype(np.int64)
-    slot = (rng.random(m) ** 1.4 * used[cust]).astype(np.int64)  # core modules are used most
-    module = _module_matrix(c, cust)[np.arange(m), slot] if m else np.empty(0, np.int64)
-    feature = pools.FEATURE_OFFSET[module] + (rng.random(m) * pools.FEATURE_COUNT[module]).astype(np.int64)
-    duration = np.round(np.exp(rng.normal(6.0, 0.9, m))).astype(np.int64) + 5
+    used = np.maximum(1, np.round(c["nmods"].astype(np.int64) * (0.3 + 0.7 * h))).astype(np.int64)
+    slot = (_SLOT_LUT[(bits >> 52) & 0x3F] * used[cust]).astype(np.int64)
+    code = c["mod_order"].astype(np.int64)[cust]
+    module = np.where(slot < 2, slot, _PERMS_FLAT[code * (N_MODULES - 2) + np.maximum(slot - 2, 0)] + 2)
+    feature = pools.FEATURE_OFFSET[module] + (((bits >> 58) & 0x3F).astype(np.int64) * pools.FEATURE_COUNT[module] >> 6)
+    duration = _DURATION_LUT[more & 0xFFF] + ((more >> 12) & 0x3F).astype(np.int64)
     p = pools.get_pools()
     cols = {
         "id_evento": Col(ID, ids, prefix="EVT-", width=12),
-        "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
+        "id_cliente": Col(ID, cust.astype(np.int64) + 1, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
-        "modulo": Col(TEXT, p.modulos.take(pa.array(module))),
-        "funcionalidade": Col(TEXT, p.features.take(pa.array(feature))),
+        "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module.astype(np.int32)), p.modulos)),
+        "funcionalidade": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(feature.astype(np.int32)), p.features)),
         "ocorrido_em": Col(TS, when),
         "duracao_segundos": Col(INT, duration),
     }

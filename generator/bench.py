@@ -1,0 +1,227 @@
+"""python -m generator.bench: speed and memory of the generator, side by side in one run.
+
+Measures (medians of repeated runs, all in this process run):
+
+1. full generation at ~10M usage events (all 7 tables + truth + manifest written to
+   Parquet), wall seconds, rows/s and peak RSS of a fresh child process;
+2. the customer table (clientes): vectorised numpy/pyarrow vs a row-by-row Faker loop
+   producing the same columns (rows/s ratio; target >= 400x);
+3. usage-event rows: the generator vs DuckDB generating comparable rows with SQL
+   (range() + random(), COPY ... TO parquet) (rows/s ratio; target >= 1.5x).
+
+Writes <data dir>/reports/bench_generator.json and prints a short table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+TARGETS = {"seconds_10m_events": 3.0, "peak_rss_mib": 400.0, "faker_ratio": 400.0, "duckdb_ratio": 1.5}
+BENCH_CUSTOMERS = 3900  # x 24 months ~ 10M usage events at the default behaviour parameters
+BENCH_MONTHS = 24
+
+_CHILD = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+from generator import generate
+summary = generate(customers={customers}, months={months}, data_dir={data_dir!r}, overwrite=True, quiet=True)
+seconds = time.perf_counter() - t0
+print(json.dumps({{"seconds_total": seconds, "seconds_generate": summary["seconds"], "rows": summary["rows"],
+                  "total_rows": summary["total_rows"],
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def bench_full(repeats: int, customers: int, months: int) -> dict:
+    runs = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="generator-bench-") as tmp:
+            code = _CHILD.format(customers=customers, months=months, data_dir=tmp)
+            cpu0 = os.times()
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            cpu1 = os.times()
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result["cpu_seconds"] = (cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)
+            runs.append(result)
+    seconds = statistics.median(r["seconds_generate"] for r in runs)
+    rows = runs[0]["total_rows"]
+    return {
+        "customers": customers,
+        "months": months,
+        "usage_events": runs[0]["rows"]["eventos_uso"],
+        "total_rows": rows,
+        "seconds_median": round(seconds, 3),
+        "seconds_runs": [round(r["seconds_generate"], 3) for r in runs],
+        "seconds_incl_startup_median": round(statistics.median(r["seconds_total"] for r in runs), 3),
+        "cpu_seconds_median": round(statistics.median(r["cpu_seconds"] for r in runs), 3),
+        "rows_per_second": round(rows / seconds),
+        "peak_rss_mib": round(max(r["peak_rss_mib"] for r in runs), 1),
+    }
+
+
+def _vectorised_customers(n: int, seed: int) -> int:
+    from generator import simulation
+    from generator.frame import materialize
+
+    state = simulation.new_state(seed, n, (2024, 1))
+    c = state["c"]
+    rows = [(np.arange(n), "Ativo", c["signup"], None)]
+    fr = simulation._clientes_frame(state, np.random.default_rng(seed), rows, 1)
+    return materialize(fr).num_rows
+
+
+def _faker_customers(n: int, seed: int) -> int:
+    from faker import Faker
+
+    from generator import pools
+
+    fake = Faker("pt_BR")
+    fake.seed_instance(seed)
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(n):
+        rows.append(
+            {
+                "id_cliente": f"CLI-{i + 1:06d}",
+                "razao_social": fake.company(),
+                "cnpj": fake.cnpj(),
+                "segmento": rnd.choice(pools.SEGMENTOS),
+                "porte": rnd.choice(pools.PORTES),
+                "uf": fake.estado_sigla(),
+                "cidade": fake.city(),
+                "csm_responsavel": fake.name(),
+                "data_cadastro": fake.date_between(start_date="-6y", end_date="today").isoformat(),
+                "email_contato": fake.company_email(),
+                "status": "Ativo",
+                "updated_at": fake.date_time(),
+            }
+        )
+    return len(rows)
+
+
+def _rate(fn, n: int, repeats: int) -> tuple[float, list[float]]:
+    times = []
+    for r in range(repeats):
+        t0 = time.perf_counter()
+        fn(n, 1 + r)
+        times.append(time.perf_counter() - t0)
+    return n / statistics.median(times), times
+
+
+def bench_faker(repeats: int, vector_rows: int, faker_rows: int) -> dict:
+    _vectorised_customers(1000, 0)  # warm the name pools (built once per process)
+    vec_rate, vec_times = _rate(_vectorised_customers, vector_rows, repeats)
+    fak_rate, fak_times = _rate(_faker_customers, faker_rows, repeats)
+    return {
+        "vectorised_rows": vector_rows,
+        "vectorised_rows_per_second": round(vec_rate),
+        "faker_rows": faker_rows,
+        "faker_rows_per_second": round(fak_rate),
+        "ratio": round(vec_rate / fak_rate, 1),
+    }
+
+
+_DUCKDB_SQL = """
+COPY (
+    SELECT
+        'EVT-' || lpad(i::VARCHAR, 12, '0') AS id_evento,
+        'CLI-' || lpad((1 + floor(random() * {customers}))::BIGINT::VARCHAR, 6, '0') AS id_cliente,
+        'USR-' || lpad((1 + floor(random() * {users}))::BIGINT::VARCHAR, 7, '0') AS id_usuario,
+        ['Financeiro','Fiscal','Estoque','Vendas','Compras','RH','BI'][1 + floor(random() * 7)::INT] AS modulo,
+        ['emitir_nfe','conciliacao_bancaria','pedido_venda','inventario','folha_pagamento',
+         'dashboard_vendas','pedido_compra'][1 + floor(random() * 7)::INT] AS funcionalidade,
+        TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(floor(random() * 86400 * 730)::BIGINT) AS ocorrido_em,
+        (5 + exp(6.0 + 0.9 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())))::BIGINT AS duracao_segundos
+    FROM range({rows}) t(i)
+) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
+"""
+
+
+def bench_duckdb(repeats: int, rows: int, our_rows_per_second: float) -> dict:
+    import duckdb
+
+    times = []
+    with tempfile.TemporaryDirectory(prefix="generator-bench-duckdb-") as tmp:
+        for r in range(repeats):
+            con = duckdb.connect()
+            con.execute(f"SELECT setseed({0.1 * (r + 1)})")
+            sql = _DUCKDB_SQL.format(customers=3900, users=300000, rows=rows, path=f"{tmp}/events_{r}.parquet")
+            t0 = time.perf_counter()
+            con.execute(sql)
+            times.append(time.perf_counter() - t0)
+            con.close()
+    rate = rows / statistics.median(times)
+    return {
+        "duckdb_rows": rows,
+        "duckdb_threads": os.cpu_count(),
+        "duckdb_seconds_median": round(statistics.median(times), 3),
+        "duckdb_rows_per_second": round(rate),
+        "generator_rows_per_second": round(our_rows_per_second),
+        "ratio": round(our_rows_per_second / rate, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generator.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--customers", type=int, default=BENCH_CUSTOMERS)
+    parser.add_argument("--months", type=int, default=BENCH_MONTHS)
+    parser.add_argument("--data-dir", help="where reports/ goes (default: CS_OPS_DATA_DIR or ./data)")
+    args = parser.parse_args(argv)
+    if args.data_dir:
+        data_dir = Path(args.data_dir)
+    else:
+        from warehouse.config import get_settings
+
+        data_dir = get_settings().data_dir
+    full = bench_full(args.repeats, args.customers, args.months)
+    faker = bench_faker(args.repeats, vector_rows=200_000, faker_rows=2_000)
+    duck = bench_duckdb(args.repeats, full["usage_events"], full["rows_per_second"])
+    results = {
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
+        "full_generation": full,
+        "customers_vs_faker": faker,
+        "events_vs_duckdb": duck,
+        "targets": TARGETS,
+        "meets": {
+            "seconds_10m_events": full["seconds_median"] <= TARGETS["seconds_10m_events"],
+            "peak_rss_mib": full["peak_rss_mib"] <= TARGETS["peak_rss_mib"],
+            "faker_ratio": faker["ratio"] >= TARGETS["faker_ratio"],
+            "duckdb_ratio": duck["ratio"] >= TARGETS["duckdb_ratio"],
+        },
+    }
+    out = data_dir / "reports" / "bench_generator.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    rows = [
+        ("full run: usage events", f"{full['usage_events']:,}", ""),
+        ("full run: all rows", f"{full['total_rows']:,}", ""),
+        ("full run: seconds (median)", f"{full['seconds_median']}", f"<= {TARGETS['seconds_10m_events']}"),
+        ("full run: CPU seconds (median)", f"{full['cpu_seconds_median']}", ""),
+        ("full run: peak RSS MiB", f"{full['peak_rss_mib']}", f"<= {TARGETS['peak_rss_mib']}"),
+        ("clientes rows/s vectorised", f"{faker['vectorised_rows_per_second']:,}", ""),
+        ("clientes rows/s Faker loop", f"{faker['faker_rows_per_second']:,}", ""),
+        ("ratio vs Faker", f"{faker['ratio']}x", f">= {TARGETS['faker_ratio']}x"),
+        ("DuckDB SQL rows/s", f"{duck['duckdb_rows_per_second']:,}", ""),
+        ("generator rows/s", f"{duck['generator_rows_per_second']:,}", ""),
+        ("ratio vs DuckDB", f"{duck['ratio']}x", f">= {TARGETS['duckdb_ratio']}x"),
+    ]
+    for label, value, target in rows:
+        print(f"{label:<34} {value:>14}   {target}")
+    print(f"results: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
