@@ -135,7 +135,7 @@ def main() -> None:
         b,
         tr("Probabilidade simulada", "Simulated probability"),
         fmt.pct(what_if["churn_probability"], 1, lang),
-        delta=fmt.number(change * 100, 1, lang) + " p.p.",
+        delta=(fmt.number(change * 100, 1, lang) + " p.p.") if abs(change) >= 0.0005 else None,
         delta_color="inverse",
         help=tr("Faixa", "Tier") + ": " + value_label(what_if["risk_tier"], lang),
     )
