@@ -32,8 +32,13 @@ def make_snapshots(
     start: str = "2024-01-01",
     horizon_months: int = 3,
     base_logit: float = -3.6,
+    logit_drift_per_month: float = 0.0,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return (snapshots, truth). Snapshots look like fct_clientes_snapshot_mensal."""
+    """Return (snapshots, truth). Snapshots look like fct_clientes_snapshot_mensal.
+
+    `logit_drift_per_month` shifts the churn level over time (e.g. a worsening market),
+    the situation in which calibrating on the newest training months matters.
+    """
     rng = np.random.default_rng(seed)
     n = customers
     month_starts = pd.date_range(start, periods=months + 1, freq="MS")
@@ -90,6 +95,7 @@ def make_snapshots(
 
         logit = (
             base_logit
+            + logit_drift_per_month * t
             - 1.1 * z
             + 0.9 * (p1 >= 2)  # thresholds and interactions a linear model misses
             + 0.5 * np.minimum(late, 3) * (size_idx == 0)

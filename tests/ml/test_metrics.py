@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.data import oracle_probability
+from ml.metrics import expected_calibration_error, score_report, top_k_stats
+from ml.spec import FeatureSpec
+
+
+def test_ece_by_hand():
+    # bin [0.1,0.2): p=0.1 x2, y=[0,1] -> |0.2-1|/... ; bin [0.9,1.0]: p=0.9, y=1
+    y = np.array([0, 1, 1])
+    p = np.array([0.1, 0.1, 0.9])
+    expected = (abs(0.2 - 1) + abs(0.9 - 1)) / 3
+    assert expected_calibration_error(y, p) == pytest.approx(expected)
+    assert expected_calibration_error(np.array([0, 1]), np.array([0.0, 1.0])) == 0.0
+
+
+def test_top_decile_lift_and_mrr_captured_by_hand():
+    y = np.array([1] + [0] * 9 + [1] * 2 + [0] * 8)  # 20 rows, 3 churners, base rate 0.15
+    score = np.arange(20, 0, -1, dtype=float)  # row 0 ranked first
+    value = np.full(20, 100.0)
+    stats = top_k_stats(y, score, value, 0.10)  # top 2 rows: rows 0,1 -> 1 churner
+    assert stats["k_rows"] == 2
+    assert stats["precision"] == pytest.approx(0.5)
+    assert stats["lift"] == pytest.approx(0.5 / 0.15)
+    assert stats["churned_mrr_captured_share"] == pytest.approx(1 / 3)
+    report = score_report(y, score, value, is_probability=False)
+    assert report["top_decile_lift"] == pytest.approx(0.5 / 0.15)
+    assert report["brier"] is None and report["ece"] is None
+
+
+def test_oracle_combines_the_next_months_hazards():
+    spec = FeatureSpec(
+        id_column="customer_id",
+        time_column="snapshot_date",
+        label_column="y",
+        numeric=("x",),
+        categorical=(),
+        horizon_days=90,
+    )
+    frame = pd.DataFrame(
+        {"customer_id": ["A", "B", "Z"], "snapshot_date": pd.to_datetime(["2024-01-31"] * 3)}
+    )
+    truth = pd.DataFrame(
+        {
+            "id_cliente": ["A", "A", "A", "A", "A", "B"],
+            "mes": pd.to_datetime(
+                ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01", "2024-05-01", "2024-02-01"]
+            ).date,
+            "churn_hazard": [0.9, 0.1, 0.2, 0.3, 0.9, 0.5],
+        }
+    )
+    oracle = oracle_probability(frame, spec, truth)
+    # A: months Feb, Mar, Apr (not Jan = snapshot month, not May = beyond 90 days)
+    assert oracle.iloc[0] == pytest.approx(1 - 0.9 * 0.8 * 0.7)
+    # B churned in Feb (no later rows): its last hazard carries over the horizon
+    assert oracle.iloc[1] == pytest.approx(1 - 0.5**3)
+    assert np.isnan(oracle.iloc[2])  # no truth for Z
