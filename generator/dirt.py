@@ -166,52 +166,60 @@ def _apply_cell(fr: Frame, kind: str, column: str, rows: np.ndarray, rng: np.ran
     return rows
 
 
-def inject(fr: Frame, rate: float, rng: np.random.Generator) -> tuple[pa.Table, np.ndarray, pa.Table]:
-    """Returns (rendered table incl. extra rows, emit batch per row, manifest with __emit)."""
+def inject(
+    fr: Frame, rate: float, rng: np.random.Generator, batch: int
+) -> tuple[list[tuple[pa.Table, np.ndarray]], pa.Table]:
+    """Make a frame dirty and render it.
+
+    Returns parts [(table, emit batch per row), ...] and the manifest (with __emit).
+    In the first (big) part, rows delivered in a later batch come last, so the caller
+    can split it with a zero-copy slice.
+    """
     spec = SPECS[fr.table]
     n = fr.n
-    if rate <= 0 or n == 0:
-        return materialize(fr), fr.emit, _empty_manifest()
-    dirty = np.flatnonzero(rng.random(n) < rate)
-    weights = np.array([w for _, _, w in spec])
-    choice = np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(len(dirty)), side="right")
-    choice = np.minimum(choice, len(spec) - 1)
     emit = fr.emit.copy()
     manifests = []
-    row_ops = {}
-    for i, (kind, column, _) in enumerate(spec):
-        rows = dirty[choice == i]
-        if kind in ROW_KINDS:
-            row_ops[kind] = rows
-            continue
-        rows = _apply_cell(fr, kind, column, rows, rng)
-        if len(rows):
-            manifests.append((rows, column, kind))
-    late = row_ops.get("late_arriving", np.empty(0, np.int64))
+    row_ops: dict[str, np.ndarray] = {}
+    if rate > 0 and n:
+        dirty = np.flatnonzero(rng.random(n) < rate)
+        weights = np.array([w for _, _, w in spec])
+        choice = np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(len(dirty)), side="right")
+        choice = np.minimum(choice, len(spec) - 1)
+        for i, (kind, column, _) in enumerate(spec):
+            rows = dirty[choice == i]
+            if kind in ROW_KINDS:
+                row_ops[kind] = rows
+                continue
+            rows = _apply_cell(fr, kind, column, rows, rng)
+            if len(rows):
+                manifests.append((rows, column, kind))
+    none = np.empty(0, np.int64)
+    late = row_ops.get("late_arriving", none)
     emit[late] += rng.integers(1, 3, len(late))
+    dup = row_ops.get("duplicate_exact", none)
+    resent = row_ops.get("resent_update", none)
+    resent_shift = rng.integers(3600, 3 * 86400, len(resent)) * fmt.US_PER_SECOND
+    manifests += [(late, None, "late_arriving"), (dup, None, "duplicate_exact"), (resent, "updated_at", "resent_update")]
+    parts_manifest = [
+        _manifest(fr.table, fr.key_strings(rows), column, kind, emit[rows]) for rows, column, kind in manifests if len(rows)
+    ]
+    manifest = pa.concat_tables(parts_manifest) if parts_manifest else _empty_manifest()
+    # rows for later batches go last (stable), then render
+    later = emit > batch
+    if later.any() and not later[n - int(later.sum()) :].all():
+        order = np.concatenate([np.flatnonzero(~later), np.flatnonzero(later)])
+        position = np.empty(n, np.int64)
+        position[order] = np.arange(n)
+        fr = fr.take(order)
+        emit = emit[order]
+        dup, resent = position[dup], position[resent]
     table = materialize(fr)
-    extra_tables = []
-    extra_emit = []
-    dup = row_ops.get("duplicate_exact", np.empty(0, np.int64))
+    parts = [(table, emit)]
     if len(dup):
-        extra_tables.append(table.take(pa.array(dup)))
-        extra_emit.append(emit[dup])
-    resent = row_ops.get("resent_update", np.empty(0, np.int64))
+        parts.append((table.take(pa.array(dup)), emit[dup]))
     if len(resent):
         copy = table.take(pa.array(resent))
         at = copy.schema.get_field_index("updated_at")
-        later = pc.add(
-            copy.column(at).cast(pa.int64()),
-            pa.array(rng.integers(3600, 3 * 86400, len(resent)) * fmt.US_PER_SECOND),
-        ).cast(pa.timestamp("us", tz="UTC"))
-        extra_tables.append(copy.set_column(at, "updated_at", later))
-        extra_emit.append(emit[resent])
-    manifests += [(late, None, "late_arriving"), (dup, None, "duplicate_exact"), (resent, "updated_at", "resent_update")]
-    if extra_tables:
-        table = pa.concat_tables([table, *extra_tables])
-        emit = np.concatenate([emit, *extra_emit])
-    parts = [
-        _manifest(fr.table, fr.key_strings(rows), column, kind, emit[rows]) for rows, column, kind in manifests if len(rows)
-    ]
-    manifest = pa.concat_tables(parts) if parts else _empty_manifest()
-    return table, emit, manifest
+        shifted = pc.add(copy.column(at).cast(pa.int64()), pa.array(resent_shift)).cast(pa.timestamp("us", tz="UTC"))
+        parts.append((copy.set_column(at, "updated_at", shifted), emit[resent]))
+    return parts, manifest

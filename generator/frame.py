@@ -56,6 +56,26 @@ class Frame:
     emit: np.ndarray  # batch number in which each row is delivered
     extra: dict = field(default_factory=dict)
 
+    def take(self, order: np.ndarray) -> Frame:
+        """The same rows in another order (numpy/arrow takes on the unrendered columns)."""
+        cols = {}
+        for name, col in self.cols.items():
+            if isinstance(col.values, (pa.Array, pa.ChunkedArray)):
+                values = col.values.take(pa.array(order))
+            else:
+                values = np.asarray(col.values)[order]
+            cols[name] = Col(
+                col.kind,
+                values,
+                prefix=col.prefix,
+                width=col.width,
+                vocab=col.vocab,
+                null=None if col.null is None else col.null[order],
+                variant=None if col.variant is None else col.variant[order],
+                dict_limit=col.dict_limit,
+            )
+        return Frame(self.table, self.n, cols, self.emit[order], self.extra)
+
     def key_strings(self, index: np.ndarray) -> list[str]:
         """Original (clean) primary-key text of the given rows, for the dirt manifest."""
         pk = load_contract().table(self.table).primary_key

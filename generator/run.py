@@ -92,7 +92,8 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
                         f"--continue: --{key.replace('_', '-')} {value} differs from the saved run's "
                         f"{saved['options'][key]!r}; omit it (or use --overwrite to start a new run)"
                     )
-        values = check_values(**{**saved["options"], "months": options.months or 1})
+        saved_values = {k: saved["options"][k] for k in ("customers", "start", "seed", "dirt_rate")}
+        values = check_values(**saved_values, months=options.months if options.months is not None else 1)
         done = int(saved["next_month"])
         if done + values["months"] > 9999:
             raise GeneratorError("--continue: at most 9999 batches per history")
@@ -144,6 +145,15 @@ def _split_due(table: pa.Table, batch: int) -> tuple[pa.Table, pa.Table]:
     return table.filter(due).drop_columns([EMIT]), table.filter(pc.invert(due))
 
 
+def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    """Concatenate parts whose string columns may be dictionary-encoded or plain."""
+    parts = [p for p in parts if p.num_rows] or [schema.empty_table()]
+    if len(parts) == 1:
+        return parts[0]
+    target = max(parts, key=lambda p: p.num_rows).schema
+    return pa.concat_tables([p.cast(target) for p in parts]).unify_dictionaries()
+
+
 def _plain(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Rows kept for a later batch, decoded to the contract's plain types."""
     return pa.table([table.column(name).cast(schema.field(name).type) for name in schema.names], schema=schema)
@@ -183,14 +193,29 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             manifest_parts = []
             for index, table in enumerate(TABLES):
                 rng = np.random.default_rng([state["seed"], k + 1000, 100 + index])
-                data, emit, manifest = dirt.inject(out["frames"][table], rate, rng)
-                data = data.append_column(EMIT, pa.array(emit, pa.int64()))
+                parts, manifest = dirt.inject(out["frames"][table], rate, rng, batch)
+                now_parts, later_parts = [], []
                 if table in pending:
-                    data = pa.concat_tables([pending.pop(table).cast(data.schema), data]).unify_dictionaries()
-                now, later = _split_due(data, batch)
-                if later.num_rows:
-                    schema = contract.table(table).arrow_schema().append(pa.field(EMIT, pa.int64()))
-                    pending[table] = _plain(later, schema)
+                    held = pending.pop(table)
+                    due = pc.less_equal(held.column(EMIT), batch)
+                    now_parts.append(held.filter(due).drop_columns([EMIT]))
+                    later_parts.append(held.filter(pc.invert(due)))
+                for data, emit in parts:
+                    k_due = int((emit <= batch).sum())
+                    if (emit[:k_due] <= batch).all():  # rows for later batches are at the tail
+                        now_parts.append(data.slice(0, k_due))
+                        tail = data.slice(k_due)
+                    else:
+                        mask = pa.array(emit <= batch)
+                        now_parts.append(data.filter(mask))
+                        tail = data.filter(pc.invert(mask))
+                    if tail.num_rows:
+                        later_parts.append(tail.append_column(EMIT, pa.array(emit[emit > batch], pa.int64())))
+                schema = contract.table(table).arrow_schema()
+                now = _concat(now_parts, schema)
+                later_rows = [_plain(t, schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows]
+                if later_rows:
+                    pending[table] = pa.concat_tables(later_rows)
                 path = paths.table_file(table, bid)
                 files[table] = (path, now.num_rows, pool.submit(
                     storage.write_parquet, now, path, (contract.table(table).primary_key,)

@@ -34,15 +34,18 @@ US_PER_S = 1_000_000
 # --- behaviour parameters ----------------------------------------------------------------------
 ACQUISITION_RATE = 0.013  # new logos per month, as a share of the initial base
 ACQUISITION_SEASON = np.array([0.7, 0.9, 1.15, 1.1, 1.05, 1.0, 0.95, 1.05, 1.1, 1.1, 1.0, 0.6])
-EVENTS_PER_ACTIVE_USER = 4.0  # usage sessions per active user per month at full health
+EVENTS_PER_ACTIVE_USER = 2.5  # usage sessions per active user per month at full health
 HEALTH_REVERSION = 0.18
 HEALTH_NOISE = 0.28
 DECLINE_START_P = 0.03
 BOOST_START_P = 0.015
-CHURN_FLOOR = 0.0012  # monthly, whatever the health (companies closing, M&A)
-CHURN_MID_SCALE = 0.06  # mid-term cancellation, x (1-h)^4
-CHURN_RENEWAL_BASE = 0.015
-CHURN_RENEWAL_SCALE = 0.75  # non-renewal at the anniversary, x (1-h)^3
+CHURN_FLOOR = 0.0008  # monthly, whatever the health (companies closing, M&A)
+# hazard = floor + scale * sigmoid(slope * (center - h)): churn concentrates below h ~ center
+CHURN_SLOPE = 14.0
+CHURN_CENTER = 0.38
+CHURN_MID_SCALE = 0.10  # mid-term cancellation (any month)
+CHURN_RENEWAL_BASE = 0.01
+CHURN_RENEWAL_SCALE = 0.6  # non-renewal in the anniversary month
 REACTIVATION_P = 0.012  # monthly, for churned customers within 24 months
 NPS_CAMPAIGN_MONTHS = (3, 6, 9, 12)
 
@@ -260,8 +263,8 @@ def step(state: dict) -> dict:
     rng = rng_for(seed, k, "churn")
     at_risk = c["active"] & (c["signup"] < d0)
     anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
-    p_mid = CHURN_FLOOR + CHURN_MID_SCALE * (1 - h) ** 4
-    p_ren = np.where(anniv, CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * (1 - h) ** 3, 0.0)
+    p_mid = CHURN_FLOOR + CHURN_MID_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
+    p_ren = np.where(anniv, CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h)), 0.0)
     hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
     u = rng.random(n)
     churn = at_risk & (u < hazard)

@@ -33,7 +33,7 @@ def write_parquet(table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = 
         compression_level=1,
         use_dictionary=dictionary,
         row_group_size=1_000_000,
-        write_statistics=True,
+        write_statistics=False,
         store_schema=False,  # readers see the contract's plain types (dictionary columns stay an encoding)
     )
     digest = sha256_of(tmp)
