@@ -311,6 +311,7 @@ def _finalize(paths: _Paths, contract, job, rows_total: dict, written: list, pro
         .isoformat()
         .replace("+00:00", "Z"),
         "tables": entries,
+        "row_counts": {table: entry["rows"] for table, entry in entries.items()},
         "total_rows": sum(e["rows"] for e in entries.values()),
         "options": state_snapshot["options"],
         "contract_version": contract.version,

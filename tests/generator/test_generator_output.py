@@ -1,0 +1,171 @@
+"""Layout, schema, batch metadata, determinism, continuation, bad options."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from generator import GeneratorError, generate
+from warehouse.config import REPO_ROOT
+from warehouse.contract import load_contract
+
+from generator.run import TABLES
+
+
+def _digests(data_dir: Path) -> dict[str, str]:
+    """sha256 of every delivered file (raw batches, batch metadata, truth), by relative path."""
+    out = {}
+    for path in sorted(data_dir.rglob("*")):
+        relative = path.relative_to(data_dir).as_posix()
+        if path.is_file() and not relative.startswith(("raw/_state/", "truth/_parts/")):
+            out[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def test_every_file_matches_the_contract_schema(dataset) -> None:
+    data_dir, summary = dataset
+    contract = load_contract()
+    assert set(contract.tables) == set(TABLES)
+    for table in TABLES:
+        files = sorted((data_dir / "raw" / table).glob("*.parquet"))
+        assert len(files) == len(summary["batches"]) == 15
+        for path in files:
+            assert pq.read_schema(path).equals(contract.table(table).arrow_schema()), path
+
+
+def test_default_scale_gives_over_a_million_rows(dataset) -> None:
+    from generator.options import DEFAULTS
+
+    # rows grow linearly with customers x months: extrapolate the shared run to the defaults
+    _, summary = dataset
+    per_customer_month = summary["total_rows"] / (summary["options"]["customers"] * len(summary["batches"]))
+    assert per_customer_month * DEFAULTS["customers"] * DEFAULTS["months"] >= 1_500_000
+
+
+def test_batch_metadata_matches_files(dataset, raw) -> None:
+    data_dir, summary = dataset
+    metas = sorted((data_dir / "raw" / "_batches").glob("*.json"))
+    ids = [m.stem for m in metas]
+    assert ids == sorted(ids) == summary["batches"]
+    assert ids[0] == "b0001_2024-01" and ids[-1] == "b0015_2025-03"
+    for path in metas:
+        meta = json.loads(path.read_text())
+        assert meta["batch_id"] == path.stem
+        assert meta["period_start"][:7] == path.stem[6:] and meta["period_end"][:7] == path.stem[6:]
+        assert meta["generated_at"].endswith("Z") and meta["generated_at"] > meta["period_end"]
+        for table in TABLES:
+            entry = meta["tables"][table]
+            file = data_dir / entry["file"]
+            assert file == data_dir / "raw" / table / f"{path.stem}.parquet"
+            assert pq.read_metadata(file).num_rows == entry["rows"] == meta["row_counts"][table]
+            assert hashlib.sha256(file.read_bytes()).hexdigest() == entry["sha256"]
+        assert meta["options"]["seed"] == 3
+    total = sum(len(frame) for frame in raw.values())
+    assert total == summary["total_rows"]
+    assert summary["rows"]["eventos_uso"] > 0.8 * total
+
+
+def test_no_temp_files_left(dataset) -> None:
+    data_dir, _ = dataset
+    assert not [p for p in data_dir.rglob("*") if ".tmp-" in p.name]
+
+
+def test_same_seed_same_bytes_and_other_seed_differs(tmp_path: Path) -> None:
+    options = {"customers": 60, "months": 3, "seed": 9, "quiet": True}
+    generate(options, data_dir=tmp_path / "a")
+    generate(options, data_dir=tmp_path / "b")
+    generate({**options, "seed": 10}, data_dir=tmp_path / "c")
+    a, b, c = _digests(tmp_path / "a"), _digests(tmp_path / "b"), _digests(tmp_path / "c")
+    assert len(a) == 7 * 3 + 3 + 3  # raw files, batch metadata, truth
+    assert a == b
+    assert a["raw/eventos_uso/b0001_2024-01.parquet"] != c["raw/eventos_uso/b0001_2024-01.parquet"]
+
+
+def test_continuation_equals_one_long_run(tmp_path: Path) -> None:
+    options = {"customers": 80, "months": 5, "seed": 4, "quiet": True}
+    generate(options, data_dir=tmp_path / "long")
+    generate({**options, "months": 2}, data_dir=tmp_path / "split")
+    generate({"months": 1, "continue_run": True, "quiet": True}, data_dir=tmp_path / "split")
+    summary = generate({"months": 2, "continue_run": True, "quiet": True}, data_dir=tmp_path / "split")
+    assert summary["batches"] == ["b0004_2024-04", "b0005_2024-05"]
+    long, split = _digests(tmp_path / "long"), _digests(tmp_path / "split")
+    assert long.keys() == split.keys()
+    assert long == split
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"customers": -5}, r"--customers -5 is out of range"),
+        ({"customers": 0}, r"--customers 0 is out of range"),
+        ({"months": 0}, r"--months 0 is out of range"),
+        ({"start": "2024/01"}, r"not a month in the format YYYY-MM"),
+        ({"start": "2024-13"}, r"month 13 is not between 01 and 12"),
+        ({"dirt_rate": 0.9}, r"--dirt-rate 0.9 is out of range"),
+        ({"dirt_rate": "lots"}, r"--dirt-rate 'lots' is not a number"),
+        ({"seed": "abc"}, r"--seed 'abc' is not a whole number"),
+        ({"continue_run": True}, r"no saved simulation state"),
+        ({"colour": "blue"}, r"unknown generator option"),
+    ],
+)
+def test_bad_options_fail_before_writing(tmp_path: Path, options: dict, message: str) -> None:
+    target = tmp_path / "out"
+    with pytest.raises(GeneratorError, match=message):
+        generate({"quiet": True, **options}, data_dir=target)
+    assert not target.exists()
+
+
+def test_refuses_another_runs_data_without_overwrite(tmp_path: Path) -> None:
+    generate({"customers": 40, "months": 2, "seed": 1, "quiet": True}, data_dir=tmp_path)
+    before = _digests(tmp_path)
+    with pytest.raises(GeneratorError, match=r"already holds another run .*--overwrite"):
+        generate({"customers": 40, "months": 2, "seed": 2, "quiet": True}, data_dir=tmp_path)
+    with pytest.raises(GeneratorError, match=r"--seed 2 differs from the saved run's 1"):
+        generate({"months": 1, "seed": 2, "continue_run": True, "quiet": True}, data_dir=tmp_path)
+    assert _digests(tmp_path) == before
+    # the same run again is harmless, --overwrite replaces
+    generate({"customers": 40, "months": 2, "seed": 1, "quiet": True}, data_dir=tmp_path)
+    assert _digests(tmp_path) == before
+    generate({"customers": 40, "months": 1, "seed": 2, "overwrite": True, "quiet": True}, data_dir=tmp_path)
+    assert len(list((tmp_path / "raw" / "_batches").glob("*.json"))) == 1
+
+
+def test_cli_runs_and_reports_bad_input(tmp_path: Path) -> None:
+    ok = subprocess.run(
+        [sys.executable, "-m", "generator", "--customers", "30", "--months", "2", "--data-dir", str(tmp_path / "x"),
+         "--json"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["batches"] == ["b0001_2024-01", "b0002_2024-02"]
+    assert "[generator] b0002_2024-02" in ok.stderr and "rows/s" in ok.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "generator", "--start", "janeiro", "--data-dir", str(tmp_path / "y")],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert bad.returncode == 2
+    assert "generator: error: --start 'janeiro' is not a month" in bad.stderr
+    assert not (tmp_path / "y").exists()
+
+
+def test_truth_is_separate_and_consistent(dataset, truth) -> None:
+    data_dir, _ = dataset
+    assert not (data_dir / "raw" / "truth").exists()
+    mensal, clientes = truth["clientes_mensal"], truth["clientes"]
+    assert list(mensal.columns) == ["id_cliente", "mes", "health", "churn_hazard", "churned_in_month"]
+    assert mensal["churn_hazard"].between(0, 1).all() and mensal["health"].between(0, 1).all()
+    assert (mensal.groupby("id_cliente")["mes"].apply(lambda s: s.is_unique)).all()
+    assert {"id_cliente", "churn_date", "churn_reason"} <= set(clientes.columns)
+    churned = mensal[mensal["churned_in_month"]]
+    last = churned.sort_values("mes").groupby("id_cliente")["mes"].last()
+    dates = clientes.set_index("id_cliente")["churn_date"].dropna()
+    assert set(last.index) == set(dates.index)
+    for customer, month in last.items():
+        churn_date = dates[customer]
+        assert (churn_date.year, churn_date.month) == (month.year, month.month), customer
