@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from ml.model_store import (
+    MODEL_FILE,
+    ModelLoadError,
+    load_model,
+    metadata_path,
+    predict_with_drivers,
+    sha256_file,
+)
+
+
+@pytest.fixture
+def saved(trained, tmp_path):
+    """A private copy of the trained artefacts (tests tamper with them)."""
+    _, out = trained
+    for name in (MODEL_FILE, metadata_path(out / MODEL_FILE).name):
+        (tmp_path / name).write_bytes((out / name).read_bytes())
+    return tmp_path / MODEL_FILE
+
+
+def test_round_trip_gives_the_same_predictions(trained, saved, synthetic):
+    result, _ = trained
+    frame, _ = synthetic
+    loaded = load_model(saved)
+    rows = frame.tail(200)
+    np.testing.assert_allclose(loaded.predict_proba(rows), result.model.predict_proba(rows))
+    meta = loaded.metadata
+    assert meta["sha256"] == sha256_file(saved)
+    assert meta["library_versions"]["scikit-learn"] and meta["library_versions"]["skops"]
+    assert meta["feature_spec"]["numeric"] == list(loaded.spec.numeric)
+    assert len(meta["training_fingerprint"]) == 64
+    assert meta["training_window"]["fit"][0] <= meta["training_window"]["calibration"][1]
+    assert meta["metrics"]["model"]["roc_auc"] > 0.5
+    assert loaded.version.startswith("churn_90d-")
+
+
+def test_tampered_model_file_is_refused(saved):
+    data = bytearray(saved.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    saved.write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match="modified or corrupted"):
+        load_model(saved)
+
+
+def test_incompatible_library_version_is_refused(saved):
+    meta_file = metadata_path(saved)
+    meta = json.loads(meta_file.read_text())
+    meta["library_versions"]["scikit-learn"] = "0.24.2"
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match=r"scikit-learn 0\.24\.2 \(file\)"):
+        load_model(saved)
+
+
+def test_untrusted_type_is_refused_even_with_a_matching_hash(saved):
+    # A file that would call os.system when used: swap it in and fix the hash, as an attacker could.
+    evil = Pipeline([("x", FunctionTransformer(os.system))])
+    sio.dump(evil, saved)
+    meta_file = metadata_path(saved)
+    meta = json.loads(meta_file.read_text())
+    meta["sha256"] = sha256_file(saved)
+    meta_file.write_text(json.dumps(meta))
+    with pytest.raises(ModelLoadError, match="not trusted"):
+        load_model(saved)
+
+
+def test_missing_model_says_how_to_make_one(tmp_path):
+    with pytest.raises(ModelLoadError, match="just train"):
+        load_model(tmp_path / MODEL_FILE)
+
+
+def test_predict_with_drivers_is_consistent_with_the_model(saved, synthetic):
+    frame, _ = synthetic
+    model = load_model(saved)
+    rows = frame[frame["snapshot_date"] == frame["snapshot_date"].max()].head(300)
+    out = predict_with_drivers(model, rows)
+    assert list(out.columns) == ["churn_probability", "risk_tier", "top_drivers"]
+    assert out.index.equals(rows.index)
+    np.testing.assert_allclose(out["churn_probability"], model.predict_proba(rows))
+    assert set(out["risk_tier"]) <= {"alto", "médio", "baixo"}
+    riskiest = out["churn_probability"].idxmax()
+    drivers = out.loc[riskiest, "top_drivers"]
+    assert 1 <= len(drivers) <= 3
+    assert all(d["text"] and d["direction"] in {"aumenta o risco", "reduz o risco"} for d in drivers)
+    assert abs(drivers[0]["delta"]) >= abs(drivers[-1]["delta"])
+    # what-if: setting the top driver to its reference moves the probability by exactly its delta
+    top = drivers[0]
+    changed = rows.loc[[riskiest]].copy()
+    changed[top["feature"]] = top["reference"]
+    p_changed = model.predict_proba(changed)[0]
+    assert out.loc[riskiest, "churn_probability"] - p_changed == pytest.approx(top["delta"], abs=1e-4)
+
+
+def test_predict_with_drivers_on_what_if_rows_without_ids(saved, synthetic):
+    frame, _ = synthetic
+    model = load_model(saved)
+    base = frame[list(model.spec.features)].tail(1)
+    worse = base.assign(p1_tickets_90d=5.0, usage_trend_pct=-0.6, adoption_rate=0.1)
+    out = predict_with_drivers(model, __import__("pandas").concat([base, worse], ignore_index=True))
+    assert out["churn_probability"].iloc[1] > out["churn_probability"].iloc[0]
+    assert any("adoção" in d["text"] for d in out["top_drivers"].iloc[1])
