@@ -103,11 +103,18 @@ class DuckDBWarehouse(Warehouse):
         super().__init__(settings, contract)
         self.path = settings.duckdb_path
         self.lock_timeout = lock_timeout
+        self._session_con: duckdb.DuckDBPyConnection | None = None
 
     # -- connections ----------------------------------------------------------------------
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A short-lived read-write connection (waits while another process holds the lock)."""
+        """A short-lived read-write connection (waits while another process holds the lock).
+
+        Inside `session()` the session's connection is reused.
+        """
+        if self._session_con is not None:
+            yield self._session_con
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = _retry(lambda: duckdb.connect(str(self.path)), f"opening {self.path}", self.lock_timeout)
         try:
@@ -115,6 +122,28 @@ class DuckDBWarehouse(Warehouse):
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold one connection for several operations (a whole load: one checkpoint at the end)."""
+        if self._session_con is not None:
+            yield self._session_con
+            return
+        with self.connect() as con:
+            self._session_con = con
+            try:
+                yield con
+            finally:
+                self._session_con = None
+
+    def load_raw(self, raise_on_error: bool = True):
+        with self.session() as con:
+            # raw rows have no meaningful order; letting DuckDB drop it makes inserts parallel
+            con.execute("set preserve_insertion_order = false")
+            try:
+                return super().load_raw(raise_on_error=raise_on_error)
+            finally:
+                con.execute("reset preserve_insertion_order")
 
     def _sql(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
         sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
