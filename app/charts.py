@@ -158,6 +158,23 @@ def line(frame: pd.DataFrame, x: str, y: str, title: str, height: int = 180) -> 
     )
 
 
+def multi_line(frame: pd.DataFrame, x: str, series: dict[str, str], height: int = 240) -> alt.Chart:
+    """Several columns of one frame as lines (series: column -> title), one chart, independent y scales."""
+    long = frame[[x, *series]].melt(id_vars=x, var_name="series", value_name="value").dropna()
+    long["series"] = long["series"].map(series)
+    return (
+        alt.Chart(long)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(f"{x}:T", title=None),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
+            tooltip=[f"{x}:T", "series:N", "value:Q"],
+        )
+        .properties(height=height)
+    )
+
+
 def horizontal_bars(
     frame: pd.DataFrame, category: str, value: str, title: str, color: str = TOTAL
 ) -> alt.Chart:

@@ -60,9 +60,28 @@ def _data_version(where: str) -> str:
     return f"{where}@{data_timestamp()}"
 
 
+class _VersionedReader:
+    """The read-only warehouse, with table_exists answers cached per published version."""
+
+    def __init__(self, version: str):
+        self.version = version
+        self.wh = reader()
+
+    def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        return self.wh.query(sql, params)
+
+    def table_exists(self, name: str, dataset: str = "analytics") -> bool:
+        return _table_exists(self.version, name, dataset)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _table_exists(version: str, name: str, dataset: str) -> bool:
+    return reader().table_exists(name, dataset)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(name: str, version: str, args: tuple) -> Any:
-    return getattr(queries, name)(reader(), *args)
+    return getattr(queries, name)(_VersionedReader(version), *args)
 
 
 def load(name: str, *args: Any) -> Any:
@@ -72,6 +91,7 @@ def load(name: str, *args: Any) -> Any:
 
 def clear() -> None:
     _cached.clear()
+    _table_exists.clear()
     _data_version.clear()
     _evaluation.clear()
 
@@ -83,9 +103,11 @@ def ml_dir() -> Path:
     return settings().ml_dir
 
 
-def _file_hash(path: Path) -> str:
+@st.cache_data(show_spinner=False, max_entries=8)
+def _file_hash(path: str, mtime_ns: int, size: int) -> str:
+    """sha256 of a file, recomputed only when its mtime or size changes."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
@@ -126,19 +148,36 @@ def model() -> Any:
 
     path = model_file()
     try:
-        return _model(str(path), _file_hash(path))
+        stat = path.stat()
+        loaded = _model(str(path), _file_hash(str(path), stat.st_mtime_ns, stat.st_size))
     except model_store.ModelLoadError as exc:
         raise DataUnavailable(str(exc), "just train") from exc
+    return loaded
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _model(path: str, file_hash: str) -> Any:
     from ml import model_store
 
-    return model_store.load_model(path)
+    model_obj = model_store.load_model(path)
+    model_obj.app_cache_key = file_hash  # predictions below are cached per model content
+    return model_obj
 
 
-def predict(model_obj: Any, frame: pd.DataFrame) -> Any:
+def predict(model_obj: Any, frame: pd.DataFrame) -> pd.DataFrame:
+    """ml.model_store.predict_with_drivers, cached per (model file hash, input rows).
+
+    Single-threaded: for a couple of rows the OpenMP start-up of the tree predictor costs
+    more than it saves, and on a busy machine it is much slower.
+    """
+    return _predict(model_obj, getattr(model_obj, "app_cache_key", None), frame)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _predict(_model_obj: Any, model_key: str | None, frame: pd.DataFrame) -> pd.DataFrame:
+    from threadpoolctl import threadpool_limits
+
     from ml import model_store
 
-    return model_store.predict_with_drivers(model_obj, frame)
+    with threadpool_limits(limits=1):
+        return model_store.predict_with_drivers(_model_obj, frame)

@@ -121,44 +121,49 @@ def main() -> None:
             st.markdown(f"- {driver.get('text') or driver['feature']} — {arrow}{delta_text}")
 
     st.markdown("**" + tr("Linha do tempo", "Timeline") + "**")
-    snaps = data.load("customer_snapshots", customer_id)
-    mrr = data.load("customer_mrr", customer_id)
-    tabs = st.tabs([tr("Uso", "Usage"), "Tickets", "NPS / CSAT", tr("Faturas", "Invoices"), "MRR"])
-    series = [
-        [
-            ("events_30d", tr("Eventos em 30 dias", "Events in 30 days")),
-            ("active_users_30d", tr("Usuários ativos em 30 dias", "Active users in 30 days")),
-        ],
-        [
-            ("tickets_90d", tr("Tickets em 90 dias", "Tickets in 90 days")),
-            ("p1_tickets_90d", tr("Tickets P1 em 90 dias", "P1 tickets in 90 days")),
-        ],
-        [
-            ("last_nps", tr("Último NPS", "Last NPS")),
-            ("avg_csat_90d", tr("CSAT médio 90 dias", "Avg CSAT 90 days")),
-        ],
-        [
-            ("late_invoices_90d", tr("Faturas em atraso (90 dias)", "Late invoices (90 days)")),
-            ("avg_payment_delay_days_90d", tr("Atraso médio (dias)", "Avg payment delay (days)")),
-        ],
-    ]
-    for tab, pairs in zip(tabs[:4], series, strict=True):
-        with tab:
-            if snaps.empty:
-                st.caption(
-                    tr("Sem histórico mensal para este cliente.", "No monthly history for this customer.")
-                )
-                continue
-            cols = st.columns(len(pairs))
-            for col, (column, title) in zip(cols, pairs, strict=True):
-                if column in snaps:
-                    col.altair_chart(
-                        charts.line(
-                            snaps[["snapshot_date", column]].dropna(), "snapshot_date", column, title
-                        ),
-                        width="stretch",
-                    )
-    with tabs[4]:
+    groups = {
+        "usage": (
+            tr("Uso", "Usage"),
+            [
+                ("events_30d", tr("Eventos em 30 dias", "Events in 30 days")),
+                ("active_users_30d", tr("Usuários ativos em 30 dias", "Active users in 30 days")),
+            ],
+        ),
+        "tickets": (
+            "Tickets",
+            [
+                ("tickets_90d", tr("Tickets em 90 dias", "Tickets in 90 days")),
+                ("p1_tickets_90d", tr("Tickets P1 em 90 dias", "P1 tickets in 90 days")),
+            ],
+        ),
+        "nps": (
+            "NPS / CSAT",
+            [
+                ("last_nps", tr("Último NPS", "Last NPS")),
+                ("avg_csat_90d", tr("CSAT médio 90 dias", "Avg CSAT 90 days")),
+            ],
+        ),
+        "invoices": (
+            tr("Faturas", "Invoices"),
+            [
+                ("late_invoices_90d", tr("Faturas em atraso (90 dias)", "Late invoices (90 days)")),
+                ("avg_payment_delay_days_90d", tr("Atraso médio (dias)", "Avg payment delay (days)")),
+            ],
+        ),
+        "mrr": ("MRR", []),
+    }
+    group = (
+        st.segmented_control(
+            tr("Série", "Series"),
+            list(groups),
+            default="usage",
+            key="c360_series",
+            format_func=lambda g: groups[g][0],
+        )
+        or "usage"
+    )
+    if group == "mrr":
+        mrr = data.load("customer_mrr", customer_id)
         if mrr.empty:
             st.caption(tr("Sem movimentos de MRR.", "No MRR movements."))
         else:
@@ -175,19 +180,45 @@ def main() -> None:
                 "MRR",
             ]
             st.dataframe(moves.iloc[::-1], hide_index=True, width="stretch")
+    else:
+        snaps = data.load("customer_snapshots", customer_id)
+        pairs = [(column, title) for column, title in groups[group][1] if column in snaps]
+        if snaps.empty or not pairs:
+            st.caption(tr("Sem histórico mensal para este cliente.", "No monthly history for this customer."))
+        else:
+            st.altair_chart(charts.multi_line(snaps, "snapshot_date", dict(pairs)), width="stretch")
 
-    for table, (pt, en) in DETAIL_TABLES.items():
-        detail = data.load("optional_table", table, customer_id)
-        if detail is not None and not detail.empty:
-            shown = detail[
-                [
-                    c
-                    for c in detail.columns
-                    if not c.startswith(HIDDEN_DETAIL_COLUMNS) and not c.startswith("has_invalid")
-                ]
+    st.markdown("**" + tr("Detalhes", "Details") + "**")
+    table = (
+        st.segmented_control(
+            tr("Tabela", "Table"),
+            list(DETAIL_TABLES),
+            default="fct_tickets",
+            key="c360_detail",
+            format_func=lambda t: tr(*DETAIL_TABLES[t]),
+        )
+        or "fct_tickets"
+    )
+    detail = data.load("optional_table", table, customer_id)
+    if detail is None:
+        st.caption(
+            tr(f"A tabela {table} não existe neste warehouse.", f"Table {table} is not in this warehouse.")
+        )
+    elif detail.empty:
+        st.caption(tr("Sem registros para este cliente.", "No rows for this customer."))
+    else:
+        shown = detail[
+            [
+                c
+                for c in detail.columns
+                if not c.startswith(HIDDEN_DETAIL_COLUMNS) and not c.startswith("has_invalid")
             ]
-            with st.expander(tr(pt, en) + f" ({fmt.number(len(detail), 0, lang)})"):
-                st.dataframe(shown, hide_index=True, width="stretch")
+        ]
+        st.caption(
+            fmt.number(len(detail), 0, lang)
+            + tr(" registros (mais recentes primeiro)", " rows (newest first)")
+        )
+        st.dataframe(shown, hide_index=True, width="stretch", key="c360_detail_table")
 
 
 ui.run_page(main)
