@@ -100,3 +100,18 @@ def test_emulator_tooling(bq_emulator: str) -> None:
         urllib.request.urlopen(f"{second}/readyz", timeout=2)
     help_text = _run(["warehouse.emulator", "--help"], _env(Path("/nonexistent")))
     assert help_text.returncode == 0 and "--port" in help_text.stdout
+
+
+def test_reset_removes_the_dev_build_file_but_keeps_published_snapshots(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    env = _env(data_dir, CS_OPS_TARGET="dev")
+    rawfiles.write_batch(data_dir / "raw", 1)
+    assert _run(["warehouse", "load", "--publish"], env).returncode == 0
+    build = data_dir / "warehouse" / "cs_ops.duckdb"
+    assert build.exists()
+    done = _run(["warehouse.reset"], env)
+    assert done.returncode == 0 and f"removed {build}" in done.stdout
+    assert not build.exists()
+    assert list((data_dir / "warehouse" / "published").glob("*.duckdb")), "readers keep their snapshot"
+    again = _run(["warehouse", "load"], env)
+    assert "1 new batch(es)" in again.stdout, "a reset warehouse reloads every batch"
