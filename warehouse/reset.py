@@ -1,36 +1,39 @@
-"""`python -m warehouse.reset`: start the dev warehouse from scratch (before regenerating data).
+"""`python -m warehouse.reset`: start the dev build from scratch.
 
-Removes the DuckDB build file (and its WAL), so the next `load` rebuilds it from the raw
-batches: the ledger would otherwise refuse regenerated files whose checksums changed.
-Published snapshots are kept, so the app keeps serving the last state until the next
-`publish`. On prod it does nothing: BigQuery datasets are never dropped by a script.
+Removes the DuckDB build file (raw loads + dbt output) so a new generator run can be
+loaded. Published snapshots stay, so a running app keeps serving the last data until
+the next publish. Refuses on prod: BigQuery datasets are never dropped by a recipe.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from warehouse.config import ConfigError, get_settings
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def reset_build() -> bool:
+    """Delete the dev build file and its WAL; returns whether anything was removed."""
+    settings = get_settings()
+    if settings.is_prod:
+        raise ConfigError("warehouse.reset only resets the local DuckDB build (CS_OPS_TARGET=dev).")
+    removed = False
+    for path in (settings.duckdb_path, settings.duckdb_path.with_suffix(".duckdb.wal")):
+        if path.exists():
+            path.unlink()
+            removed = True
+    return removed
+
+
+def main() -> int:
     try:
-        settings = get_settings()
+        removed = reset_build()
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if settings.is_prod:
-        print("reset: nothing to do on prod (BigQuery datasets are kept; loads are idempotent)")
-        return 0
-    removed = []
-    for path in (settings.duckdb_path, settings.duckdb_path.with_name(settings.duckdb_path.name + ".wal")):
-        if path.exists():
-            path.unlink()
-            removed.append(str(path))
-    print(f"reset: removed {', '.join(removed)}" if removed else "reset: no DuckDB build file yet")
+    print("dev build reset" if removed else "dev build already empty")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())
