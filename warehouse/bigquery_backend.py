@@ -271,11 +271,15 @@ class BigQueryWarehouse(Warehouse):
         job.result()
         return int(job.output_rows or 0)
 
+    def gcs_object(self, path: Path, table_id: str) -> tuple[str, str]:
+        """(bucket, object name) where a staged file goes when CS_OPS_GCS_BUCKET is set."""
+        bucket = self.settings.gcs_bucket.removeprefix("gs://").strip("/")
+        return bucket, f"cs_ops_staging/{table_id.replace('.', '/')}/{path.name}"
+
     def _upload_to_gcs(self, path: Path, table_id: str) -> str:
         from google.cloud import storage  # only needed with CS_OPS_GCS_BUCKET
 
-        bucket = self.settings.gcs_bucket.removeprefix("gs://").rstrip("/")
-        name = f"cs_ops_staging/{table_id.replace('.', '/')}/{path.name}"
+        bucket, name = self.gcs_object(path, table_id)
         storage.Client(project=self.project).bucket(bucket).blob(name).upload_from_filename(str(path))
         return f"gs://{bucket}/{name}"
 

@@ -126,10 +126,12 @@ def command(rest_port: int, grpc_port: int, venv: Path = VENV_DIR, project: str 
     ]  # fmt: skip
 
 
-def environment(staging_dir: Path, venv: Path = VENV_DIR) -> dict[str, str]:
+def environment(staging_dir: Path, venv: Path = VENV_DIR, gcs_root: Path | None = None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("BQEMU_")}
     env["HOME"] = str(home_dir(venv))
     env["BQEMU_UPLOAD_STAGING_DIR"] = str(staging_dir)
+    if gcs_root is not None:  # `gs://bucket/x` is read from <gcs_root>/bucket/x
+        env["BQEMU_GCS_LOCAL_ROOT"] = str(gcs_root)
     env.pop("VIRTUAL_ENV", None)
     return env
 
@@ -163,8 +165,13 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def running_emulator(venv: Path = VENV_DIR, project: str = PROJECT) -> Iterator[str]:
-    """Start the emulator on free loopback ports; yield its endpoint URL; stop it on exit."""
+def running_emulator(
+    venv: Path = VENV_DIR, project: str = PROJECT, gcs_root: Path | None = None
+) -> Iterator[str]:
+    """Start the emulator on free loopback ports; yield its endpoint URL; stop it on exit.
+
+    With `gcs_root`, load jobs read `gs://bucket/path` from `<gcs_root>/bucket/path`.
+    """
     ensure_venv(venv)
     staging = Path(tempfile.mkdtemp(prefix="bqemulator-"))
     log = staging / "emulator.log"
@@ -177,7 +184,7 @@ def running_emulator(venv: Path = VENV_DIR, project: str = PROJECT) -> Iterator[
             with open(log, "ab") as log_handle:
                 process = subprocess.Popen(
                     command(rest_port, grpc_port, venv, project),
-                    env=environment(upload_dir, venv),
+                    env=environment(upload_dir, venv, gcs_root),
                     cwd=staging,
                     stdout=log_handle,
                     stderr=subprocess.STDOUT,
