@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -73,14 +74,23 @@ def dev_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def prod_settings(tmp_path_factory: pytest.TempPathFactory, bq_emulator: str) -> Settings:
+def e2e_emulator() -> Iterator[str]:
+    """An emulator of its own, so other tests' datasets cannot change these counts."""
+    from warehouse.emulator import running_emulator
+
+    with running_emulator() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture(scope="module")
+def prod_settings(tmp_path_factory: pytest.TempPathFactory, e2e_emulator: str) -> Settings:
     data_dir = tmp_path_factory.mktemp("e2e-prod")
     env = {
         **os.environ,
         "CS_OPS_TARGET": "prod",
         "CS_OPS_DATA_DIR": str(data_dir),
         "GOOGLE_CLOUD_PROJECT": "local-project",
-        "BIGQUERY_EMULATOR_HOST": bq_emulator,
+        "BIGQUERY_EMULATOR_HOST": e2e_emulator,
     }
     _run_pipeline("prod", env)
     return load_settings(env)
