@@ -8,46 +8,10 @@ Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "app" / "streamlit_app.py"
-
-PIPELINE = [
-    ["-m", "generator", "--customers", "150", "--months", "15", "--overwrite"],
-    ["-m", "warehouse", "load"],
-    ["-m", "warehouse.dbt", "build"],
-    ["-m", "warehouse", "publish"],
-    ["-m", "ml", "train"],
-    ["-m", "ml", "score"],
-    ["-m", "warehouse", "publish"],
-]
-
-
-def pipeline_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)})
-    return env
-
-
-def run_step(args: list[str], data_dir: Path, timeout: int = 600) -> None:
-    done = subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO,
-        env=pipeline_env(data_dir),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            f"pipeline step `python {' '.join(args)}` failed (exit {done.returncode}):\n"
-            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
+from app_helpers import PIPELINE, run_step
 
 
 @pytest.fixture(scope="session")

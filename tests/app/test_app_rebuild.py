@@ -10,10 +10,9 @@ import time
 
 import pytest
 import streamlit as st
+from app_helpers import PAGES, REPO, open_page, pipeline_env, problems
 
 from app import queries
-from tests.app.conftest import REPO, pipeline_env
-from tests.app.helpers import PAGES, open_page, problems
 
 REBUILD = [
     ["-m", "generator", "--continue", "--months", "1", "--quiet"],

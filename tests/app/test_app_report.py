@@ -6,8 +6,9 @@ import re
 import subprocess
 import sys
 
+from app_helpers import REPO, pipeline_env
+
 from app import fmt, queries, report
-from tests.app.conftest import REPO, pipeline_env
 
 
 def test_report_is_self_contained_and_shows_the_numbers(app_data, reader, tmp_path):

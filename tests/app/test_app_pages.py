@@ -8,11 +8,11 @@ import shutil
 
 import pandas as pd
 import pytest
+from app_helpers import PAGES, metrics, open_page, parse_number, problems
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import app_test
 
 from app import fmt, queries
-from tests.app.helpers import PAGES, metrics, open_page, parse_number, problems
 
 
 @pytest.mark.parametrize("page", PAGES)

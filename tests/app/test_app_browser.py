@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from tests.app.server import (
+from app_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PAGE_URLS,
