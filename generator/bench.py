@@ -71,13 +71,15 @@ def bench_full(repeats: int, customers: int, months: int) -> dict:
 
 
 def _vectorised_customers(n: int, seed: int) -> int:
+    """The clientes table exactly as the generator builds it: profile arrays -> Arrow -> rendered text."""
     from generator import simulation
     from generator.frame import materialize
 
-    state = simulation.new_state(seed, n, (2024, 1))
-    c = state["c"]
+    rng = np.random.default_rng(seed)
+    c = simulation.customer_profile(rng, n)
+    c["signup"] = 19_723 - rng.integers(20, 6 * 365, n)  # up to six years before 2024-01-01
     rows = [(np.arange(n), "Ativo", c["signup"], None)]
-    fr = simulation._clientes_frame(state, np.random.default_rng(seed), rows, 1)
+    fr = simulation._clientes_frame({"c": c}, rng, rows, 1)
     return materialize(fr).num_rows
 
 

@@ -89,6 +89,8 @@ def with_nulls(array: pa.Array, mask: np.ndarray | None) -> pa.Array:
     """Null out array[mask] (a validity bitmap when possible, else if_else)."""
     if mask is None or not mask.any():
         return array
+    if pa.types.is_dictionary(array.type):
+        return pa.DictionaryArray.from_arrays(with_nulls(array.indices, mask), array.dictionary)
     if array.null_count == 0 and array.offset == 0 and not pa.types.is_dictionary(array.type):
         buffers = array.buffers()
         buffers[0] = pa.py_buffer(np.packbits(~mask, bitorder="little"))
@@ -192,16 +194,32 @@ _W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 _W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 
 
+def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The two CNPJ check digits (mod 11) of root `base` (8 digits) and `branch` (4 digits)."""
+    base = np.asarray(base, dtype=np.int64).astype(np.uint32)  # 8 digits fit; uint32 division is fast
+    digits = [((base // np.uint32(10 ** (7 - i))) % np.uint32(10)).astype(np.int32) for i in range(8)]
+    branch_digits = [int(c) for c in "%04d" % branch]
+    s1 = sum(int(_W1[i]) * digits[i] for i in range(8)) + sum(int(_W1[8 + j]) * branch_digits[j] for j in range(4))
+    r1 = s1 % 11
+    dv1 = np.where(r1 < 2, 0, 11 - r1)
+    s2 = (
+        sum(int(_W2[i]) * digits[i] for i in range(8))
+        + sum(int(_W2[8 + j]) * branch_digits[j] for j in range(4))
+        + int(_W2[12]) * dv1
+    )
+    r2 = s2 % 11
+    return dv1, np.where(r2 < 2, 0, 11 - r2)
+
+
 def cnpj_digits(base: np.ndarray, branch: int = 1) -> np.ndarray:
-    """(n, 14) int digits: 8-digit company root + 4-digit branch + 2 check digits."""
+    """(n, 14) uint8 digits: 8-digit company root + 4-digit branch + 2 check digits."""
     base = np.asarray(base, dtype=np.int64)
-    digits = np.empty((base.shape[0], 14), dtype=np.int64)
+    digits = np.empty((base.shape[0], 14), dtype=np.uint8)
     digits[:, :8] = digits_matrix(base, 8) - 48
-    digits[:, 8:12] = digits_matrix(np.full(base.shape[0], branch), 4) - 48
-    rest = (digits[:, :12] * _W1).sum(axis=1) % 11
-    digits[:, 12] = np.where(rest < 2, 0, 11 - rest)
-    rest = (digits[:, :13] * _W2).sum(axis=1) % 11
-    digits[:, 13] = np.where(rest < 2, 0, 11 - rest)
+    digits[:, 8:12] = np.frombuffer(b"%04d" % branch, dtype=np.uint8) - 48
+    dv1, dv2 = cnpj_check_digits(base, branch)
+    digits[:, 12] = dv1
+    digits[:, 13] = dv2
     return digits
 
 
@@ -214,24 +232,25 @@ def cnpj_is_valid(text: str) -> bool:
 
 
 def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
-    digits = cnpj_digits(base)
-    n = digits.shape[0]
+    """'12.345.678/0001-95' (variant CNPJ_DIGITS: 14 digits; CNPJ_BAD_DV: a wrong check digit)."""
+    base = np.asarray(base, dtype=np.int64)
+    n = base.shape[0]
+    dv1, dv2 = cnpj_check_digits(base)
     if variant is not None:
         bad = variant == CNPJ_BAD_DV
-        digits[bad, 13] = (digits[bad, 13] + 1 + (digits[bad, 0] % 8)) % 10  # always wrong
-    ascii_digits = (digits + 48).astype(np.uint8)
+        dv2 = np.where(bad, (dv2 + 1 + (base // 10_000_000) % 8) % 10, dv2)  # always differs
+    root = digits_matrix(base, 8)
     matrix = np.empty((n, 18), dtype=np.uint8)
-    matrix[:, 0:2] = ascii_digits[:, 0:2]
+    matrix[:, 0:2] = root[:, 0:2]
     matrix[:, 2] = ord(".")
-    matrix[:, 3:6] = ascii_digits[:, 2:5]
+    matrix[:, 3:6] = root[:, 2:5]
     matrix[:, 6] = ord(".")
-    matrix[:, 7:10] = ascii_digits[:, 5:8]
-    matrix[:, 10] = ord("/")
-    matrix[:, 11:15] = ascii_digits[:, 8:12]
-    matrix[:, 15] = ord("-")
-    matrix[:, 16:18] = ascii_digits[:, 12:14]
+    matrix[:, 7:10] = root[:, 5:8]
+    matrix[:, 10:16] = np.frombuffer(b"/0001-", dtype=np.uint8)
+    matrix[:, 16] = dv1 + 48
+    matrix[:, 17] = dv2 + 48
     text = strings_from_matrix(matrix)
     if variant is not None and (variant == CNPJ_DIGITS).any():
-        plain = strings_from_matrix(ascii_digits)
-        text = pc.if_else(pa.array(variant == CNPJ_DIGITS), plain, text)
+        plain = np.concatenate([root, matrix[:, 11:15], matrix[:, 16:18]], axis=1)
+        text = pc.if_else(pa.array(variant == CNPJ_DIGITS), strings_from_matrix(plain), text)
     return text

@@ -132,12 +132,14 @@ def _render(col: Col, n: int) -> pa.Array:
             old = array.take(pa.array(dirty)).to_pylist()
             array = fmt.patch(array, dirty, [_email_variant(t, int(variant[i])) for t, i in zip(old, dirty)])
     elif kind == ENUM:
-        codes = np.asarray(col.values, dtype=np.int64)
-        array = pa.array(list(col.vocab), pa.string()).take(pa.array(codes))
+        # dictionary-encoded: the vocabulary plus one entry per dirty variant
+        codes = np.asarray(col.values, dtype=np.int32)
+        words = list(col.vocab)
         if len(dirty):
-            array = fmt.patch(
-                array, dirty, [_enum_variant(col.vocab[codes[i]], int(variant[i])) for i in dirty]
-            )
+            codes = codes.copy()
+            words += [_enum_variant(col.vocab[codes[i]], int(variant[i])) for i in dirty]
+            codes[dirty] = len(col.vocab) + np.arange(len(dirty), dtype=np.int32)
+        array = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), pa.array(words, pa.string()))
     elif kind == DATE:
         days = np.asarray(col.values, dtype=np.int64)
         array = fmt.iso_dates(days)

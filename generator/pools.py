@@ -161,6 +161,10 @@ COMENTARIOS = {
 }
 
 
+# the account's main contact address is usually a role mailbox
+EMAIL_ROLES = ["contato", "financeiro", "fiscal", "ti", "compras", "diretoria", "adm", "comercial"]
+
+
 def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
@@ -193,6 +197,9 @@ class Pools:
     cargos: pa.Array
     features: pa.Array
     modulos: pa.Array
+    company_name: pa.Array  # "<sobrenome> <atividade> <sufixo>" for every (sobrenome, atividade, sufixo)
+    company_email: pa.Array  # "<role>@<domain>" for every (sobrenome, atividade) pair and role
+    company_domain: pa.Array  # "<sobrenome><atividade>.com.br" for every pair
     comentarios: pa.Array
     comentario_offset: np.ndarray  # detrator, neutro, promotor
     comentario_count: np.ndarray
@@ -214,6 +221,13 @@ def _grouped(groups: list[list[str]]) -> tuple[pa.Array, np.ndarray, np.ndarray]
     return pa.array(flat, pa.string()), offsets, counts
 
 
+def choice_lut(p: np.ndarray, resolution: int = 4096) -> np.ndarray:
+    """Lookup table for categorical sampling: lut[int(u * resolution)] ~ Categorical(p)."""
+    cdf = np.cumsum(p) / np.sum(p)
+    grid = (np.arange(resolution) + 0.5) / resolution
+    return np.minimum(np.searchsorted(cdf, grid), len(p) - 1).astype(np.int64)
+
+
 @lru_cache(maxsize=1)
 def get_pools() -> Pools:
     from faker import Faker
@@ -228,6 +242,11 @@ def get_pools() -> Pools:
     ufs = list(UF_CIDADES)
     uf_p = np.array([UF_CIDADES[u][0] for u in ufs])
     cidades, ci_off, ci_cnt = _grouped([UF_CIDADES[u][1] for u in ufs])
+    activity_list = atividades.to_pylist()
+    suffix_list = sufixos.to_pylist()
+    names = [f"{s} {a} {x}" for s in last for a in activity_list for x in suffix_list]
+    domain = [f"{slug(surname)}{slug(activity)[:12]}.com.br" for surname in last for activity in activity_list]
+    emails = [f"{role}@{d}" for d in domain for role in EMAIL_ROLES]
     comentarios, co_off, co_cnt = _grouped([COMENTARIOS[k] for k in ("detrator", "neutro", "promotor")])
     return Pools(
         first_names=pa.array(first, pa.string()),
@@ -250,6 +269,9 @@ def get_pools() -> Pools:
         cargos=pa.array(CARGOS, pa.string()),
         features=pa.array(FEATURE_NAMES, pa.string()),
         modulos=pa.array(MODULOS, pa.string()),
+        company_name=pa.array(names, pa.string()),
+        company_email=pa.array(emails, pa.string()),
+        company_domain=pa.array(domain, pa.string()),
         comentarios=comentarios,
         comentario_offset=co_off,
         comentario_count=co_cnt,

@@ -75,6 +75,9 @@ CUSTOMER_ARRAYS = {
     "ublock": np.int64, "ucap": np.int64, "ucreated": np.int64, "uemitted": np.int64,
 }
 
+_SEGMENTO_LUT = pools.choice_lut(pools.SEGMENTO_P)
+_PORTE_LUT = pools.choice_lut(pools.PORTE_P)
+
 STREAMS = ("init", "acquire", "health", "churn", "users", "events", "tickets", "nps", "invoices", "clientes")
 
 
@@ -107,27 +110,50 @@ def new_state(seed: int, customers: int, start: tuple[int, int]) -> dict:
     return state
 
 
-def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray, day0: int, initial: bool):
+def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """Who the customers are: segment, size, place, CSM, name parts, CNPJ root.
+
+    Three 64-bit random words per customer are cut into twelve 16-bit uniform fields
+    (uint32 arithmetic); categorical draws go through 4096-entry lookup tables."""
     p = pools.get_pools()
+    fields = rng.bit_generator.random_raw(3 * n).view(np.uint16).reshape(12, n)
+
+    def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k
+        return ((fields[k].astype(np.uint32) * np.asarray(size, dtype=np.uint32)) >> np.uint32(16)).astype(np.int64)
+
+    seg = _SEGMENTO_LUT[pick(0, 4096)]
+    porte = _PORTE_LUT[pick(1, 4096)]
+    uf = pools.choice_lut(p.uf_p)[pick(2, 4096)]
+    n_csm = len(p.csm_names)
+    key_accounts = 6  # the first CSMs own the Grande/Enterprise accounts
+    return {
+        "seg": seg.astype(np.int8),
+        "porte": porte.astype(np.int8),
+        "uf": uf.astype(np.int16),
+        "city": (p.cidade_offset[uf] + pick(3, p.cidade_count[uf])).astype(np.int16),
+        "csm": np.where(porte >= 2, pick(4, key_accounts), key_accounts + pick(4, n_csm - key_accounts)).astype(np.int16),
+        "sobrenome": pick(5, len(p.last_names)).astype(np.int32),
+        "atividade": (p.atividade_offset[seg] + pick(6, p.atividade_count[seg])).astype(np.int32),
+        "sufixo": (p.sufixo_offset[porte] + pick(7, p.sufixo_count[porte])).astype(np.int32),
+        "contato_first": pick(8, len(p.first_names)).astype(np.int32),
+        "contato_last": pick(9, len(p.last_names)).astype(np.int32),
+        "cnpj_base": 1_000_000 + ((fields[10].astype(np.int64) << 16) | fields[11]) % 98_999_999,
+    }
+
+
+def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray, day0: int, initial: bool):
     n = len(signup)
     c = state["c"]
-    u = rng.random((n, 12))
-    seg = np.searchsorted(np.cumsum(pools.SEGMENTO_P), u[:, 0] * pools.SEGMENTO_P.sum()).astype(np.int8)
-    porte = np.searchsorted(np.cumsum(pools.PORTE_P), u[:, 1] * pools.PORTE_P.sum()).astype(np.int8)
+    profile = customer_profile(rng, n)
+    seg, porte = profile["seg"], profile["porte"]
+    u = rng.random((n, 3))
     plan_cdf = np.cumsum(pools.PLANO_P_BY_PORTE, axis=1)[porte]
-    plan = (u[:, 2:3] > plan_cdf[:, :-1]).sum(axis=1).astype(np.int8)
+    plan = (u[:, 0:1] > plan_cdf[:, :-1]).sum(axis=1).astype(np.int8)
     cycle_cdf = np.cumsum(pools.CICLO_P_BY_PORTE, axis=1)[porte]
-    cycle = (u[:, 3:4] > cycle_cdf[:, :-1]).sum(axis=1).astype(np.int8)
-    uf = np.minimum(np.searchsorted(np.cumsum(p.uf_p), u[:, 4]), len(p.uf_p) - 1).astype(np.int16)
-    city = (p.cidade_offset[uf] + (u[:, 5] * p.cidade_count[uf]).astype(np.int64)).astype(np.int16)
-    n_csm = len(p.csm_names)
-    key_accounts = 6
-    csm = np.where(
-        porte >= 2, (u[:, 6] * key_accounts).astype(np.int64), key_accounts + (u[:, 6] * (n_csm - key_accounts))
-    ).astype(np.int16)
+    cycle = (u[:, 1:2] > cycle_cdf[:, :-1]).sum(axis=1).astype(np.int8)
     seats = np.maximum(1, np.round(pools.PORTE_SEATS[porte] * np.exp(rng.normal(0.0, 0.75, n)))).astype(np.int64)
     lo, hi = pools.PLANO_MODULOS[plan, 0], pools.PLANO_MODULOS[plan, 1]
-    nmods = (lo + (u[:, 7] * (hi - lo + 1)).astype(np.int64)).astype(np.int8)
+    nmods = (lo + (u[:, 2] * (hi - lo + 1)).astype(np.int64)).astype(np.int8)
     mu = (
         1.15
         + pools.SEGMENTO_HEALTH[seg]
@@ -154,13 +180,8 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
     nxt["CTR-"] += n
     price_factor = np.exp(rng.normal(0.0, 0.18, n))
     new = {
-        "seg": seg, "porte": porte, "plan": plan, "uf": uf, "city": city, "csm": csm,
-        "sobrenome": (u[:, 8] * len(p.last_names)).astype(np.int32),
-        "atividade": (p.atividade_offset[seg] + (u[:, 9] * p.atividade_count[seg]).astype(np.int64)),
-        "sufixo": (p.sufixo_offset[porte] + (u[:, 10] * p.sufixo_count[porte]).astype(np.int64)),
-        "contato_first": (u[:, 11] * len(p.first_names)).astype(np.int32),
-        "contato_last": rng.integers(0, len(p.last_names), n),
-        "cnpj_base": rng.integers(1_000_000, 99_999_999, n),
+        **profile,
+        "plan": plan,
         "signup": signup,
         "mod_order": rng.integers(0, len(_PERMS), n), "nmods": nmods, "seats": seats, "price_factor": price_factor,
         "cycle": cycle, "ctr_id": ctr_id, "ctr_start": ctr_start,
@@ -442,8 +463,9 @@ def step(state: dict) -> dict:
 
 
 def _business_seconds(rng: np.random.Generator, size: int) -> np.ndarray:
-    hour = np.searchsorted(bizcal.HOUR_CDF, rng.random(size)) + bizcal.BRT_OFFSET_HOURS
-    return hour * 3600 + rng.integers(0, 3600, size)
+    """Seconds since midnight UTC of business-hours activity in Brasília time."""
+    bits = rng.bit_generator.random_raw(size)
+    return _HOUR_LUT[bits & 0xFFF] + ((((bits >> 12) & 0xFFF) * 3600) >> 12).astype(np.int64)
 
 
 def _contract_rows(c, idx, status, cancel_day=None, reason=None, end_override=None, updated_day=None) -> dict:
@@ -496,13 +518,14 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
     return Frame("contratos", m, cols, np.full(m, batch, np.int64))
 
 
+def _dict(codes: np.ndarray, pool: pa.Array) -> pa.DictionaryArray:
+    """A column drawn from a small pool, dictionary-encoded (no per-row string copies)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), pool)
+
+
 def _company_domain(p: pools.Pools, c: dict, cust: np.ndarray) -> pa.Array:
-    return pc.binary_join_element_wise(
-        p.last_slugs.take(pa.array(c["sobrenome"][cust])),
-        p.atividade_slugs.take(pa.array(c["atividade"][cust])),
-        ".com.br",
-        "",
-    )
+    pair = c["sobrenome"][cust].astype(np.int64) * len(p.atividades) + c["atividade"][cust]
+    return p.company_domain.take(pa.array(pair))
 
 
 def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: int) -> Frame:
@@ -515,29 +538,19 @@ def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: in
     ).astype(np.int64)
     m = len(cust)
     updated = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
-    razao = pc.binary_join_element_wise(
-        p.last_names.take(pa.array(c["sobrenome"][cust])),
-        p.atividades.take(pa.array(c["atividade"][cust])),
-        p.sufixos.take(pa.array(c["sufixo"][cust])),
-        " ",
-    )
-    email = pc.binary_join_element_wise(
-        p.first_slugs.take(pa.array(c["contato_first"][cust])),
-        ".",
-        p.last_slugs.take(pa.array(c["contato_last"][cust])),
-        "@",
-        _company_domain(p, c, cust),
-        "",
-    )
+    pair = c["sobrenome"][cust].astype(np.int64) * len(p.atividades) + c["atividade"][cust]
+    razao = p.company_name.take(pa.array(pair * len(p.sufixos) + c["sufixo"][cust]))
+    role = c["contato_first"][cust].astype(np.int64) % len(pools.EMAIL_ROLES)
+    email = p.company_email.take(pa.array(pair * len(pools.EMAIL_ROLES) + role))
     cols = {
         "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
         "razao_social": Col(TEXT, razao),
         "cnpj": Col(CNPJ, c["cnpj_base"][cust]),
         "segmento": Col(ENUM, c["seg"][cust].astype(np.int64), vocab=tuple(pools.SEGMENTOS)),
         "porte": Col(ENUM, c["porte"][cust].astype(np.int64), vocab=tuple(pools.PORTES)),
-        "uf": Col(TEXT, p.ufs.take(pa.array(c["uf"][cust]))),
-        "cidade": Col(TEXT, p.cidades.take(pa.array(c["city"][cust]))),
-        "csm_responsavel": Col(TEXT, p.csm_names.take(pa.array(c["csm"][cust]))),
+        "uf": Col(TEXT, _dict(c["uf"][cust], p.ufs)),
+        "cidade": Col(TEXT, _dict(c["city"][cust], p.cidades)),
+        "csm_responsavel": Col(TEXT, _dict(c["csm"][cust], p.csm_names)),
         "data_cadastro": Col(DATE, c["signup"][cust]),
         "email_contato": Col(EMAIL, email),
         "status": Col(ENUM, status, vocab=tuple(pools.STATUS_CLIENTE)),
