@@ -8,6 +8,42 @@ import pandas as pd
 from app import fmt
 from app.i18n import tr, value_label
 
+PT_BR_LOCALE = alt.Locale(
+    number=alt.NumberLocale(decimal=",", thousands=".", grouping=[3], currency=["R$ ", ""]),
+    time=alt.TimeLocale(
+        dateTime="%A, %e de %B de %Y. %X",
+        date="%d/%m/%Y",
+        time="%H:%M:%S",
+        periods=["AM", "PM"],
+        days=["domingo", "segunda", "terça", "quarta", "quinta", "sexta", "sábado"],
+        shortDays=["dom", "seg", "ter", "qua", "qui", "sex", "sáb"],
+        months=[
+            "janeiro",
+            "fevereiro",
+            "março",
+            "abril",
+            "maio",
+            "junho",
+            "julho",
+            "agosto",
+            "setembro",
+            "outubro",
+            "novembro",
+            "dezembro",
+        ],
+        shortMonths=["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"],
+    ),
+)
+EN_LOCALE = alt.Locale(
+    number=alt.NumberLocale(decimal=".", thousands=",", grouping=[3], currency=["R$ ", ""])
+)
+
+
+def localized(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
+    """Axis numbers and month names in the UI language (pt-BR: 1.234,5 and "mar")."""
+    return chart.configure(locale=PT_BR_LOCALE if lang == "pt" else EN_LOCALE)
+
+
 POSITIVE = "#2e7d32"
 NEGATIVE = "#c62828"
 TOTAL = "#455a64"

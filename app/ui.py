@@ -117,6 +117,13 @@ def customer_filters(options: dict[str, list[str]], key_prefix: str) -> dict[str
     }
 
 
+def chart(chart_obj) -> None:
+    """st.altair_chart with axis numbers and dates in the UI language."""
+    from app import charts
+
+    st.altair_chart(charts.localized(chart_obj, lang()), width="stretch")
+
+
 def metric(
     container,
     label: str,

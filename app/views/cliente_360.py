@@ -93,11 +93,10 @@ def main() -> None:
         if components.empty:
             st.caption(tr("Sem componentes de saúde.", "No health components."))
         else:
-            st.altair_chart(
+            ui.chart(
                 charts.horizontal_bars(
                     components, "component", "score", tr("Pontos (0–100)", "Points (0–100)")
-                ),
-                width="stretch",
+                )
             )
     with right:
         st.markdown("**" + tr("Fatores da probabilidade de churn", "Churn probability drivers") + "**")
@@ -167,7 +166,7 @@ def main() -> None:
         if mrr.empty:
             st.caption(tr("Sem movimentos de MRR.", "No MRR movements."))
         else:
-            st.altair_chart(charts.line(mrr, "month", "mrr", "MRR (R$)"), width="stretch")
+            ui.chart(charts.line(mrr, "month", "mrr", "MRR (R$)"))
             moves = mrr[["month", "movement", "previous_mrr", "mrr"]].copy()
             moves["month"] = moves["month"].map(lambda m: fmt.month(m, lang))
             moves["movement"] = moves["movement"].map(lambda v: value_label(v, lang))
@@ -186,7 +185,7 @@ def main() -> None:
         if snaps.empty or not pairs:
             st.caption(tr("Sem histórico mensal para este cliente.", "No monthly history for this customer."))
         else:
-            st.altair_chart(charts.multi_line(snaps, "snapshot_date", dict(pairs)), width="stretch")
+            ui.chart(charts.multi_line(snaps, "snapshot_date", dict(pairs)))
 
     st.markdown("**" + tr("Detalhes", "Details") + "**")
     table = (

@@ -112,7 +112,7 @@ def main() -> None:
                     tooltip=["mean_predicted:Q", "observed_rate:Q", "rows:Q"],
                 )
             )
-            st.altair_chart((diagonal + points).properties(height=300), width="stretch")
+            ui.chart((diagonal + points).properties(height=300))
     with right:
         st.markdown("**" + tr("Lift por fração do ranking", "Lift by ranking fraction") + "**")
         lift_rows = [
@@ -122,7 +122,7 @@ def main() -> None:
         ]
         if lift_rows:
             lift = pd.DataFrame(lift_rows)
-            st.altair_chart(
+            ui.chart(
                 alt.Chart(lift)
                 .mark_line(point=True)
                 .encode(
@@ -135,8 +135,7 @@ def main() -> None:
                     color=alt.Color("scorer:N", title=None),
                     tooltip=["scorer:N", "k:Q", "lift:Q"],
                 )
-                .properties(height=300),
-                width="stretch",
+                .properties(height=300)
             )
         else:
             st.caption(tr("Sem dados de lift.", "No lift data."))
@@ -160,7 +159,7 @@ def main() -> None:
                     )
         if rows:
             table = pd.DataFrame(rows)
-            st.altair_chart(
+            ui.chart(
                 alt.Chart(table)
                 .mark_line(point=True)
                 .encode(
@@ -169,8 +168,7 @@ def main() -> None:
                     color=alt.Color("scorer:N", title=None),
                     tooltip=["cutoff:N", "scorer:N", "roc_auc:Q"],
                 )
-                .properties(height=260),
-                width="stretch",
+                .properties(height=260)
             )
             for column in ("roc_auc", "pr_auc", "top_decile_lift", "ece"):
                 table[column] = table[column].map(lambda v: fmt.number(v, 3, lang))
@@ -180,15 +178,14 @@ def main() -> None:
     if importance:
         st.subheader(tr("Importância das variáveis (permutação)", "Feature importance (permutation)"))
         frame = pd.DataFrame(importance).head(12)
-        st.altair_chart(
+        ui.chart(
             alt.Chart(frame)
             .mark_bar()
             .encode(
                 y=alt.Y("feature:N", sort="-x", title=None),
                 x=alt.X("importance:Q", title=tr("Queda no ROC AUC", "Drop in ROC AUC")),
             )
-            .properties(height=28 * len(frame)),
-            width="stretch",
+            .properties(height=28 * len(frame))
         )
 
     split = evaluation.get("split")

@@ -96,11 +96,10 @@ def main() -> None:
         st.success(tr("Nenhuma linha em quarentena.", "No quarantined rows."))
     else:
         summary["label"] = summary["table_name"] + " · " + summary["reason"]
-        st.altair_chart(
+        ui.chart(
             charts.horizontal_bars(
                 summary.head(20), "label", "rows_quarantined", tr("Linhas", "Rows"), color=charts.NEGATIVE
-            ),
-            width="stretch",
+            )
         )
         examples = data.load("quarantine_examples")
         reasons = list(dict.fromkeys(summary["table_name"] + " · " + summary["reason"]))
