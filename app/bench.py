@@ -123,12 +123,14 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"app page render at {customers:,} customers ({settings.describe()}), median of {args.repeats}:")
     print(
-        f"{'page':<20} {'cold s':>8} {'cached s':>9} {'cold/cached':>12}  target (<= {TARGET_COLD_S} / {TARGET_CACHED_S} s)"
+        f"{'page':<20} {'cold s':>8} {'cached s':>9} {'cold/cached':>12}  "
+        f"target (<= {TARGET_COLD_S} / {TARGET_CACHED_S} s)"
     )
     for row in report["pages"]:
         verdict = ("ok" if row["cold_ok"] else "SLOW") + " / " + ("ok" if row["cached_ok"] else "SLOW")
         print(
-            f"{row['page']:<20} {row['cold_s']:>8.3f} {row['cached_s']:>9.3f} {row['cold_over_cached']:>11.1f}x  {verdict}"
+            f"{row['page']:<20} {row['cold_s']:>8.3f} {row['cached_s']:>9.3f} "
+            f"{row['cold_over_cached']:>11.1f}x  {verdict}"
             + (f"  problems: {row['problems']}" if row["problems"] else "")
         )
     print(f"results: {out}")

@@ -40,7 +40,8 @@ def _frame(
         if i % every == 0 or i == n - 1:
             x = PAD_LEFT + inner_w * (i + 0.5) / n
             parts.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">{escape(label)}</text>'
+                f'<text x="{x:.1f}" y="{HEIGHT - 12}" text-anchor="middle" class="tick">'
+                f"{escape(label)}</text>"
             )
     return parts
 
@@ -81,7 +82,10 @@ def diverging_bars(
     fmt_value: Callable[[float], str],
     title: str,
 ) -> str:
-    """Stacked bars per x label: positive series stack up, negative ones down. series: name -> (values, color)."""
+    """Stacked bars per x label: positive series stack up, negative ones down.
+
+    series: name -> (values, color).
+    """
     n = len(labels)
     if n == 0:
         return ""
