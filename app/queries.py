@@ -32,6 +32,16 @@ class DataUnavailable(Exception):
         self.command = command
 
 
+def as_dates(values: pd.Series) -> pd.Series:
+    """Dates/timestamps from either backend as naive datetime64 (UTC wall time).
+
+    DuckDB gives naive timestamps, BigQuery DATE columns come as dbdate and TIMESTAMP
+    columns as tz-aware UTC: all end up comparable.
+    """
+    converted = pd.to_datetime(values, utc=True)
+    return converted.dt.tz_localize(None)
+
+
 # Which recipe produces each table (the friendly message names it).
 PRODUCED_BY = {
     "churn_scores": "just score",
@@ -57,7 +67,7 @@ def kpis_mensais(wh: Reader) -> pd.DataFrame:
     frame = wh.query("select * from {analytics}.fct_kpis_mensais order by month")
     if frame.empty:
         raise DataUnavailable("fct_kpis_mensais is empty", "just dev")
-    frame["month"] = pd.to_datetime(frame["month"])
+    frame["month"] = as_dates(frame["month"])
     return frame
 
 
@@ -106,7 +116,7 @@ def mrr_by_month(
         order by mrr_mensal.month
     """
     frame = wh.query(sql, {"segment": segment, "company_size": company_size, "uf": uf, "csm": csm})
-    frame["month"] = pd.to_datetime(frame["month"])
+    frame["month"] = as_dates(frame["month"])
     for column in frame.columns.drop("month"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)
     return frame
@@ -142,7 +152,7 @@ def cohorts(wh: Reader) -> pd.DataFrame:
         "select cohort_month, months_since_signup, customers, retained_customers, retention_rate "
         "from {analytics}.fct_retencao_coortes order by cohort_month, months_since_signup"
     )
-    frame["cohort_month"] = pd.to_datetime(frame["cohort_month"])
+    frame["cohort_month"] = as_dates(frame["cohort_month"])
     return frame
 
 
@@ -187,7 +197,7 @@ def portfolio(wh: Reader) -> pd.DataFrame:
     frame["current_mrr"] = pd.to_numeric(frame["current_mrr"]).astype(float)
     frame["churn_probability"] = pd.to_numeric(frame["churn_probability"]).astype(float)
     frame["mrr_at_risk"] = frame["churn_probability"] * frame["current_mrr"]
-    frame["renewal_date"] = pd.to_datetime(frame["renewal_date"])
+    frame["renewal_date"] = as_dates(frame["renewal_date"])
     frame["drivers"] = frame["top_drivers"].map(drivers_text)
     return frame.sort_values(["mrr_at_risk", "customer_id"], ascending=[False, True]).reset_index(drop=True)
 
@@ -304,7 +314,7 @@ def customer_snapshots(wh: Reader, customer_id: str) -> pd.DataFrame:
         "where customer_id = @customer_id order by snapshot_date",
         {"customer_id": customer_id},
     )
-    frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
+    frame["snapshot_date"] = as_dates(frame["snapshot_date"])
     return frame
 
 
@@ -314,7 +324,7 @@ def customer_mrr(wh: Reader, customer_id: str) -> pd.DataFrame:
         "select * from {analytics}.fct_mrr_mensal where customer_id = @customer_id order by month",
         {"customer_id": customer_id},
     )
-    frame["month"] = pd.to_datetime(frame["month"])
+    frame["month"] = as_dates(frame["month"])
     return frame
 
 
