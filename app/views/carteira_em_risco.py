@@ -84,13 +84,18 @@ def main() -> None:
         "health_tier": tr("Faixa de saúde", "Health tier"),
         "drivers": tr("Principais fatores", "Top drivers"),
         "renewal_date": tr("Renovação", "Renewal"),
+        "open_360": "360",
     }
+    table["open_360"] = "./cliente-360?cliente=" + table["customer_id"]  # opens the account in Cliente 360
     st.dataframe(
         table.rename(columns=labels),
         hide_index=True,
         width="stretch",
         key="risk_table",
-        column_config={labels["drivers"]: st.column_config.TextColumn(width="large")},
+        column_config={
+            labels["drivers"]: st.column_config.TextColumn(width="large"),
+            "360": st.column_config.LinkColumn(display_text=tr("abrir", "open")),
+        },
     )
     st.download_button(
         tr("Exportar CSV (com os filtros)", "Export CSV (filtered)"),
