@@ -184,3 +184,21 @@ def test_missing_model_asks_for_just_train(built_data_dir, tmp_path, use_data_di
     at = open_page(page)
     assert not at.exception and not at.error
     assert "just train" in " ".join(i.value for i in at.info)
+
+
+def test_customer_360_deep_link_from_the_risk_table(app_data, reader):
+    from app_helpers import APP
+    from streamlit.testing.v1 import AppTest
+
+    portfolio = queries.portfolio(reader)
+    target = portfolio["customer_id"].iloc[len(portfolio) // 2]
+    at = open_page("carteira_em_risco")
+    links = at.dataframe[0].value["360"]
+    assert f"./cliente-360?cliente={target}" in set(links)
+
+    fresh = AppTest.from_file(str(APP), default_timeout=120)
+    fresh.query_params["cliente"] = target
+    fresh.run()
+    fresh.switch_page("views/cliente_360.py").run()
+    assert problems(fresh) == []
+    assert fresh.selectbox(key="c360_customer").value == target
