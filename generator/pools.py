@@ -234,8 +234,8 @@ def get_pools() -> Pools:
 
     fake = Faker("pt_BR")
     fake.seed_instance(20240101)
-    first = _faker_unique(fake.first_name, 400, 6000)
-    last = _faker_unique(fake.last_name, 200, 6000)
+    first = _faker_unique(fake.first_name, 400, 2500)
+    last = _faker_unique(fake.last_name, 200, 1500)
     csm = sorted({f"{fake.first_name()} {fake.last_name()}" for _ in range(24)})
     atividades, at_off, at_cnt = _grouped([ATIVIDADES[s] for s in SEGMENTOS])
     sufixos, su_off, su_cnt = _grouped(SUFIXOS_BY_PORTE)
@@ -245,7 +245,9 @@ def get_pools() -> Pools:
     activity_list = atividades.to_pylist()
     suffix_list = sufixos.to_pylist()
     names = [f"{s} {a} {x}" for s in last for a in activity_list for x in suffix_list]
-    domain = [f"{slug(surname)}{slug(activity)[:12]}.com.br" for surname in last for activity in activity_list]
+    surname_slugs = [slug(surname) for surname in last]
+    activity_slugs = [slug(activity)[:12] for activity in activity_list]
+    domain = [f"{s}{a}.com.br" for s in surname_slugs for a in activity_slugs]
     emails = [f"{role}@{d}" for d in domain for role in EMAIL_ROLES]
     comentarios, co_off, co_cnt = _grouped([COMENTARIOS[k] for k in ("detrator", "neutro", "promotor")])
     return Pools(

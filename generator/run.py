@@ -30,6 +30,8 @@ MANIFEST_SCHEMA = pa.schema(
         ("kind", pa.string()),
     ]
 )
+# columns not worth dictionary-encoding in Parquet (besides primary keys and timestamps)
+HIGH_CARDINALITY = {"eventos_uso": ("id_usuario",), "usuarios": ("nome", "email"), "clientes": ("razao_social", "cnpj")}
 FINGERPRINT_KEYS = ("customers", "start", "seed", "dirt_rate", "generator_version")
 
 
@@ -217,9 +219,8 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                 if later_rows:
                     pending[table] = pa.concat_tables(later_rows)
                 path = paths.table_file(table, bid)
-                files[table] = (path, now.num_rows, pool.submit(
-                    storage.write_parquet, now, path, (contract.table(table).primary_key,)
-                ))
+                unique_ish = (contract.table(table).primary_key, *HIGH_CARDINALITY.get(table, ()))
+                files[table] = (path, now.num_rows, pool.submit(storage.write_parquet, now, path, unique_ish))
                 manifest_parts.append(manifest)
             manifest = pa.concat_tables(manifest_parts)
             if "__manifest" in pending:

@@ -25,7 +25,12 @@ def write_parquet(table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = 
     """Write to a temp name then rename; returns the sha256 of the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
-    dictionary = [name for name in table.column_names if name not in no_dictionary]
+    # dictionary encoding only where values repeat: never for timestamps or the listed (unique-ish) columns
+    dictionary = [
+        field.name
+        for field in table.schema
+        if field.name not in no_dictionary and not pa.types.is_timestamp(field.type)
+    ]
     pq.write_table(
         table,
         tmp,
