@@ -58,7 +58,8 @@ DUCKDB_TYPES = {
     "bool": "BOOLEAN",
 }
 POINTER = "CURRENT.json"
-KEEP_SNAPSHOTS = 3  # the current one and the two before it
+KEEP_SNAPSHOTS = 3
+LOAD_MEMORY_LIMIT = "384MB"  # DuckDB's buffer pool during load_raw  # the current one and the two before it
 _TRANSIENT_MARKERS = ("lock", "conflicting", "could not set", "does not exist", "no such file", "resource")
 
 
@@ -140,10 +141,12 @@ class DuckDBWarehouse(Warehouse):
         with self.session() as con:
             # raw rows have no meaningful order; letting DuckDB drop it makes inserts parallel
             con.execute("set preserve_insertion_order = false")
+            con.execute(f"set memory_limit = '{LOAD_MEMORY_LIMIT}'")  # spills, never grows with history
             try:
                 return super().load_raw(raise_on_error=raise_on_error)
             finally:
                 con.execute("reset preserve_insertion_order")
+                con.execute("reset memory_limit")
 
     def _sql(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
         sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
@@ -249,6 +252,7 @@ class DuckDBWarehouse(Warehouse):
                 )
                 self._checkpoint(f"{batch.batch_id}:before_commit")
                 con.commit()
+                con.execute("checkpoint")  # write this batch out now: memory stays bounded by one batch
             except BaseException:
                 con.rollback()
                 raise
