@@ -117,7 +117,10 @@ def evaluation() -> dict[str, Any]:
     path = ml_dir() / "evaluation.json"
     if not path.is_file():
         raise DataUnavailable(f"{path} not found", "just train")
-    return _evaluation(str(path), path.stat().st_mtime_ns)
+    try:
+        return _evaluation(str(path), path.stat().st_mtime_ns)
+    except (OSError, ValueError) as exc:  # being rewritten by `just train` right now, or damaged
+        raise DataUnavailable(f"{path} could not be read ({exc})", "just train") from exc
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

@@ -202,3 +202,14 @@ def test_customer_360_deep_link_from_the_risk_table(app_data, reader):
     fresh.switch_page("views/cliente_360.py").run()
     assert problems(fresh) == []
     assert fresh.selectbox(key="c360_customer").value == target
+
+
+def test_half_written_evaluation_file_is_a_friendly_message(built_data_dir, tmp_path, use_data_dir):
+    copy = tmp_path / "partial"
+    shutil.copytree(built_data_dir / "warehouse" / "published", copy / "warehouse" / "published")
+    (copy / "ml").mkdir()
+    (copy / "ml" / "evaluation.json").write_text('{"model": {"roc_auc": 0.7', encoding="utf-8")
+    use_data_dir(copy)
+    at = open_page("modelo")
+    assert not at.exception and not at.error
+    assert "just train" in " ".join(i.value for i in at.info)
