@@ -1,11 +1,16 @@
 """python -m generator [--customers N] [--months M] [--start YYYY-MM] [--seed S] [--dirt-rate R]
-                      [--continue] [--overwrite] [--data-dir PATH] [--quiet]"""
+[--continue] [--overwrite] [--data-dir PATH] [--quiet]"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+
+# The system allocator hands freed batch memory back to the OS (Arrow's default pool keeps
+# it), which keeps peak RSS bounded across many batches. Must be set before pyarrow loads.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
 
 from generator.options import DEFAULTS, GeneratorError, GeneratorOptions
 from generator.run import generate
@@ -14,15 +19,26 @@ from generator.run import generate
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m generator",
-        description="Generate dirty, behaviour-driven Brazilian B2B SaaS customer data as monthly Parquet batches.",
+        description="Generate dirty, behaviour-driven Brazilian B2B SaaS customer data "
+        "as monthly Parquet batches.",
     )
-    parser.add_argument("--customers", type=int, help=f"initial customer base (default {DEFAULTS['customers']})")
-    parser.add_argument("--months", type=int, help=f"months (batches) to simulate (default {DEFAULTS['months']})")
+    parser.add_argument(
+        "--customers", type=int, help=f"initial customer base (default {DEFAULTS['customers']})"
+    )
+    parser.add_argument(
+        "--months", type=int, help=f"months (batches) to simulate (default {DEFAULTS['months']})"
+    )
     parser.add_argument("--start", help=f"first month YYYY-MM (default {DEFAULTS['start']})")
     parser.add_argument("--seed", type=int, help=f"random seed (default {DEFAULTS['seed']})")
-    parser.add_argument("--dirt-rate", type=float, help=f"share of dirty rows per table (default {DEFAULTS['dirt_rate']})")
-    parser.add_argument("--continue", dest="continue_run", action="store_true",
-                        help="append --months new batches to the saved history in the data dir")
+    parser.add_argument(
+        "--dirt-rate", type=float, help=f"share of dirty rows per table (default {DEFAULTS['dirt_rate']})"
+    )
+    parser.add_argument(
+        "--continue",
+        dest="continue_run",
+        action="store_true",
+        help="append --months new batches to the saved history in the data dir",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace another run's data in the data dir")
     parser.add_argument("--data-dir", help="data dir (default: CS_OPS_DATA_DIR or ./data)")
     parser.add_argument("--quiet", action="store_true", help="no progress output")

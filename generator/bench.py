@@ -49,10 +49,15 @@ def bench_full(repeats: int, customers: int, months: int) -> dict:
         with tempfile.TemporaryDirectory(prefix="generator-bench-") as tmp:
             code = _CHILD.format(customers=customers, months=months, data_dir=tmp)
             cpu0 = os.times()
-            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}  # as `python -m generator` sets it
+            done = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+            )
             cpu1 = os.times()
             result = json.loads(done.stdout.strip().splitlines()[-1])
-            result["cpu_seconds"] = (cpu1.children_user - cpu0.children_user) + (cpu1.children_system - cpu0.children_system)
+            result["cpu_seconds"] = (cpu1.children_user - cpu0.children_user) + (
+                cpu1.children_system - cpu0.children_system
+            )
             runs.append(result)
     seconds = statistics.median(r["seconds_generate"] for r in runs)
     rows = runs[0]["total_rows"]
@@ -147,10 +152,12 @@ COPY (
         'EVT-' || lpad(i::VARCHAR, 12, '0') AS id_evento,
         'CLI-' || lpad((1 + floor(random() * {customers}))::BIGINT::VARCHAR, 6, '0') AS id_cliente,
         'USR-' || lpad((1 + floor(random() * {users}))::BIGINT::VARCHAR, 7, '0') AS id_usuario,
-        ['Financeiro','Fiscal','Estoque','Vendas','Compras','RH','BI'][1 + floor(random() * 7)::INT] AS modulo,
+        ['Financeiro','Fiscal','Estoque','Vendas','Compras','RH','BI'][1 + floor(random() * 7)::INT]
+            AS modulo,
         ['emitir_nfe','conciliacao_bancaria','pedido_venda','inventario','folha_pagamento',
          'dashboard_vendas','pedido_compra'][1 + floor(random() * 7)::INT] AS funcionalidade,
-        TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(floor(random() * 86400 * 730)::BIGINT) AS ocorrido_em,
+        TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(floor(random() * 86400 * 730)::BIGINT)
+            AS ocorrido_em,
         (5 + exp(6.0 + 0.9 * sqrt(-2 * ln(random())) * cos(2 * pi() * random())))::BIGINT AS duracao_segundos
     FROM range({rows}) t(i)
 ) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
@@ -165,7 +172,9 @@ def bench_duckdb(repeats: int, rows: int, ours: dict) -> dict:
         for r in range(repeats):
             con = duckdb.connect()
             con.execute(f"SELECT setseed({0.1 * (r + 1)})")
-            sql = _DUCKDB_SQL.format(customers=6200, users=500_000, rows=rows, path=f"{tmp}/events_{r}.parquet")
+            sql = _DUCKDB_SQL.format(
+                customers=6200, users=500_000, rows=rows, path=f"{tmp}/events_{r}.parquet"
+            )
             t0, c0 = time.perf_counter(), time.process_time()
             con.execute(sql)
             wall.append(time.perf_counter() - t0)
@@ -205,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     faker = bench_faker(args.repeats, vector_rows=200_000, faker_rows=2_000)
     duck = bench_duckdb(args.repeats, full["usage_events"], full)
     results = {
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "load_average": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": sys.version.split()[0],
+            "load_average": os.getloadavg(),
+        },
         "full_generation": full,
         "customers_vs_faker": faker,
         "events_vs_duckdb": duck,

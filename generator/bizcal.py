@@ -63,7 +63,12 @@ def easter(year: int) -> dt.date:
 def _holidays(year: int) -> dict[int, float]:
     weights: dict[int, float] = {}
     e = easter(year)
-    for delta, weight in ((-48, 0.25), (-47, 0.2), (-46, 0.6), (-2, 0.2)):  # Carnaval Mon/Tue, Ash Wed, Good Friday
+    for delta, weight in (
+        (-48, 0.25),
+        (-47, 0.2),
+        (-46, 0.6),
+        (-2, 0.2),
+    ):  # Carnaval Mon/Tue, Ash Wed, Good Friday
         weights[day_of(e + dt.timedelta(days=delta))] = weight
     for month, day in ((1, 1), (4, 21), (5, 1), (9, 7), (10, 12), (11, 2), (11, 15), (11, 20), (12, 25)):
         weights[day_of(dt.date(year, month, day))] = 0.15
@@ -89,8 +94,32 @@ def day_weights(first_day: int, last_day_exclusive: int) -> np.ndarray:
 
 # hour-of-day profile in Brasília time (UTC-3): business hours with a lunch dip
 _HOURS_BRT = np.array(
-    [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.6, 2.0, 6.0, 9.0, 9.5, 8.0, 4.5, 6.5, 9.0, 9.0, 8.5, 7.0, 4.0, 2.0, 1.5, 1.0,
-     0.6, 0.4]
+    [
+        0.2,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.6,
+        2.0,
+        6.0,
+        9.0,
+        9.5,
+        8.0,
+        4.5,
+        6.5,
+        9.0,
+        9.0,
+        8.5,
+        7.0,
+        4.0,
+        2.0,
+        1.5,
+        1.0,
+        0.6,
+        0.4,
+    ]
 )
 HOUR_CDF = np.cumsum(_HOURS_BRT) / _HOURS_BRT.sum()
 BRT_OFFSET_HOURS = 3

@@ -33,72 +33,138 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from generator import fmt
-from generator.frame import CNPJ, DATE, ENUM, ID, INT, MONEY, TS, TSTEXT, Frame, materialize
+from generator.frame import DATE, Frame, materialize
 
 US_PER_DAY = fmt.US_PER_DAY
 
 # (kind, column, weight)
 SPECS: dict[str, list[tuple[str, str | None, float]]] = {
     "clientes": [
-        ("null_key", "id_cliente", 1.0), ("null_value", "email_contato", 1.0), ("null_value", "cidade", 0.5),
-        ("null_value", "segmento", 0.5), ("duplicate_exact", None, 1.5), ("resent_update", "updated_at", 1.5),
-        ("late_arriving", None, 1.0), ("date_format_br", "data_cadastro", 1.5),
-        ("date_format_epoch", "data_cadastro", 0.7), ("date_impossible", "data_cadastro", 0.5),
-        ("cnpj_unpunctuated", "cnpj", 2.0), ("cnpj_invalid_check_digit", "cnpj", 1.0),
-        ("enum_variant", "segmento", 1.0), ("enum_variant", "porte", 1.0), ("enum_variant", "status", 1.0),
-        ("email_malformed", "email_contato", 1.5), ("future_timestamp", "updated_at", 0.5),
+        ("null_key", "id_cliente", 1.0),
+        ("null_value", "email_contato", 1.0),
+        ("null_value", "cidade", 0.5),
+        ("null_value", "segmento", 0.5),
+        ("duplicate_exact", None, 1.5),
+        ("resent_update", "updated_at", 1.5),
+        ("late_arriving", None, 1.0),
+        ("date_format_br", "data_cadastro", 1.5),
+        ("date_format_epoch", "data_cadastro", 0.7),
+        ("date_impossible", "data_cadastro", 0.5),
+        ("cnpj_unpunctuated", "cnpj", 2.0),
+        ("cnpj_invalid_check_digit", "cnpj", 1.0),
+        ("enum_variant", "segmento", 1.0),
+        ("enum_variant", "porte", 1.0),
+        ("enum_variant", "status", 1.0),
+        ("email_malformed", "email_contato", 1.5),
+        ("future_timestamp", "updated_at", 0.5),
     ],
     "contratos": [
-        ("null_key", "id_contrato", 0.5), ("null_key", "id_cliente", 0.7), ("orphan_fk", "id_cliente", 1.0),
-        ("duplicate_exact", None, 1.5), ("resent_update", "updated_at", 1.5), ("late_arriving", None, 1.0),
-        ("date_format_br", "data_inicio", 1.0), ("date_format_epoch", "data_inicio", 0.5),
-        ("date_format_br", "data_fim", 0.5), ("date_impossible", "data_fim", 0.5),
-        ("money_format_brl", "valor_mensal", 1.5), ("money_format_us", "valor_mensal", 1.0),
-        ("negative_value", "licencas", 0.5), ("absurd_value", "licencas", 0.5), ("negative_value", "valor_mensal", 0.3),
-        ("enum_variant", "plano", 1.0), ("enum_variant", "status", 1.0), ("enum_variant", "tipo_movimento", 0.7),
-        ("enum_variant", "ciclo_cobranca", 0.5), ("null_value", "modulos", 0.3),
+        ("null_key", "id_contrato", 0.5),
+        ("null_key", "id_cliente", 0.7),
+        ("orphan_fk", "id_cliente", 1.0),
+        ("duplicate_exact", None, 1.5),
+        ("resent_update", "updated_at", 1.5),
+        ("late_arriving", None, 1.0),
+        ("date_format_br", "data_inicio", 1.0),
+        ("date_format_epoch", "data_inicio", 0.5),
+        ("date_format_br", "data_fim", 0.5),
+        ("date_impossible", "data_fim", 0.5),
+        ("money_format_brl", "valor_mensal", 1.5),
+        ("money_format_us", "valor_mensal", 1.0),
+        ("negative_value", "licencas", 0.5),
+        ("absurd_value", "licencas", 0.5),
+        ("negative_value", "valor_mensal", 0.3),
+        ("enum_variant", "plano", 1.0),
+        ("enum_variant", "status", 1.0),
+        ("enum_variant", "tipo_movimento", 0.7),
+        ("enum_variant", "ciclo_cobranca", 0.5),
+        ("null_value", "modulos", 0.3),
     ],
     "faturas": [
-        ("null_key", "id_fatura", 0.5), ("null_key", "id_cliente", 0.5), ("orphan_fk", "id_cliente", 0.7),
-        ("orphan_fk", "id_contrato", 0.5), ("duplicate_exact", None, 1.5), ("resent_update", "updated_at", 1.5),
-        ("late_arriving", None, 1.0), ("date_format_br", "data_vencimento", 1.0),
-        ("date_format_epoch", "data_emissao", 0.5), ("date_impossible", "data_vencimento", 0.4),
-        ("date_format_br", "data_pagamento", 0.7), ("money_format_brl", "valor", 1.5), ("money_format_us", "valor", 1.0),
-        ("negative_value", "valor", 0.4), ("absurd_value", "valor", 0.4), ("enum_variant", "status", 1.2),
+        ("null_key", "id_fatura", 0.5),
+        ("null_key", "id_cliente", 0.5),
+        ("orphan_fk", "id_cliente", 0.7),
+        ("orphan_fk", "id_contrato", 0.5),
+        ("duplicate_exact", None, 1.5),
+        ("resent_update", "updated_at", 1.5),
+        ("late_arriving", None, 1.0),
+        ("date_format_br", "data_vencimento", 1.0),
+        ("date_format_epoch", "data_emissao", 0.5),
+        ("date_impossible", "data_vencimento", 0.4),
+        ("date_format_br", "data_pagamento", 0.7),
+        ("money_format_brl", "valor", 1.5),
+        ("money_format_us", "valor", 1.0),
+        ("negative_value", "valor", 0.4),
+        ("absurd_value", "valor", 0.4),
+        ("enum_variant", "status", 1.2),
         ("null_value", "valor", 0.4),
     ],
     "usuarios": [
-        ("null_key", "id_usuario", 0.5), ("null_key", "id_cliente", 0.5), ("orphan_fk", "id_cliente", 0.7),
-        ("duplicate_exact", None, 1.5), ("resent_update", "updated_at", 1.0), ("late_arriving", None, 1.0),
-        ("email_malformed", "email", 1.5), ("date_format_br", "data_criacao", 1.0),
-        ("date_format_epoch", "data_criacao", 0.5), ("date_impossible", "data_criacao", 0.4),
-        ("enum_variant", "status", 1.0), ("null_value", "email", 0.5),
+        ("null_key", "id_usuario", 0.5),
+        ("null_key", "id_cliente", 0.5),
+        ("orphan_fk", "id_cliente", 0.7),
+        ("duplicate_exact", None, 1.5),
+        ("resent_update", "updated_at", 1.0),
+        ("late_arriving", None, 1.0),
+        ("email_malformed", "email", 1.5),
+        ("date_format_br", "data_criacao", 1.0),
+        ("date_format_epoch", "data_criacao", 0.5),
+        ("date_impossible", "data_criacao", 0.4),
+        ("enum_variant", "status", 1.0),
+        ("null_value", "email", 0.5),
     ],
     "eventos_uso": [
-        ("null_key", "id_evento", 0.6), ("null_key", "id_cliente", 0.8), ("null_key", "id_usuario", 0.6),
-        ("orphan_fk", "id_cliente", 0.8), ("orphan_fk", "id_usuario", 0.6), ("duplicate_exact", None, 2.0),
-        ("late_arriving", None, 1.5), ("future_timestamp", "ocorrido_em", 0.8), ("null_value", "ocorrido_em", 0.6),
-        ("negative_value", "duracao_segundos", 0.8), ("absurd_value", "duracao_segundos", 0.8),
+        ("null_key", "id_evento", 0.6),
+        ("null_key", "id_cliente", 0.8),
+        ("null_key", "id_usuario", 0.6),
+        ("orphan_fk", "id_cliente", 0.8),
+        ("orphan_fk", "id_usuario", 0.6),
+        ("duplicate_exact", None, 2.0),
+        ("late_arriving", None, 1.5),
+        ("future_timestamp", "ocorrido_em", 0.8),
+        ("null_value", "ocorrido_em", 0.6),
+        ("negative_value", "duracao_segundos", 0.8),
+        ("absurd_value", "duracao_segundos", 0.8),
     ],
     "tickets": [
-        ("null_key", "id_ticket", 0.5), ("null_key", "id_cliente", 0.5), ("orphan_fk", "id_cliente", 0.7),
-        ("duplicate_exact", None, 1.5), ("resent_update", "updated_at", 1.0), ("late_arriving", None, 1.0),
-        ("date_format_br", "aberto_em", 1.0), ("date_format_epoch", "aberto_em", 0.6),
-        ("date_impossible", "aberto_em", 0.4), ("future_timestamp", "aberto_em", 0.4),
-        ("enum_variant", "prioridade", 1.0), ("enum_variant", "status", 1.0), ("enum_variant", "categoria", 0.7),
-        ("absurd_value", "csat", 0.6), ("null_value", "prioridade", 0.3),
+        ("null_key", "id_ticket", 0.5),
+        ("null_key", "id_cliente", 0.5),
+        ("orphan_fk", "id_cliente", 0.7),
+        ("duplicate_exact", None, 1.5),
+        ("resent_update", "updated_at", 1.0),
+        ("late_arriving", None, 1.0),
+        ("date_format_br", "aberto_em", 1.0),
+        ("date_format_epoch", "aberto_em", 0.6),
+        ("date_impossible", "aberto_em", 0.4),
+        ("future_timestamp", "aberto_em", 0.4),
+        ("enum_variant", "prioridade", 1.0),
+        ("enum_variant", "status", 1.0),
+        ("enum_variant", "categoria", 0.7),
+        ("absurd_value", "csat", 0.6),
+        ("null_value", "prioridade", 0.3),
     ],
     "nps_respostas": [
-        ("null_key", "id_resposta", 0.5), ("null_key", "id_cliente", 0.5), ("orphan_fk", "id_cliente", 0.7),
-        ("duplicate_exact", None, 1.5), ("resent_update", "updated_at", 0.7), ("late_arriving", None, 1.0),
-        ("date_format_br", "respondido_em", 1.0), ("date_format_epoch", "respondido_em", 0.5),
-        ("date_impossible", "respondido_em", 0.4), ("absurd_value", "nota", 1.0),
-        ("future_timestamp", "respondido_em", 0.4), ("null_value", "nota", 0.3),
+        ("null_key", "id_resposta", 0.5),
+        ("null_key", "id_cliente", 0.5),
+        ("orphan_fk", "id_cliente", 0.7),
+        ("duplicate_exact", None, 1.5),
+        ("resent_update", "updated_at", 0.7),
+        ("late_arriving", None, 1.0),
+        ("date_format_br", "respondido_em", 1.0),
+        ("date_format_epoch", "respondido_em", 0.5),
+        ("date_impossible", "respondido_em", 0.4),
+        ("absurd_value", "nota", 1.0),
+        ("future_timestamp", "respondido_em", 0.4),
+        ("null_value", "nota", 0.3),
     ],
 }
 
 ROW_KINDS = ("duplicate_exact", "resent_update", "late_arriving")
-DATE_VARIANT = {"date_format_br": fmt.DATE_BR, "date_format_epoch": fmt.DATE_EPOCH, "date_impossible": fmt.DATE_IMPOSSIBLE}
+DATE_VARIANT = {
+    "date_format_br": fmt.DATE_BR,
+    "date_format_epoch": fmt.DATE_EPOCH,
+    "date_impossible": fmt.DATE_IMPOSSIBLE,
+}
 MONEY_VARIANT = {"money_format_brl": fmt.MONEY_BRL, "money_format_us": fmt.MONEY_US}
 ORPHAN_BASE = {"CLI-": 900_000, "USR-": 9_000_000, "CTR-": 9_000_000}
 ABSURD = {
@@ -199,9 +265,15 @@ def inject(
     dup = row_ops.get("duplicate_exact", none)
     resent = row_ops.get("resent_update", none)
     resent_shift = rng.integers(3600, 3 * 86400, len(resent)) * fmt.US_PER_SECOND
-    manifests += [(late, None, "late_arriving"), (dup, None, "duplicate_exact"), (resent, "updated_at", "resent_update")]
+    manifests += [
+        (late, None, "late_arriving"),
+        (dup, None, "duplicate_exact"),
+        (resent, "updated_at", "resent_update"),
+    ]
     parts_manifest = [
-        _manifest(fr.table, fr.key_strings(rows), column, kind, emit[rows]) for rows, column, kind in manifests if len(rows)
+        _manifest(fr.table, fr.key_strings(rows), column, kind, emit[rows])
+        for rows, column, kind in manifests
+        if len(rows)
     ]
     manifest = pa.concat_tables(parts_manifest) if parts_manifest else _empty_manifest()
     # rows for later batches go last (stable), then render
@@ -220,6 +292,8 @@ def inject(
     if len(resent):
         copy = table.take(pa.array(resent))
         at = copy.schema.get_field_index("updated_at")
-        shifted = pc.add(copy.column(at).cast(pa.int64()), pa.array(resent_shift)).cast(pa.timestamp("us", tz="UTC"))
+        shifted = pc.add(copy.column(at).cast(pa.int64()), pa.array(resent_shift)).cast(
+            pa.timestamp("us", tz="UTC")
+        )
         parts.append((copy.set_column(at, "updated_at", shifted), emit[resent]))
     return parts, manifest

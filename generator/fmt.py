@@ -98,7 +98,9 @@ def with_nulls(array: pa.Array, mask: np.ndarray | None) -> pa.Array:
     return pc.if_else(pa.array(mask), pa.nulls(len(array), array.type), array)
 
 
-def dictionary_ids(prefix: str, numbers: np.ndarray, width: int, limit: int, null: np.ndarray | None) -> pa.Array:
+def dictionary_ids(
+    prefix: str, numbers: np.ndarray, width: int, limit: int, null: np.ndarray | None
+) -> pa.Array:
     """Ids as a dictionary array: dictionary = ids 0..limit-1 plus any value outside (orphans).
 
     Parquet stores string columns dictionary-encoded anyway; handing the writer the
@@ -125,9 +127,11 @@ def iso_timestamps(micros: np.ndarray) -> pa.Array:
     micros = np.asarray(micros, dtype=np.int64)
     days = micros // US_PER_DAY
     seconds = (micros % US_PER_DAY) // US_PER_SECOND
-    date_part = np.frombuffer(
-        iso_dates(days).buffers()[2], dtype=np.uint8, count=10 * len(days)
-    ).reshape(-1, 10) if len(days) else np.empty((0, 10), np.uint8)
+    date_part = (
+        np.frombuffer(iso_dates(days).buffers()[2], dtype=np.uint8, count=10 * len(days)).reshape(-1, 10)
+        if len(days)
+        else np.empty((0, 10), np.uint8)
+    )
     matrix = np.empty((len(days), 19), dtype=np.uint8)
     matrix[:, :10] = date_part
     matrix[:, 10] = ord(" ")
@@ -148,7 +152,7 @@ def date_variant(day: int, variant: int, seconds_of_day: int | None = None) -> s
     date = _date(day)
     clock = ""
     if seconds_of_day is not None:
-        clock = " %02d:%02d:%02d" % (seconds_of_day // 3600, (seconds_of_day // 60) % 60, seconds_of_day % 60)
+        clock = f" {seconds_of_day // 3600:02d}:{(seconds_of_day // 60) % 60:02d}:{seconds_of_day % 60:02d}"
     if variant == DATE_BR:
         return f"{date.day:02d}/{date.month:02d}/{date.year:04d}{clock}"
     if variant == DATE_EPOCH:
@@ -198,8 +202,10 @@ def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np
     """The two CNPJ check digits (mod 11) of root `base` (8 digits) and `branch` (4 digits)."""
     base = np.asarray(base, dtype=np.int64).astype(np.uint32)  # 8 digits fit; uint32 division is fast
     digits = [((base // np.uint32(10 ** (7 - i))) % np.uint32(10)).astype(np.int32) for i in range(8)]
-    branch_digits = [int(c) for c in "%04d" % branch]
-    s1 = sum(int(_W1[i]) * digits[i] for i in range(8)) + sum(int(_W1[8 + j]) * branch_digits[j] for j in range(4))
+    branch_digits = [int(c) for c in f"{branch:04d}"]
+    s1 = sum(int(_W1[i]) * digits[i] for i in range(8)) + sum(
+        int(_W1[8 + j]) * branch_digits[j] for j in range(4)
+    )
     r1 = s1 % 11
     dv1 = np.where(r1 < 2, 0, 11 - r1)
     s2 = (
@@ -227,7 +233,9 @@ def cnpj_is_valid(text: str) -> bool:
     digits = [int(c) for c in text if c.isdigit()]
     if len(digits) != 14:
         return False
-    expected = cnpj_digits(np.array([int("".join(map(str, digits[:8])))]), int("".join(map(str, digits[8:12]))))
+    expected = cnpj_digits(
+        np.array([int("".join(map(str, digits[:8])))]), int("".join(map(str, digits[8:12])))
+    )
     return list(expected[0]) == digits
 
 

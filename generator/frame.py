@@ -18,12 +18,28 @@ from warehouse.contract import load_contract
 
 # column kinds
 ID, TEXT, DATE, TSTEXT, MONEY, ENUM, CNPJ, EMAIL, INT, TS = (
-    "id", "text", "date", "tstext", "money", "enum", "cnpj", "email", "int", "ts",
+    "id",
+    "text",
+    "date",
+    "tstext",
+    "money",
+    "enum",
+    "cnpj",
+    "email",
+    "int",
+    "ts",
 )
 
 # enum variants (0 = canonical)
 ENUM_VARIANTS = ("upper", "lower", "lead_space", "trail_space", "no_accent", "alias")
-ENUM_ALIASES = {"P1": "Crítica", "P2": "Alta", "P3": "Média", "P4": "Baixa", "Em aberto": "Aberta", "Paga": "Pago"}
+ENUM_ALIASES = {
+    "P1": "Crítica",
+    "P2": "Alta",
+    "P3": "Média",
+    "P4": "Baixa",
+    "Em aberto": "Aberta",
+    "Paga": "Pago",
+}
 
 
 @dataclass
@@ -130,7 +146,9 @@ def _render(col: Col, n: int) -> pa.Array:
         array = col.values
         if len(dirty):
             old = array.take(pa.array(dirty)).to_pylist()
-            array = fmt.patch(array, dirty, [_email_variant(t, int(variant[i])) for t, i in zip(old, dirty)])
+            array = fmt.patch(
+                array, dirty, [_email_variant(t, int(variant[i])) for t, i in zip(old, dirty, strict=True)]
+            )
     elif kind == ENUM:
         # dictionary-encoded: the vocabulary plus one entry per dirty variant
         codes = np.asarray(col.values, dtype=np.int32)
@@ -154,7 +172,10 @@ def _render(col: Col, n: int) -> pa.Array:
             array = fmt.patch(
                 array,
                 dirty,
-                [fmt.date_variant(d, int(variant[i]), int(s)) for d, s, i in zip(days, secs, dirty)],
+                [
+                    fmt.date_variant(d, int(variant[i]), int(s))
+                    for d, s, i in zip(days, secs, dirty, strict=True)
+                ],
             )
     elif kind == MONEY:
         cents = np.asarray(col.values, dtype=np.int64)
@@ -166,7 +187,9 @@ def _render(col: Col, n: int) -> pa.Array:
     elif kind == INT:
         array = pa.array(np.asarray(col.values, dtype=np.int64), pa.int64())
     elif kind == TS:
-        array = pa.array(np.asarray(col.values, dtype=np.int64), pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+        array = pa.array(np.asarray(col.values, dtype=np.int64), pa.int64()).cast(
+            pa.timestamp("us", tz="UTC")
+        )
     else:  # pragma: no cover - programming error
         raise ValueError(f"unknown column kind {kind}")
     return fmt.with_nulls(array, col.null)

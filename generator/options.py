@@ -39,7 +39,9 @@ class GeneratorOptions:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(merged) - known)
         if unknown:
-            raise GeneratorError(f"unknown generator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise GeneratorError(
+                f"unknown generator option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
         return cls(**merged)
 
 
@@ -56,7 +58,11 @@ def parse_start(text: str) -> tuple[int, int]:
 
 
 def _int(name: str, value, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (isinstance(value, str) and value.strip().lstrip("-").isdigit()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int,))
+        and not (isinstance(value, str) and value.strip().lstrip("-").isdigit())
+    ):
         raise GeneratorError(f"--{name.replace('_', '-')} {value!r} is not a whole number")
     value = int(value)
     if not low <= value <= high:
@@ -69,7 +75,7 @@ def check_values(customers, months, start, seed, dirt_rate) -> dict:
     out = {
         "customers": _int("customers", customers, 1, MAX_CUSTOMERS),
         "months": _int("months", months, 1, MAX_MONTHS),
-        "start": "%04d-%02d" % parse_start(start),
+        "start": "{:04d}-{:02d}".format(*parse_start(start)),
         "seed": _int("seed", seed, 0, 2**32 - 1),
     }
     try:
@@ -77,6 +83,8 @@ def check_values(customers, months, start, seed, dirt_rate) -> dict:
     except (TypeError, ValueError):
         raise GeneratorError(f"--dirt-rate {dirt_rate!r} is not a number") from None
     if not 0.0 <= rate <= MAX_DIRT_RATE or rate != rate:
-        raise GeneratorError(f"--dirt-rate {dirt_rate} is out of range: use 0..{MAX_DIRT_RATE} (0.03 = 3% of rows)")
+        raise GeneratorError(
+            f"--dirt-rate {dirt_rate} is out of range: use 0..{MAX_DIRT_RATE} (0.03 = 3% of rows)"
+        )
     out["dirt_rate"] = rate
     return out

@@ -83,14 +83,33 @@ CATEGORIA_P = np.array([0.30, 0.17, 0.12, 0.15, 0.08, 0.10, 0.08])
 STATUS_TICKET = ["Aberto", "Em andamento", "Resolvido", "Fechado"]
 
 CARGOS = [
-    "Analista Financeiro", "Analista Fiscal", "Contador", "Gerente Administrativo", "Assistente Administrativo",
-    "Comprador", "Vendedor", "Gerente Comercial", "Analista de RH", "Controller", "Diretor Financeiro",
-    "Almoxarife", "Analista de Logística", "Coordenador de TI", "Auxiliar de Faturamento",
+    "Analista Financeiro",
+    "Analista Fiscal",
+    "Contador",
+    "Gerente Administrativo",
+    "Assistente Administrativo",
+    "Comprador",
+    "Vendedor",
+    "Gerente Comercial",
+    "Analista de RH",
+    "Controller",
+    "Diretor Financeiro",
+    "Almoxarife",
+    "Analista de Logística",
+    "Coordenador de TI",
+    "Auxiliar de Faturamento",
 ]
 
 # Activity words that follow the family name in a razão social, by segment
 ATIVIDADES = {
-    "Varejo": ["Comércio de Alimentos", "Magazine", "Supermercados", "Calçados", "Materiais Elétricos", "Modas"],
+    "Varejo": [
+        "Comércio de Alimentos",
+        "Magazine",
+        "Supermercados",
+        "Calçados",
+        "Materiais Elétricos",
+        "Modas",
+    ],
     "Indústria": ["Indústria Metalúrgica", "Plásticos", "Têxtil", "Alimentos", "Embalagens", "Autopeças"],
     "Serviços": ["Consultoria", "Serviços Empresariais", "Contabilidade", "Tecnologia", "Engenharia"],
     "Agronegócio": ["Agropecuária", "Grãos", "Cooperativa Agrícola", "Sementes", "Insumos Agrícolas"],

@@ -31,7 +31,11 @@ MANIFEST_SCHEMA = pa.schema(
     ]
 )
 # columns not worth dictionary-encoding in Parquet (besides primary keys and timestamps)
-HIGH_CARDINALITY = {"eventos_uso": ("id_usuario",), "usuarios": ("nome", "email"), "clientes": ("razao_social", "cnpj")}
+HIGH_CARDINALITY = {
+    "eventos_uso": ("id_usuario",),
+    "usuarios": ("nome", "email"),
+    "clientes": ("razao_social", "cnpj"),
+}
 FINGERPRINT_KEYS = ("customers", "start", "seed", "dirt_rate", "generator_version")
 
 
@@ -81,13 +85,17 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
         if saved.get("generator_version") != GENERATOR_VERSION:
             raise GeneratorError(
                 f"--continue: the state in {paths.state} was written by generator version "
-                f"{saved.get('generator_version')!r}, this is version {GENERATOR_VERSION}; use --overwrite to start over"
+                f"{saved.get('generator_version')!r}, this is version {GENERATOR_VERSION}; "
+                "use --overwrite to start over"
             )
         for key, value in given.items():
             if value is not None:
                 normalised = check_values(
-                    **{**{k: saved["options"][k] for k in ("customers", "start", "seed", "dirt_rate")}, "months": 1,
-                       key: value}
+                    **{
+                        **{k: saved["options"][k] for k in ("customers", "start", "seed", "dirt_rate")},
+                        "months": 1,
+                        key: value,
+                    }
                 )[key]
                 if normalised != saved["options"][key]:
                     raise GeneratorError(
@@ -105,9 +113,11 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
             months=options.months if options.months is not None else DEFAULTS["months"],
         )
         if paths.has_raw_data() and not options.overwrite:
-            same = saved is not None and saved.get("options") == _fingerprint(values) and int(
-                saved.get("next_month", -1)
-            ) == values["months"]
+            same = (
+                saved is not None
+                and saved.get("options") == _fingerprint(values)
+                and int(saved.get("next_month", -1)) == values["months"]
+            )
             if not same:
                 described = (
                     f"seed={saved['options']['seed']}, customers={saved['options']['customers']}, "
@@ -158,7 +168,9 @@ def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 def _plain(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Rows kept for a later batch, decoded to the contract's plain types."""
-    return pa.table([table.column(name).cast(schema.field(name).type) for name in schema.names], schema=schema)
+    return pa.table(
+        [table.column(name).cast(schema.field(name).type) for name in schema.names], schema=schema
+    )
 
 
 def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dict:
@@ -195,7 +207,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             manifest_parts = []
             for index, table in enumerate(TABLES):
                 rng = np.random.default_rng([state["seed"], k + 1000, 100 + index])
-                parts, manifest = dirt.inject(out["frames"][table], rate, rng, batch)
+                parts, manifest = dirt.inject(out["frames"].pop(table), rate, rng, batch)
                 now_parts, later_parts = [], []
                 if table in pending:
                     held = pending.pop(table)
@@ -215,7 +227,9 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                         later_parts.append(tail.append_column(EMIT, pa.array(emit[emit > batch], pa.int64())))
                 schema = contract.table(table).arrow_schema()
                 now = _concat(now_parts, schema)
-                later_rows = [_plain(t, schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows]
+                later_rows = [
+                    _plain(t, schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows
+                ]
                 if later_rows:
                     pending[table] = pa.concat_tables(later_rows)
                 path = paths.table_file(table, bid)
@@ -241,7 +255,9 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             )
             extra = [
                 pool.submit(storage.write_parquet, m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet"),
-                pool.submit(storage.write_parquet, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet"),
+                pool.submit(
+                    storage.write_parquet, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet"
+                ),
             ]
             snapshot = _snapshot(state), dict(pending)
             inflight.append((bid, batch, out["period"], files, extra, snapshot))
@@ -288,7 +304,8 @@ class _Progress:
         elapsed = time.perf_counter() - self.started
         done = sum(self.rows_total.values())
         print(
-            f"[generator] {bid}: {rows:>10,} rows  (total {done:,}, {done / max(elapsed, 1e-9) / 1e6:.2f} M rows/s)",
+            f"[generator] {bid}: {rows:>10,} rows  "
+            f"(total {done:,}, {done / max(elapsed, 1e-9) / 1e6:.2f} M rows/s)",
             file=sys.stderr,
             flush=True,
         )

@@ -65,14 +65,42 @@ _MASK_STRINGS = pa.array(
 ID_WIDTH = {"CLI-": 6, "CTR-": 7, "FAT-": 8, "USR-": 7, "EVT-": 12, "TCK-": 7, "NPS-": 7}
 
 CUSTOMER_ARRAYS = {
-    "seg": np.int8, "porte": np.int8, "plan": np.int8, "uf": np.int16, "city": np.int16, "csm": np.int16,
-    "sobrenome": np.int32, "atividade": np.int32, "sufixo": np.int32, "contato_first": np.int32,
-    "contato_last": np.int32, "cnpj_base": np.int64, "signup": np.int64,
-    "mod_order": np.int16, "nmods": np.int8, "seats": np.int64, "price_factor": np.float64, "cycle": np.int8,
-    "ctr_id": np.int64, "ctr_start": np.int64, "ctr_end": np.int64, "ctr_tipo": np.int8, "mrr_cents": np.int64,
-    "active": np.bool_, "churn_day": np.int64, "churn_reason": np.int8, "react_day": np.int64,
-    "z": np.float64, "mu": np.float64, "drift": np.float64, "drift_left": np.int8, "tickets_recent": np.float64,
-    "ublock": np.int64, "ucap": np.int64, "ucreated": np.int64, "uemitted": np.int64,
+    "seg": np.int8,
+    "porte": np.int8,
+    "plan": np.int8,
+    "uf": np.int16,
+    "city": np.int16,
+    "csm": np.int16,
+    "sobrenome": np.int32,
+    "atividade": np.int32,
+    "sufixo": np.int32,
+    "contato_first": np.int32,
+    "contato_last": np.int32,
+    "cnpj_base": np.int64,
+    "signup": np.int64,
+    "mod_order": np.int16,
+    "nmods": np.int8,
+    "seats": np.int64,
+    "price_factor": np.float64,
+    "cycle": np.int8,
+    "ctr_id": np.int64,
+    "ctr_start": np.int64,
+    "ctr_end": np.int64,
+    "ctr_tipo": np.int8,
+    "mrr_cents": np.int64,
+    "active": np.bool_,
+    "churn_day": np.int64,
+    "churn_reason": np.int8,
+    "react_day": np.int64,
+    "z": np.float64,
+    "mu": np.float64,
+    "drift": np.float64,
+    "drift_left": np.int8,
+    "tickets_recent": np.float64,
+    "ublock": np.int64,
+    "ucap": np.int64,
+    "ucreated": np.int64,
+    "uemitted": np.int64,
 }
 
 _SEGMENTO_LUT = pools.choice_lut(pools.SEGMENTO_P)
@@ -119,7 +147,9 @@ def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     fields = rng.bit_generator.random_raw(3 * n).view(np.uint16).reshape(12, n)
 
     def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k
-        return ((fields[k].astype(np.uint32) * np.asarray(size, dtype=np.uint32)) >> np.uint32(16)).astype(np.int64)
+        return ((fields[k].astype(np.uint32) * np.asarray(size, dtype=np.uint32)) >> np.uint32(16)).astype(
+            np.int64
+        )
 
     seg = _SEGMENTO_LUT[pick(0, 4096)]
     porte = _PORTE_LUT[pick(1, 4096)]
@@ -131,7 +161,9 @@ def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "porte": porte.astype(np.int8),
         "uf": uf.astype(np.int16),
         "city": (p.cidade_offset[uf] + pick(3, p.cidade_count[uf])).astype(np.int16),
-        "csm": np.where(porte >= 2, pick(4, key_accounts), key_accounts + pick(4, n_csm - key_accounts)).astype(np.int16),
+        "csm": np.where(
+            porte >= 2, pick(4, key_accounts), key_accounts + pick(4, n_csm - key_accounts)
+        ).astype(np.int16),
         "sobrenome": pick(5, len(p.last_names)).astype(np.int32),
         "atividade": (p.atividade_offset[seg] + pick(6, p.atividade_count[seg])).astype(np.int32),
         "sufixo": (p.sufixo_offset[porte] + pick(7, p.sufixo_count[porte])).astype(np.int32),
@@ -151,7 +183,9 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
     plan = (u[:, 0:1] > plan_cdf[:, :-1]).sum(axis=1).astype(np.int8)
     cycle_cdf = np.cumsum(pools.CICLO_P_BY_PORTE, axis=1)[porte]
     cycle = (u[:, 1:2] > cycle_cdf[:, :-1]).sum(axis=1).astype(np.int8)
-    seats = np.maximum(1, np.round(pools.PORTE_SEATS[porte] * np.exp(rng.normal(0.0, 0.75, n)))).astype(np.int64)
+    seats = np.maximum(1, np.round(pools.PORTE_SEATS[porte] * np.exp(rng.normal(0.0, 0.75, n)))).astype(
+        np.int64
+    )
     lo, hi = pools.PLANO_MODULOS[plan, 0], pools.PLANO_MODULOS[plan, 1]
     nmods = (lo + (u[:, 2] * (hi - lo + 1)).astype(np.int64)).astype(np.int8)
     mu = (
@@ -172,7 +206,9 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
         ctr_start = signup.copy()
         tipo = np.full(n, TIPO["Novo"], np.int8)
     ucap = np.ceil(seats * 2.5).astype(np.int64) + 3
-    ucreated = np.minimum(ucap, np.ceil(seats * (rng.uniform(0.6, 1.0, n) if initial else 0.4))).astype(np.int64)
+    ucreated = np.minimum(ucap, np.ceil(seats * (rng.uniform(0.6, 1.0, n) if initial else 0.4))).astype(
+        np.int64
+    )
     nxt = state["next"]
     ublock = nxt["USR-"] + np.concatenate([[0], np.cumsum(ucap)[:-1]])
     nxt["USR-"] += int(ucap.sum())
@@ -183,13 +219,28 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
         **profile,
         "plan": plan,
         "signup": signup,
-        "mod_order": rng.integers(0, len(_PERMS), n), "nmods": nmods, "seats": seats, "price_factor": price_factor,
-        "cycle": cycle, "ctr_id": ctr_id, "ctr_start": ctr_start,
-        "ctr_end": bizcal.add_months(ctr_start, 12) - 1, "ctr_tipo": tipo,
+        "mod_order": rng.integers(0, len(_PERMS), n),
+        "nmods": nmods,
+        "seats": seats,
+        "price_factor": price_factor,
+        "cycle": cycle,
+        "ctr_id": ctr_id,
+        "ctr_start": ctr_start,
+        "ctr_end": bizcal.add_months(ctr_start, 12) - 1,
+        "ctr_tipo": tipo,
         "mrr_cents": _mrr_cents(plan, seats, nmods, price_factor, cycle),
-        "active": np.ones(n, bool), "churn_day": np.full(n, -1), "churn_reason": np.full(n, -1),
-        "react_day": np.full(n, -1), "z": z, "mu": mu, "drift": np.zeros(n), "drift_left": np.zeros(n),
-        "tickets_recent": np.zeros(n), "ublock": ublock, "ucap": ucap, "ucreated": ucreated,
+        "active": np.ones(n, bool),
+        "churn_day": np.full(n, -1),
+        "churn_reason": np.full(n, -1),
+        "react_day": np.full(n, -1),
+        "z": z,
+        "mu": mu,
+        "drift": np.zeros(n),
+        "drift_left": np.zeros(n),
+        "tickets_recent": np.zeros(n),
+        "ublock": ublock,
+        "ucap": ucap,
+        "ucreated": ucreated,
         "uemitted": np.zeros(n),
     }
     for name, dtype in CUSTOMER_ARRAYS.items():
@@ -200,7 +251,9 @@ def _module_matrix(c: dict, index: np.ndarray) -> np.ndarray:
     """(len(index), 7) module ids in adoption order (Financeiro, Fiscal, then per-customer order)."""
     code = c["mod_order"][index].astype(np.int64)
     perms = _PERMS[code % len(_PERMS)]
-    return np.concatenate([np.zeros((len(index), 1), np.int64), np.ones((len(index), 1), np.int64), perms + 2], axis=1)
+    return np.concatenate(
+        [np.zeros((len(index), 1), np.int64), np.ones((len(index), 1), np.int64), perms + 2], axis=1
+    )
 
 
 def _all_perms(items: int) -> np.ndarray:
@@ -222,7 +275,9 @@ def _module_mask(c: dict, index: np.ndarray) -> np.ndarray:
 def _mrr_cents(plan, seats, nmods, price_factor, cycle) -> np.ndarray:
     plan = np.asarray(plan, np.int64)
     extra_modules = np.asarray(nmods, np.int64) - pools.PLANO_MODULOS[plan, 0]
-    list_price = (seats * pools.PLANO_PRECO_LICENCA[plan] + pools.PLANO_TAXA_BASE[plan]) * (1 + 0.07 * extra_modules)
+    list_price = (seats * pools.PLANO_PRECO_LICENCA[plan] + pools.PLANO_TAXA_BASE[plan]) * (
+        1 + 0.07 * extra_modules
+    )
     cycle_discount = np.array([1.0, 0.96, 0.88])[np.asarray(cycle, np.int64)]
     return np.round(list_price * price_factor * cycle_discount * 100).astype(np.int64)
 
@@ -270,10 +325,21 @@ def step(state: dict) -> dict:
     r = rng.random(n)
     start_decline = (c["drift_left"] == 0) & (r < DECLINE_START_P)
     start_boost = (c["drift_left"] == 0) & (r >= DECLINE_START_P) & (r < DECLINE_START_P + BOOST_START_P)
-    c["drift"] = np.where(start_decline, -rng.uniform(0.3, 0.75, n), np.where(start_boost, rng.uniform(0.2, 0.45, n), c["drift"]))
-    c["drift_left"] = np.where(start_decline, rng.integers(2, 7, n), np.where(start_boost, 2, c["drift_left"])).astype(np.int8)
+    c["drift"] = np.where(
+        start_decline,
+        -rng.uniform(0.3, 0.75, n),
+        np.where(start_boost, rng.uniform(0.2, 0.45, n), c["drift"]),
+    )
+    c["drift_left"] = np.where(
+        start_decline, rng.integers(2, 7, n), np.where(start_boost, 2, c["drift_left"])
+    ).astype(np.int8)
     noise = rng.normal(0.0, HEALTH_NOISE, n)
-    z = c["z"] + HEALTH_REVERSION * (c["mu"] - c["z"]) + noise + np.where(c["drift_left"] > 0, c["drift"], 0.0)
+    z = (
+        c["z"]
+        + HEALTH_REVERSION * (c["mu"] - c["z"])
+        + noise
+        + np.where(c["drift_left"] > 0, c["drift"], 0.0)
+    )
     c["z"] = np.where(is_new, c["z"], z)
     c["drift_left"] = np.maximum(c["drift_left"] - 1, 0).astype(np.int8)
     tenure_months = (d0 - c["signup"]) / 30.44
@@ -285,7 +351,9 @@ def step(state: dict) -> dict:
     at_risk = c["active"] & (c["signup"] < d0)
     anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
     p_mid = CHURN_FLOOR + CHURN_MID_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
-    p_ren = np.where(anniv, CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h)), 0.0)
+    p_ren = np.where(
+        anniv, CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h)), 0.0
+    )
     hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
     u = rng.random(n)
     churn = at_risk & (u < hazard)
@@ -309,8 +377,16 @@ def step(state: dict) -> dict:
     ctr_rows: list[dict] = []
     idx = np.flatnonzero(churn)
     if len(idx):
-        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Cancelado"], cancel_day=churn_day[idx], reason=reason[idx],
-                                       updated_day=churn_day[idx]))
+        ctr_rows.append(
+            _contract_rows(
+                c,
+                idx,
+                CTR_STATUS["Cancelado"],
+                cancel_day=churn_day[idx],
+                reason=reason[idx],
+                updated_day=churn_day[idx],
+            )
+        )
     c["active"] = c["active"] & ~churn
     c["churn_day"] = np.where(churn, churn_day, c["churn_day"])
     c["churn_reason"] = np.where(churn, reason, c["churn_reason"]).astype(np.int8)
@@ -327,14 +403,23 @@ def step(state: dict) -> dict:
     idx = np.flatnonzero(change)
     if len(idx):
         new_start = np.where(renew, c["ctr_end"] + 1, d0 + (rng.random(n) * (d1 - d0)).astype(np.int64))[idx]
-        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Encerrado"], end_override=new_start - 1,
-                                       updated_day=np.minimum(new_start - 1, d1 - 1)))
+        ctr_rows.append(
+            _contract_rows(
+                c,
+                idx,
+                CTR_STATUS["Encerrado"],
+                end_override=new_start - 1,
+                updated_day=np.minimum(new_start - 1, d1 - 1),
+            )
+        )
         kd = kind[idx]
         grow = rng.uniform(1.15, 1.6, len(idx))
         shrink = rng.uniform(0.6, 0.88, len(idx))
         seats = c["seats"][idx]
         seats = np.where(kd == TIPO["Upgrade"], np.ceil(seats * grow), seats)
-        seats = np.where(kd == TIPO["Downgrade"], np.maximum(1, np.floor(seats * shrink)), seats).astype(np.int64)
+        seats = np.where(kd == TIPO["Downgrade"], np.maximum(1, np.floor(seats * shrink)), seats).astype(
+            np.int64
+        )
         plan = c["plan"][idx].astype(np.int64)
         nmods = c["nmods"][idx].astype(np.int64)
         more = (kd == TIPO["Upgrade"]) & (rng.random(len(idx)) < 0.4)
@@ -352,7 +437,9 @@ def step(state: dict) -> dict:
         c["ctr_tipo"][idx] = kd
         c["mrr_cents"][idx] = _mrr_cents(plan, seats, nmods, c["price_factor"][idx], c["cycle"][idx])
         c["ucap"][idx] = np.maximum(c["ucap"][idx], c["ucap"][idx])  # user block size is fixed at signup
-        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, d1 - 1)))
+        ctr_rows.append(
+            _contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, d1 - 1))
+        )
 
     # 5. reactivation -------------------------------------------------------------------------
     react = (
@@ -377,8 +464,15 @@ def step(state: dict) -> dict:
         ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=react_day[idx]))
     new_or_initial = np.flatnonzero(is_new | first_batch_initial)
     if len(new_or_initial):
-        ctr_rows.insert(0, _contract_rows(c, new_or_initial, CTR_STATUS["Ativo"],
-                                          updated_day=np.maximum(c["ctr_start"][new_or_initial], c["signup"][new_or_initial])))
+        ctr_rows.insert(
+            0,
+            _contract_rows(
+                c,
+                new_or_initial,
+                CTR_STATUS["Ativo"],
+                updated_day=np.maximum(c["ctr_start"][new_or_initial], c["signup"][new_or_initial]),
+            ),
+        )
 
     # activity window within the month
     win_start = np.where(is_new, c["signup"], np.where(react, react_day, d0))
@@ -388,8 +482,11 @@ def step(state: dict) -> dict:
     # 6. users -----------------------------------------------------------------------------------
     rng = rng_for(seed, k, "users")
     target = np.minimum(c["ucap"], np.ceil(c["seats"] * 0.95).astype(np.int64))
-    grow = np.where(in_month & c["active"] & (target > c["ucreated"]),
-                    np.ceil((target - c["ucreated"]) * 0.35).astype(np.int64), 0)
+    grow = np.where(
+        in_month & c["active"] & (target > c["ucreated"]),
+        np.ceil((target - c["ucreated"]) * 0.35).astype(np.int64),
+        0,
+    )
     c["ucreated"] = c["ucreated"] + grow
     users_frame = _users_frame(state, rng, in_month | first_batch_initial, win_start, win_end, d0, batch)
 
@@ -400,13 +497,17 @@ def step(state: dict) -> dict:
     weights = bizcal.day_weights(d0, d1)
     cdf = np.concatenate([[0.0], np.cumsum(weights)])
     cdf /= cdf[-1]
-    share = np.where(in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0)
+    share = np.where(
+        in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0
+    )
     lam = active_users * EVENTS_PER_ACTIVE_USER * (0.45 + 0.9 * h) * share
     events_frame = _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch)
 
     # 8. tickets -------------------------------------------------------------------------------
     rng = rng_for(seed, k, "tickets")
-    tickets_frame, tickets_per_customer = _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, batch)
+    tickets_frame, tickets_per_customer = _tickets_frame(
+        state, rng, in_month, active_users, h, share, cdf, d0, d1, batch
+    )
     c["tickets_recent"] = 0.6 * c["tickets_recent"] + tickets_per_customer
 
     # 9. NPS -------------------------------------------------------------------------------------
@@ -420,7 +521,9 @@ def step(state: dict) -> dict:
     # 11. customers ------------------------------------------------------------------------------
     rng = rng_for(seed, k, "clientes")
     csm_change = c["active"] & ~is_new & (rng.random(n) < 0.006)
-    c["csm"] = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c["csm"]).astype(np.int16)
+    c["csm"] = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c["csm"]).astype(
+        np.int16
+    )
     rows = [
         (np.flatnonzero(is_new | first_batch_initial), "Ativo", c["signup"], None),
         (np.flatnonzero(churn), "Cancelado", churn_day, None),
@@ -492,8 +595,22 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
     if parts:
         data = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     else:
-        keys = ("cust", "ctr_id", "plan", "mask", "seats", "value", "cycle", "tipo", "start", "end", "status",
-                "cancel", "reason", "updated")
+        keys = (
+            "cust",
+            "ctr_id",
+            "plan",
+            "mask",
+            "seats",
+            "value",
+            "cycle",
+            "tipo",
+            "start",
+            "end",
+            "status",
+            "cancel",
+            "reason",
+            "updated",
+        )
         data = {key: np.empty(0, np.int64) for key in keys}
     m = len(data["cust"])
     cancel = data["cancel"]
@@ -533,9 +650,7 @@ def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: in
     c = state["c"]
     cust = np.concatenate([r[0] for r in rows]).astype(np.int64)
     status = np.concatenate([np.full(len(r[0]), CLI_STATUS[r[1]]) for r in rows])
-    day = np.concatenate(
-        [(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows]
-    ).astype(np.int64)
+    day = np.concatenate([(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows]).astype(np.int64)
     m = len(cust)
     updated = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
     pair = c["sobrenome"][cust].astype(np.int64) * len(p.atividades) + c["atividade"][cust]
@@ -570,15 +685,24 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch) -> Frame:
     uid = c["ublock"][cust] + slot
     c["uemitted"] = np.where(mask, c["ucreated"], c["uemitted"])
     # users of accounts that existed before this month were created between signup and now
-    lo = np.where(c["signup"][cust] < d0, np.maximum(c["signup"][cust], win_start[cust] - 400), win_start[cust])
+    lo = np.where(
+        c["signup"][cust] < d0, np.maximum(c["signup"][cust], win_start[cust] - 400), win_start[cust]
+    )
     lo = np.where(slot < 2, c["signup"][cust], lo)
     hi = np.maximum(lo + 1, win_end[cust])
     created = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
     first = (uid * 7919 + 13) % len(p.first_names)
     last = (uid * 104729 + 7) % len(p.last_names)
-    nome = pc.binary_join_element_wise(p.first_names.take(pa.array(first)), p.last_names.take(pa.array(last)), " ")
+    nome = pc.binary_join_element_wise(
+        p.first_names.take(pa.array(first)), p.last_names.take(pa.array(last)), " "
+    )
     email = pc.binary_join_element_wise(
-        p.first_slugs.take(pa.array(first)), ".", p.last_slugs.take(pa.array(last)), "@", _company_domain(p, c, cust), ""
+        p.first_slugs.take(pa.array(first)),
+        ".",
+        p.last_slugs.take(pa.array(last)),
+        "@",
+        _company_domain(p, c, cust),
+        "",
     )
     cols = {
         "id_usuario": Col(ID, uid, prefix="USR-", width=7),
@@ -608,12 +732,29 @@ _HOUR_LUT = (np.searchsorted(bizcal.HOUR_CDF, _Q) + bizcal.BRT_OFFSET_HOURS).ast
 
 def _normal_quantiles(q: np.ndarray) -> np.ndarray:
     """Inverse standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9)."""
-    a = [-3.969683028665376e01, 2.209460984245205e02, -2.759285104469687e02, 1.383577518672690e02,
-         -3.066479806614716e01, 2.506628277459239e00]
-    b = [-5.447609879822406e01, 1.615858368580409e02, -1.556989798598866e02, 6.680131188771972e01,
-         -1.328068155288572e01]
-    c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e00, -2.549671010243010e00,
-         4.374664141464968e00, 2.938163982698783e00]
+    a = [
+        -3.969683028665376e01,
+        2.209460984245205e02,
+        -2.759285104469687e02,
+        1.383577518672690e02,
+        -3.066479806614716e01,
+        2.506628277459239e00,
+    ]
+    b = [
+        -5.447609879822406e01,
+        1.615858368580409e02,
+        -1.556989798598866e02,
+        6.680131188771972e01,
+        -1.328068155288572e01,
+    ]
+    c = [
+        -7.784894002430293e-03,
+        -3.223964580411365e-01,
+        -2.400758277161838e00,
+        -2.549671010243010e00,
+        4.374664141464968e00,
+        2.938163982698783e00,
+    ]
     d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00]
     q = np.asarray(q, dtype=np.float64)
     out = np.empty_like(q)
@@ -621,13 +762,17 @@ def _normal_quantiles(q: np.ndarray) -> np.ndarray:
     mid = ~(low | high)
     r = q[mid] - 0.5
     t = r * r
-    out[mid] = (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5]) * r / (
-        ((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1
+    out[mid] = (
+        (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5])
+        * r
+        / (((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1)
     )
     for mask, sign, values in ((low, 1, q[low]), (high, -1, 1 - q[high])):
         t = np.sqrt(-2 * np.log(values))
-        out[mask] = sign * (((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5]) / (
-            (((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1
+        out[mask] = (
+            sign
+            * (((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5])
+            / ((((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1)
         )
     return out
 
@@ -669,7 +814,9 @@ def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0,
     slot = (_SLOT_LUT[(bits >> 52) & 0x3F] * used[cust]).astype(np.int64)
     code = c["mod_order"].astype(np.int64)[cust]
     module = np.where(slot < 2, slot, _PERMS_FLAT[code * (N_MODULES - 2) + np.maximum(slot - 2, 0)] + 2)
-    feature = pools.FEATURE_OFFSET[module] + (((bits >> 58) & 0x3F).astype(np.int64) * pools.FEATURE_COUNT[module] >> 6)
+    feature = pools.FEATURE_OFFSET[module] + (
+        ((bits >> 58) & 0x3F).astype(np.int64) * pools.FEATURE_COUNT[module] >> 6
+    )
     duration = _DURATION_LUT[more & 0xFFF] + ((more >> 12) & 0x3F).astype(np.int64)
     p = pools.get_pools()
     cols = {
@@ -677,7 +824,9 @@ def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0,
         "id_cliente": Col(ID, cust.astype(np.int64) + 1, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
         "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module.astype(np.int32)), p.modulos)),
-        "funcionalidade": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(feature.astype(np.int32)), p.features)),
+        "funcionalidade": Col(
+            TEXT, pa.DictionaryArray.from_arrays(pa.array(feature.astype(np.int32)), p.features)
+        ),
         "ocorrido_em": Col(TS, when),
         "duracao_segundos": Col(INT, duration),
     }
@@ -685,7 +834,6 @@ def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0,
 
 
 def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, batch):
-    c = state["c"]
     n = len(h)
     lam = np.where(in_month, (0.12 + 0.05 * active_users**0.6) * (0.35 + 2.6 * (1 - h) ** 2) * share, 0.0)
     count = rng.poisson(lam)
@@ -696,7 +844,10 @@ def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, ba
     hc = h[cust]
     win_start = np.full(n, d0)
     win_end = np.full(n, d1)
-    opened = _sample_days(rng, cust, win_start, win_end, cdf, d0) * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    opened = (
+        _sample_days(rng, cust, win_start, win_end, cdf, d0) * US_PER_DAY
+        + _business_seconds(rng, m) * US_PER_S
+    )
     p1 = 0.03 + 0.30 * (1 - hc) ** 2
     u = rng.random(m)
     prio = np.where(u < p1, 0, np.where(u < p1 + 0.2, 1, np.where(u < p1 + 0.65, 2, 3)))
@@ -708,10 +859,14 @@ def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, ba
     resolved = opened + (resolve_h * 3600 * US_PER_S).astype(np.int64)
     period_end = d1 * US_PER_DAY
     answered = rng.random(m) < 0.45
-    csat = np.clip(np.round(1.2 + 3.9 * hc + rng.normal(0, 0.7, m) - 0.4 * (resolve_h > 48)), 1, 5).astype(np.int64)
+    csat = np.clip(np.round(1.2 + 3.9 * hc + rng.normal(0, 0.7, m) - 0.4 * (resolve_h > 48)), 1, 5).astype(
+        np.int64
+    )
     # the row as the source shows it at the end of this month
     done = resolved < period_end
-    status_now = np.where(done, np.where(resolved < period_end - 3 * US_PER_DAY, 3, 2), np.where(first < period_end, 1, 0))
+    status_now = np.where(
+        done, np.where(resolved < period_end - 3 * US_PER_DAY, 3, 2), np.where(first < period_end, 1, 0)
+    )
     later = np.flatnonzero(~done)
     # rows not resolved yet are re-sent (resolved) in the batch of their resolution
     all_ids = np.concatenate([ids, ids[later]])
@@ -780,7 +935,9 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     c = state["c"]
     n = len(h)
     cycle_months = pools.CICLO_MESES[c["cycle"].astype(np.int64)]
-    months_into_term = bizcal.month_index(np.full(n, d0), 1970, 1) - bizcal.month_index(c["ctr_start"], 1970, 1)
+    months_into_term = bizcal.month_index(np.full(n, d0), 1970, 1) - bizcal.month_index(
+        c["ctr_start"], 1970, 1
+    )
     issue = np.maximum(d0, np.maximum(c["ctr_start"], win_start))
     bill = in_month & (months_into_term >= 0) & (months_into_term % cycle_months == 0) & (issue < win_end)
     cust = np.flatnonzero(bill)
@@ -799,14 +956,21 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     period_end = d1
     paid_now = paid < period_end
     status_now = np.where(
-        paid_now, FAT_STATUS["Paga"],
-        np.where(failed, FAT_STATUS["Falhou"], np.where(due < period_end, FAT_STATUS["Atrasada"], FAT_STATUS["Em aberto"])),
+        paid_now,
+        FAT_STATUS["Paga"],
+        np.where(
+            failed,
+            FAT_STATUS["Falhou"],
+            np.where(due < period_end, FAT_STATUS["Atrasada"], FAT_STATUS["Em aberto"]),
+        ),
     )
     later = np.flatnonzero(~paid_now)
     sel = np.concatenate([np.arange(m), later])
     all_status = np.concatenate([status_now, np.full(len(later), FAT_STATUS["Paga"])])
     all_paid = np.concatenate([np.where(paid_now, paid, -1), paid[later]])
-    last_change = np.where(all_paid >= 0, all_paid, np.minimum(np.where(failed[sel], due[sel], issue[sel]), period_end - 1))
+    last_change = np.where(
+        all_paid >= 0, all_paid, np.minimum(np.where(failed[sel], due[sel], issue[sel]), period_end - 1)
+    )
     emit = np.concatenate([np.full(m, batch), batch_number_of_days(state, paid[later])]).astype(np.int64)
     competencia = pa.array(np.full(len(sel), f"{year:04d}-{month:02d}"), pa.string())
     total = len(sel)
@@ -830,15 +994,20 @@ def truth_customers(state: dict) -> pa.Table:
     c = state["c"]
     n = len(c["signup"])
     churned = c["churn_day"] >= 0
-    reason_names = pa.array(pools.MOTIVOS, pa.string()).take(pa.array(np.maximum(c["churn_reason"], 0).astype(np.int64)))
+    reason_names = pa.array(pools.MOTIVOS, pa.string()).take(
+        pa.array(np.maximum(c["churn_reason"], 0).astype(np.int64))
+    )
     react_after = (c["react_day"] >= 0) & (c["react_day"] > c["churn_day"])
     return pa.table(
         {
             "id_cliente": frame.fmt.fixed_ids("CLI-", np.arange(n) + 1, 6),
-            "churn_date": pa.array(np.where(churned, c["churn_day"], 0).astype(np.int32), pa.date32(), mask=~churned),
+            "churn_date": pa.array(
+                np.where(churned, c["churn_day"], 0).astype(np.int32), pa.date32(), mask=~churned
+            ),
             "churn_reason": frame.fmt.with_nulls(reason_names, ~churned),
-            "reactivation_date": pa.array(np.where(react_after, c["react_day"], 0).astype(np.int32), pa.date32(),
-                                          mask=~react_after),
+            "reactivation_date": pa.array(
+                np.where(react_after, c["react_day"], 0).astype(np.int32), pa.date32(), mask=~react_after
+            ),
             "is_active_at_end": pa.array(c["active"]),
         }
     )

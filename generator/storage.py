@@ -55,7 +55,9 @@ def write_bytes(data: bytes, path: Path) -> None:
 
 
 def write_json(document: dict, path: Path) -> None:
-    write_bytes((json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"), path)
+    write_bytes(
+        (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"), path
+    )
 
 
 def sha256_of(path: Path) -> str:
@@ -85,7 +87,9 @@ def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
         meta = json.load(handle)
     with np.load(state_dir / CUSTOMERS_FILE) as arrays:
         customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
-    pending = {name: pq.read_table(state_dir / f"pending_{name}.parquet") for name in meta.pop("pending_tables")}
+    pending = {
+        name: pq.read_table(state_dir / f"pending_{name}.parquet") for name in meta.pop("pending_tables")
+    }
     meta["c"] = customers
     return meta, pending
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 
-import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -76,15 +75,22 @@ def test_churners_show_support_nps_and_payment_signals(raw, truth) -> None:
     churned = set(truth["clientes"].dropna(subset=["churn_date"])["id_cliente"])
     nps = raw["nps_respostas"].dropna(subset=["id_cliente", "nota"])
     nps = nps[nps["nota"].between(0, 10)]
-    assert nps[nps["id_cliente"].isin(churned)]["nota"].mean() < nps[~nps["id_cliente"].isin(churned)]["nota"].mean() - 1
+    assert (
+        nps[nps["id_cliente"].isin(churned)]["nota"].mean()
+        < nps[~nps["id_cliente"].isin(churned)]["nota"].mean() - 1
+    )
     tickets = raw["tickets"].dropna(subset=["id_cliente"]).drop_duplicates("id_ticket")
     p1 = tickets["prioridade"].map(_plain).isin(["p1", "critica"])
-    assert p1[tickets["id_cliente"].isin(churned)].mean() > 1.5 * p1[~tickets["id_cliente"].isin(churned)].mean()
+    assert (
+        p1[tickets["id_cliente"].isin(churned)].mean() > 1.5 * p1[~tickets["id_cliente"].isin(churned)].mean()
+    )
     faturas = raw["faturas"].dropna(subset=["id_cliente"])
     paid = faturas[faturas["status"].map(_plain) == "paga"].drop_duplicates("id_fatura")
     delay = (_iso_dates(paid["data_pagamento"]) - _iso_dates(paid["data_vencimento"])).dt.days
     late = delay > 0
-    assert late[paid["id_cliente"].isin(churned)].mean() > 1.5 * late[~paid["id_cliente"].isin(churned)].mean()
+    assert (
+        late[paid["id_cliente"].isin(churned)].mean() > 1.5 * late[~paid["id_cliente"].isin(churned)].mean()
+    )
 
 
 def test_churn_rate_differs_by_size_and_segment(customers, truth) -> None:

@@ -33,10 +33,24 @@ VOCAB = {
 }
 EMAIL = re.compile(r"[a-z0-9._-]+@[a-z0-9-]+(\.[a-z0-9-]+)+")
 ISSUE_KINDS = {
-    "null_key", "null_value", "duplicate_exact", "resent_update", "late_arriving", "date_format_br",
-    "date_format_epoch", "date_impossible", "money_format_brl", "money_format_us", "cnpj_unpunctuated",
-    "cnpj_invalid_check_digit", "enum_variant", "email_malformed", "negative_value", "absurd_value",
-    "future_timestamp", "orphan_fk",
+    "null_key",
+    "null_value",
+    "duplicate_exact",
+    "resent_update",
+    "late_arriving",
+    "date_format_br",
+    "date_format_epoch",
+    "date_impossible",
+    "money_format_brl",
+    "money_format_us",
+    "cnpj_unpunctuated",
+    "cnpj_invalid_check_digit",
+    "enum_variant",
+    "email_malformed",
+    "negative_value",
+    "absurd_value",
+    "future_timestamp",
+    "orphan_fk",
 }
 
 
@@ -64,7 +78,9 @@ def _as_date(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _visible(kind: str, table: str, column: str | None, rows: pd.DataFrame, batch_id: str, parents: dict) -> bool:
+def _visible(
+    kind: str, table: str, column: str | None, rows: pd.DataFrame, batch_id: str, parents: dict
+) -> bool:
     """Does at least one of these rows (same key, same batch) show the defect?"""
     values = rows[column] if column else None
     if kind in ("null_key", "null_value"):
@@ -74,6 +90,7 @@ def _visible(kind: str, table: str, column: str | None, rows: pd.DataFrame, batc
     if kind == "date_format_epoch":
         return bool(values.str.fullmatch(r"\d{6,}").any())
     if kind == "date_impossible":
+
         def impossible(text: str) -> bool:
             day, month, year = int(text[:2]), int(text[3:5]), int(text[6:10])
             try:
@@ -90,7 +107,9 @@ def _visible(kind: str, table: str, column: str | None, rows: pd.DataFrame, batc
     if kind == "cnpj_unpunctuated":
         return any(re.fullmatch(r"\d{14}", v) and cnpj_is_valid(v) for v in values)
     if kind == "cnpj_invalid_check_digit":
-        return any(re.fullmatch(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}", v) and not cnpj_is_valid(v) for v in values)
+        return any(
+            re.fullmatch(r"\d{2}\.\d{3}\.\d{3}/\d{4}-\d{2}", v) and not cnpj_is_valid(v) for v in values
+        )
     if kind == "enum_variant":
         vocab = VOCAB[(table, column)]
         aliases = {alias: canon for canon, alias in ENUM_ALIASES.items()}
@@ -157,10 +176,14 @@ def test_every_manifest_entry_is_visible_in_its_file(raw, truth) -> None:
                 continue  # located by counting below
             rows = groups.get((entry.batch_id, entry.record_key))
             if rows is None:
-                failures.append(f"{table} {entry.batch_id} {entry.record_key}: row not found for {entry.kind}")
+                failures.append(
+                    f"{table} {entry.batch_id} {entry.record_key}: row not found for {entry.kind}"
+                )
                 continue
             if not _visible(entry.kind, table, column, rows, entry.batch_id, parents):
-                failures.append(f"{table} {entry.batch_id} {entry.record_key}: {entry.kind} on {column} not visible")
+                failures.append(
+                    f"{table} {entry.batch_id} {entry.record_key}: {entry.kind} on {column} not visible"
+                )
     assert not failures, "\n".join(failures[:20])
 
 
@@ -170,7 +193,9 @@ def test_null_primary_keys_are_exactly_the_manifested_ones(raw, truth) -> None:
     for table, frame in raw.items():
         pk = contract.table(table).primary_key
         in_files = frame[frame[pk].isna()].groupby("_batch_id").size()
-        listed = manifest[(manifest["table"] == table) & (manifest["kind"] == "null_key") & (manifest["column"] == pk)]
+        listed = manifest[
+            (manifest["table"] == table) & (manifest["kind"] == "null_key") & (manifest["column"] == pk)
+        ]
         assert in_files.to_dict() == listed.groupby("batch_id").size().to_dict(), table
 
 
@@ -185,9 +210,16 @@ def test_rates_per_kind_follow_the_option(raw, truth) -> None:
     weights = SPECS["eventos_uso"]
     total_weight = sum(w for _, _, w in weights)
     for kind, column, weight in weights:
-        listed = events[(events["kind"] == kind) & ((events["column"] == column) if column else events["column"].isna())]
+        listed = events[
+            (events["kind"] == kind) & ((events["column"] == column) if column else events["column"].isna())
+        ]
         expected = base_rows * rate * weight / total_weight
-        assert abs(len(listed) - expected) <= 4 * np.sqrt(expected) + 0.05 * expected, (kind, column, len(listed), expected)
+        assert abs(len(listed) - expected) <= 4 * np.sqrt(expected) + 0.05 * expected, (
+            kind,
+            column,
+            len(listed),
+            expected,
+        )
     for table, frame in raw.items():
         share = (manifest["table"] == table).sum() / len(frame)
         assert 0.5 * rate <= share <= 1.5 * rate, (table, share)

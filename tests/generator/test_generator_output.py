@@ -12,10 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from generator import GeneratorError, generate
+from generator.run import TABLES
 from warehouse.config import REPO_ROOT
 from warehouse.contract import load_contract
-
-from generator.run import TABLES
 
 
 def _digests(data_dir: Path) -> dict[str, str]:
@@ -138,16 +137,32 @@ def test_refuses_another_runs_data_without_overwrite(tmp_path: Path) -> None:
 
 def test_cli_runs_and_reports_bad_input(tmp_path: Path) -> None:
     ok = subprocess.run(
-        [sys.executable, "-m", "generator", "--customers", "30", "--months", "2", "--data-dir", str(tmp_path / "x"),
-         "--json"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "--customers",
+            "30",
+            "--months",
+            "2",
+            "--data-dir",
+            str(tmp_path / "x"),
+            "--json",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["batches"] == ["b0001_2024-01", "b0002_2024-02"]
     assert "[generator] b0002_2024-02" in ok.stderr and "rows/s" in ok.stderr
     bad = subprocess.run(
         [sys.executable, "-m", "generator", "--start", "janeiro", "--data-dir", str(tmp_path / "y")],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert bad.returncode == 2
     assert "generator: error: --start 'janeiro' is not a month" in bad.stderr
