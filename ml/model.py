@@ -29,6 +29,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ml.spec import FeatureSpec, label_complete_mask
 
 RANDOM_STATE = 42
+MAX_FIT_ROWS = 400_000  # above this, negatives are down-sampled for the fit (calibration restores the scale)
 MISSING_CATEGORY = "desconhecido"
 
 
@@ -59,8 +60,8 @@ def build_preprocessor(spec: FeatureSpec, scale: bool) -> ColumnTransformer:
 def build_pipeline(spec: FeatureSpec, random_state: int = RANDOM_STATE, **hgb_params) -> Pipeline:
     """The churn model before calibration: preprocessing + gradient boosting."""
     params = dict(
-        learning_rate=0.08,
-        max_iter=200,
+        learning_rate=0.1,
+        max_iter=100,
         max_leaf_nodes=15,
         min_samples_leaf=50,
         l2_regularization=1.0,
@@ -169,6 +170,20 @@ def time_split(
     return TimeSplit(fit=fit, calibration=calibration, validation=validation, windows=windows)
 
 
+def downsample_negatives(labels: pd.Series, max_rows: int, random_state: int) -> pd.Index:
+    """Index of the rows to fit on: all of them, or (when more than max_rows) every positive plus a
+    seeded random sample of negatives. The calibration step, fitted on untouched later months,
+    maps the scores back to real probabilities."""
+    if len(labels) <= max_rows:
+        return labels.index
+    positives = labels.index[labels.to_numpy() == 1]
+    negatives = labels.index[labels.to_numpy() != 1]
+    keep = max(max_rows - len(positives), 0)
+    rng = np.random.default_rng(random_state)
+    chosen = negatives[np.sort(rng.choice(len(negatives), size=min(keep, len(negatives)), replace=False))]
+    return positives.append(chosen).sort_values()
+
+
 @dataclass
 class FittedModels:
     calibrated: CalibratedClassifierCV
@@ -184,7 +199,8 @@ def fit_models(
     with_logistic: bool = True,
     calibration_method: str = "sigmoid",
 ) -> FittedModels:
-    x_fit, y_fit = frame.loc[split.fit, spec.features], frame.loc[split.fit, spec.label_column].astype(int)
+    fit_rows = downsample_negatives(frame.loc[split.fit, spec.label_column], MAX_FIT_ROWS, random_state)
+    x_fit, y_fit = frame.loc[fit_rows, spec.features], frame.loc[fit_rows, spec.label_column].astype(int)
     x_cal, y_cal = (
         frame.loc[split.calibration, spec.features],
         frame.loc[split.calibration, spec.label_column].astype(int),

@@ -123,7 +123,7 @@ def make_snapshots(
                     "active_users_30d": active_users[idx],
                     "adoption_rate": adoption[idx],
                     "events_30d": events[idx],
-                    "usage_trend_pct": usage_trend[idx],
+                    "usage_trend_pct": 100 * usage_trend[idx],  # percent, like the mart
                     "modules_used_30d": modules[idx],
                     "tickets_90d": tickets[idx].astype(float),
                     "p1_tickets_90d": p1[idx].astype(float),

@@ -59,3 +59,23 @@ def test_oracle_combines_the_next_months_hazards():
     # B churned in Feb (no later rows): its last hazard carries over the horizon
     assert oracle.iloc[1] == pytest.approx(1 - 0.5**3)
     assert np.isnan(oracle.iloc[2])  # no truth for Z
+
+
+def test_driver_texts_in_pt_br(spec):
+    from ml.explain import describe
+
+    assert describe("usage_trend_pct", -40.0, 0.0, spec) == "uso -40% vs 90 dias atrás"
+    assert describe("p1_tickets_90d", 3.0, 0.0, spec) == "3 tickets P1 em 90 dias"
+    assert describe("mrr", 12345.6, 1800.0, spec) == "MRR de R$ 12.346 (referência R$ 1.800)"
+    assert describe("avg_csat_90d", 2.5, 4.0, spec) == "CSAT médio 2,5 em 90 dias (referência 4,0)"
+    assert describe("last_nps", float("nan"), 8.0, spec) == "sem dado de last_nps"
+
+
+def test_negative_downsampling_keeps_every_positive():
+    from ml.model import downsample_negatives
+
+    labels = pd.Series([1] * 10 + [0] * 990, index=range(1000, 2000))
+    kept = downsample_negatives(labels, 100, random_state=0)
+    assert len(kept) == 100 and labels[kept].sum() == 10
+    assert kept.equals(downsample_negatives(labels, 100, random_state=0))  # seeded
+    assert downsample_negatives(labels, 5000, 0).equals(labels.index)

@@ -104,7 +104,7 @@ def test_predict_with_drivers_on_what_if_rows_without_ids(saved, synthetic):
     frame, _ = synthetic
     model = load_model(saved)
     base = frame[list(model.spec.features)].tail(1)
-    worse = base.assign(p1_tickets_90d=5.0, usage_trend_pct=-0.6, adoption_rate=0.1)
+    worse = base.assign(p1_tickets_90d=5.0, usage_trend_pct=-60.0, adoption_rate=0.1)
     out = predict_with_drivers(model, __import__("pandas").concat([base, worse], ignore_index=True))
     assert out["churn_probability"].iloc[1] > out["churn_probability"].iloc[0]
     assert any("adoção" in d["text"] for d in out["top_drivers"].iloc[1])
