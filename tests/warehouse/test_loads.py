@@ -261,3 +261,28 @@ def test_batch_metadata_flat_layout_is_accepted(wh_env: WarehouseEnv) -> None:
     meta_path.write_text(json.dumps(flat))
     wh_env.warehouse().load_raw()
     assert _actual(wh_env) == _expected([1])
+
+
+def test_a_failure_inside_the_batch_transaction_rolls_back_every_table(wh_env: WarehouseEnv) -> None:
+    rawfiles.write_batch(wh_env.raw_dir, 1)
+    b2 = rawfiles.write_batch(wh_env.raw_dir, 2)
+    wh = wh_env.warehouse()
+
+    def sabotage(point: str) -> None:
+        if point != f"{b2}:before_commit":
+            return
+        if wh_env.backend == "dev":
+            raise RuntimeError("injected failure before commit")
+        # BigQuery: the raw INSERTs of the transaction will run, then its last INSERT (into
+        # load_batches) fails because its staging table is gone: the server must roll back.
+        wh.client.delete_table(wh._table_id(wh_env.settings.raw_dataset, wh._stage_name(b2, "load_batches")))
+
+    wh._checkpoint = sabotage
+    with pytest.raises(Exception, match="injected failure|load_batches"):
+        wh.load_raw()
+    assert _actual(wh_env) == _expected([1]), "no table keeps rows of the failed batch"
+    assert wh_env.loaded_batches() == [rawfiles.batch_id(1)]
+    assert set(wh_env.ledger()["batch_id"]) == {rawfiles.batch_id(1)}
+
+    assert {r.batch for r in wh_env.warehouse().load_raw()} == {b2}
+    assert _actual(wh_env) == _expected([1, 2])
