@@ -36,7 +36,11 @@ def main() -> None:
         st.warning(tr("Cliente não encontrado.", "Customer not found."))
         return
     row = kpis.iloc[0]
-    status = tr("cancelado", "churned") if int(row.get("churn_status") or 0) == 1 else tr("ativo", "active")
+    status = (
+        tr("cancelado", "churned")
+        if pd.notna(row.get("churn_status")) and int(row["churn_status"]) == 1
+        else tr("ativo", "active")
+    )
     st.subheader(f"{row['company_name']} · {customer_id}")
     st.caption(
         " · ".join(
