@@ -492,7 +492,7 @@ def step(state: dict) -> dict:
 
     # 7. usage -----------------------------------------------------------------------------------
     rng = rng_for(seed, k, "events")
-    adoption = np.clip(0.18 + 0.8 * h**1.3, 0.05, 0.98)
+    adoption = np.clip(0.1 + 0.88 * h**1.5, 0.05, 0.98)
     active_users = np.where(in_month, rng.binomial(np.maximum(c["ucreated"], 0), adoption), 0)
     weights = bizcal.day_weights(d0, d1)
     cdf = np.concatenate([[0.0], np.cumsum(weights)])
@@ -500,7 +500,7 @@ def step(state: dict) -> dict:
     share = np.where(
         in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0
     )
-    lam = active_users * EVENTS_PER_ACTIVE_USER * (0.45 + 0.9 * h) * share
+    lam = active_users * EVENTS_PER_ACTIVE_USER * (0.25 + 1.2 * h) * share
     events_frame = _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch)
 
     # 8. tickets -------------------------------------------------------------------------------
