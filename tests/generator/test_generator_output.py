@@ -184,3 +184,34 @@ def test_truth_is_separate_and_consistent(dataset, truth) -> None:
     for customer, month in last.items():
         churn_date = dates[customer]
         assert (churn_date.year, churn_date.month) == (month.year, month.month), customer
+
+
+def test_bench_writes_its_report(tmp_path: Path) -> None:
+    """Smoke test of `python -m generator.bench` at a tiny scale (no timing assertions)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator.bench",
+            "--repeats",
+            "1",
+            "--customers",
+            "40",
+            "--months",
+            "2",
+            "--data-dir",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads((tmp_path / "reports" / "bench_generator.json").read_text())
+    assert report["full_generation"]["usage_events"] > 1000
+    assert report["full_generation"]["peak_rss_mib"] > 50
+    assert report["customers_vs_faker"]["ratio"] > 1
+    assert report["events_vs_duckdb"]["duckdb_rows"] == report["full_generation"]["usage_events"]
+    assert set(report["meets"]) == {"seconds_10m_events", "peak_rss_mib", "faker_ratio", "duckdb_ratio"}
+    assert "ratio vs DuckDB" in done.stdout
