@@ -6,16 +6,14 @@
     separate thousands. Anything else (letters, two decimal marks) -> null.
 #}
 {% macro cs_parse_brl(text) -%}
-    {%- set cleaned = "replace(replace(replace(trim(" ~ text ~ "), 'R$', ''), ' ', ''), chr(160), '')" -%}
+    {%- set number = cs_regex_replace(text, '[^0-9.,-]', '') -%}
     case
-        when {{ cs_regex_contains(cleaned, '^-?[0-9]{1,3}([.][0-9]{3})*,[0-9]{1,2}$') }}
-            or {{ cs_regex_contains(cleaned, '^-?[0-9]+,[0-9]{1,2}$') }}
-            then {{ cs_safe_cast("replace(replace(" ~ cleaned ~ ", '.', ''), ',', '.')", 'float') }}
-        when {{ cs_regex_contains(cleaned, '^-?[0-9]{1,3}(,[0-9]{3})*([.][0-9]+)?$') }}
-            or {{ cs_regex_contains(cleaned, '^-?[0-9]+([.][0-9]+)?$') }}
-            then {{ cs_safe_cast("replace(" ~ cleaned ~ ", ',', '')", 'float') }}
-        when {{ cs_regex_contains("trim(" ~ text ~ ")", '^R[$]') }}
-            and {{ cs_regex_contains(cleaned, '^-?[0-9]{1,3}([.][0-9]{3})+$') }}
-            then {{ cs_safe_cast("replace(" ~ cleaned ~ ", '.', '')", 'float') }}
+        when not {{ cs_regex_contains(text, '^\\s*(R[$])?\\s*-?[0-9][0-9.,]*\\s*$') }} then null
+        when {{ cs_regex_contains(number, '^-?[0-9]{1,3}([.][0-9]{3})*,[0-9]{1,2}$|^-?[0-9]+,[0-9]{1,2}$') }}
+            then {{ cs_safe_cast("replace(replace(" ~ number ~ ", '.', ''), ',', '.')", 'float') }}
+        when {{ cs_regex_contains(number, '^-?[0-9]{1,3}(,[0-9]{3})*([.][0-9]+)?$|^-?[0-9]+([.][0-9]+)?$') }}
+            then {{ cs_safe_cast("replace(" ~ number ~ ", ',', '')", 'float') }}
+        when {{ cs_regex_contains(text, '^\\s*R[$]') }} and {{ cs_regex_contains(number, '^-?[0-9]{1,3}([.][0-9]{3})+$') }}
+            then {{ cs_safe_cast("replace(" ~ number ~ ", '.', '')", 'float') }}
     end
 {%- endmacro %}

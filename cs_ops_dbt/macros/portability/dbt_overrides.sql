@@ -10,3 +10,20 @@
 {% macro duckdb__type_float() -%}
     double
 {%- endmacro %}
+
+
+{#
+    The incremental strategy that only inserts new rows: DuckDB has `append`;
+    BigQuery has none, but `merge` without a unique_key only inserts.
+#}
+{% macro cs_insert_only_strategy() -%}
+    {{ return(adapter.dispatch('cs_insert_only_strategy', 'cs_ops_dbt')()) }}
+{%- endmacro %}
+
+{% macro default__cs_insert_only_strategy() -%}
+    {{ return('append') }}
+{%- endmacro %}
+
+{% macro bigquery__cs_insert_only_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}

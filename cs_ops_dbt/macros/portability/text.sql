@@ -57,16 +57,13 @@
 {%- endmacro %}
 
 
-{# a value as a JSON string literal ("..." with escapes), or null #}
+{# a value as a JSON string literal ("..." with escapes); null or 'null' for null #}
 {% macro cs_json_string(expression) -%}
     {{ return(adapter.dispatch('cs_json_string', 'cs_ops_dbt')(expression)) }}
 {%- endmacro %}
 
 {% macro default__cs_json_string(expression) -%}
-    case
-        when ({{ expression }}) is null then null
-        else to_json_string(cast({{ expression }} as string))
-    end
+    to_json_string(cast({{ expression }} as string))
 {%- endmacro %}
 
 {% macro duckdb__cs_json_string(expression) -%}
@@ -77,14 +74,17 @@
 {#
     A JSON object (as text) of the given columns, every value as a string:
     {"id_cliente":"CLI-1","licencas":"-3","email":null}. Keeps quarantined raw values.
-    Each item is a column name or a [key, expression] pair.
+    Each item is a column name or a [key, expression] pair. One flat concat() call
+    (not a chain of ||), which the BigQuery emulator also handles for wide rows.
 #}
 {% macro cs_json_object(columns) -%}
-    '{'
+    concat(
+        '{',
     {%- for column in columns %}
         {%- if column is string %}{% set key, expression = column, column %}{% else %}{% set key, expression = column[0], column[1] %}{% endif %}
-        || '"{{ key }}":' || coalesce({{ cs_json_string(expression) }}, 'null')
-        {%- if not loop.last %} || ','{% endif %}
+        '{{ "," if not loop.first else "" }}"{{ key }}":',
+        coalesce({{ cs_json_string(expression) }}, 'null'),
     {%- endfor %}
-    || '}'
+        '}'
+    )
 {%- endmacro %}

@@ -1,7 +1,7 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='append',
+        incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
     )
 }}
