@@ -23,6 +23,7 @@ import datetime as dt
 import decimal
 import re
 import tempfile
+import uuid
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
@@ -382,13 +383,24 @@ class BigQueryWarehouse(Warehouse):
             arrays.append(column.cast(arrow_type))
             fields.append(bigquery.SchemaField(field.name, kind, mode="NULLABLE"))
         frame = pa.table(arrays, names=[field.name for field in fields])
+        dataset = dataset_name(self.settings, dataset)
         with tempfile.TemporaryDirectory(prefix="cs_ops_bq_") as tmp:
             local = Path(tmp) / f"{name}.parquet"
             pq.write_table(frame, local)
-            disposition = "WRITE_TRUNCATE" if mode == "replace" else "WRITE_APPEND"
-            if mode == "replace":  # a replace may change the schema
-                self.client.delete_table(table_id, not_found_ok=True)
-            self._load_file(local, table_id, fields, disposition)
+            if mode == "append":
+                self._load_file(local, table_id, fields, "WRITE_APPEND")
+                return len(df)
+            # replace: load a staging table, then swap it in with one statement, so readers
+            # see the old table or the new one, never none (and the schema may change)
+            stage = f"{STAGE_PREFIX}{name}_{uuid.uuid4().hex[:8]}"
+            try:
+                self._load_file(local, self._table_id(dataset, stage), fields, "WRITE_TRUNCATE")
+                self._run(
+                    f"create or replace table {self._sql_name(dataset, name)} as "
+                    f"select * from {self._sql_name(dataset, stage)}"
+                )
+            finally:
+                self.client.delete_table(self._table_id(dataset, stage), not_found_ok=True)
         return len(df)
 
     def table_exists(self, name: str, dataset: str = "analytics") -> bool:

@@ -136,3 +136,14 @@ def test_fill_datasets_leaves_other_braces_alone() -> None:
         fill_datasets(sql, "R", "A")
         == "select '{\"a\": 1}' as j, regexp_matches(x, 'a{2}') from R.t join A.u"
     )
+
+
+def test_replace_may_change_the_schema_and_leaves_no_staging_table(wh_env: WarehouseEnv) -> None:
+    wh = wh_env.warehouse()
+    wh.ensure_datasets()
+    wh.write_table(pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), "evolving")
+    wh.write_table(pd.DataFrame({"a": [1.5], "c": ["z"]}), "evolving")
+    frame = wh.query("select * from {analytics}.evolving")
+    assert list(frame.columns) == ["a", "c"]
+    assert frame.to_dict("records") == [{"a": 1.5, "c": "z"}]
+    assert set(wh.list_tables("analytics")) == {"evolving"}
