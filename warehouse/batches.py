@@ -54,6 +54,7 @@ class Batch:
     period_end: dt.date | None
     metadata_path: Path
     files: tuple[BatchFile, ...]
+    contract_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def read_batch(metadata_path: Path, raw_dir: Path, data_dir: Path) -> Batch:
         period_end=_parse_date(meta.get("period_end"), f"{where}: period_end"),
         metadata_path=metadata_path,
         files=tuple(files),
+        contract_version=None if meta.get("contract_version") is None else int(meta["contract_version"]),
     )
 
 
@@ -236,6 +238,12 @@ def check_file(file: BatchFile, contract: Contract, compute_sha: bool = True) ->
 
 def check_batch(batch: Batch, contract: Contract) -> list[CheckedFile]:
     """Validate every file of a batch and look for stray files; raise on the first problem."""
+    if batch.contract_version is not None and batch.contract_version > contract.version:
+        raise BadInputError(
+            f"{batch.metadata_path.name}: batch {batch.batch_id} was written for raw contract version "
+            f"{batch.contract_version}, this warehouse knows version {contract.version}; update "
+            "warehouse/raw_contract.yml first"
+        )
     listed = {file.path for file in batch.files}
     raw_dir = batch.metadata_path.parent.parent
     for stray in sorted(raw_dir.glob(f"*/{batch.batch_id}.parquet")):

@@ -286,3 +286,15 @@ def test_a_failure_inside_the_batch_transaction_rolls_back_every_table(wh_env: W
 
     assert {r.batch for r in wh_env.warehouse().load_raw()} == {b2}
     assert _actual(wh_env) == _expected([1, 2])
+
+
+def test_batch_for_a_newer_contract_is_refused(wh_env: WarehouseEnv) -> None:
+    rawfiles.write_batch(wh_env.raw_dir, 1)
+    bid = rawfiles.write_batch(wh_env.raw_dir, 2)
+    meta_path = wh_env.raw_dir / "_batches" / f"{bid}.json"
+    meta = json.loads(meta_path.read_text())
+    meta["contract_version"] = load_contract().version + 1
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(LoadError, match=f"{bid} was written for raw contract version"):
+        wh_env.warehouse().load_raw()
+    assert _actual(wh_env) == _expected([1])
