@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import signal
@@ -298,3 +299,26 @@ def test_batch_for_a_newer_contract_is_refused(wh_env: WarehouseEnv) -> None:
     with pytest.raises(LoadError, match=f"{bid} was written for raw contract version"):
         wh_env.warehouse().load_raw()
     assert _actual(wh_env) == _expected([1])
+
+
+def test_compatible_arrow_types_are_cast_to_the_contract(wh_env: WarehouseEnv) -> None:
+    table = load_contract().table("tickets")
+    frame = rawfiles.table_frame(table, 1)
+    n = frame.num_rows
+    replacements = {
+        "csat": pa.array(list(range(n)), pa.int32()),  # narrower integer
+        "categoria": pa.array(["Bug"] * n).dictionary_encode(),  # dictionary-encoded text
+        "resolvido_em": pa.nulls(n),  # an all-null column (null type)
+        "updated_at": pa.array([dt.datetime(2024, 5, 1, 12)] * n, pa.timestamp("ms")),  # naive, ms
+    }
+    for name, values in replacements.items():
+        frame = frame.set_column(frame.schema.get_field_index(name), name, values)
+    rawfiles.write_batch(wh_env.raw_dir, 1, frames={"tickets": frame})
+    wh_env.warehouse().load_raw()
+    loaded = wh_env.warehouse().query(
+        "select csat, categoria, resolvido_em, updated_at from {raw}.tickets order by csat"
+    )
+    assert [int(v) for v in loaded["csat"]] == list(range(n))
+    assert set(loaded["categoria"]) == {"Bug"}
+    assert loaded["resolvido_em"].isna().all()
+    assert pd.Timestamp(loaded["updated_at"].iloc[0]) == pd.Timestamp("2024-05-01 12:00", tz="UTC")
