@@ -115,19 +115,57 @@ def _probabilities(at) -> tuple[float, float]:
     return parse_number(shown["Probabilidade atual"]), parse_number(shown["Probabilidade simulada"])
 
 
-def test_simulator_probability_rises_when_usage_drops(app_data):
+def test_simulator_probability_rises_when_usage_drops(app_data, reader):
+    """Usage -100% raises the model's churn probability for most accounts.
+
+    A tree model trained on a tiny pipeline run is not monotone for every single account,
+    so the test checks the direction over eight accounts: most go up, the median goes up.
+    """
     at = open_page("simulador")
     assert problems(at) == []
     current, simulated = _probabilities(at)
     assert current == simulated  # no change yet: the scenario is the current customer
-    customer = at.selectbox(key="sim_customer").value
-    at.slider(key=f"sim_{customer}_usage").set_value(-100).run()
-    assert problems(at) == []
-    current_after, dropped = _probabilities(at)
-    assert current_after == current
-    assert dropped > current, (
-        f"usage -100% should raise churn probability for {customer}: {current} -> {dropped}"
+    portfolio = queries.portfolio(reader)
+    step = max(1, len(portfolio) // 8)
+    customers = list(portfolio["customer_id"].iloc[::step].head(8))
+    changes = {}
+    for customer in customers:
+        at.selectbox(key="sim_customer").set_value(customer).run()
+        before, _ = _probabilities(at)
+        at.slider(key=f"sim_{customer}_usage").set_value(-100).run()
+        assert problems(at) == []
+        current_after, dropped = _probabilities(at)
+        assert current_after == before  # the current probability does not move with the scenario
+        changes[customer] = dropped - before
+    rises = sum(change > 0 for change in changes.values())
+    assert rises >= 0.75 * len(changes), changes
+    assert sorted(changes.values())[len(changes) // 2] > 0, changes
+
+
+def test_whatif_row_applies_the_changes():
+    from app.whatif import scenario_row
+
+    base = pd.Series(
+        {
+            "events_30d": 200.0,
+            "active_users_30d": 10.0,
+            "usage_trend_pct": 0.1,
+            "seats": 20.0,
+            "adoption_rate": 0.5,
+            "tickets_90d": 2.0,
+            "p1_tickets_90d": 1.0,
+            "last_nps": 9.0,
+            "avg_payment_delay_days_90d": 0.0,
+        }
     )
+    half = scenario_row(base, -0.5, 20, 6, 3.0, 15.0)
+    assert half["events_30d"] == 100.0 and half["active_users_30d"] == 5.0
+    assert half["adoption_rate"] == pytest.approx(0.25)
+    assert half["usage_trend_pct"] == pytest.approx(1.1 * 0.5 - 1)
+    assert (half["tickets_90d"], half["last_nps"], half["avg_payment_delay_days_90d"]) == (6.0, 3.0, 15.0)
+    fewer_seats = scenario_row(base, 0.0, 8, 2, 9.0, 0.0)
+    assert fewer_seats["active_users_30d"] == 8.0 and fewer_seats["adoption_rate"] == 1.0
+    assert base["events_30d"] == 200.0  # the input row is not modified
 
 
 def test_model_page_shows_evaluation_json(app_data):
