@@ -66,7 +66,8 @@ print(json.dumps(result))
 def _child(task: str, data: Path, model: Path, threads: int) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", _CHILD, task, str(data), str(model), str(threads)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise RuntimeError(f"bench child {task} failed:\n{done.stderr[-3000:]}")
@@ -108,7 +109,9 @@ def run(rows: int, repeats: int, threads: list[int], driver_rows: int) -> dict:
             entry = {
                 "train": _median([_child("train", train_file, model, n) for _ in range(repeats)]),
                 "score": _median([_child("score", score_file, model, n) for _ in range(repeats)]),
-                "score_with_drivers": _median([_child("drivers", drivers_file, model, n) for _ in range(repeats)]),
+                "score_with_drivers": _median(
+                    [_child("drivers", drivers_file, model, n) for _ in range(repeats)]
+                ),
             }
             d = entry["score_with_drivers"]
             d["seconds_per_1m_rows_extrapolated"] = round(d["seconds_median"] * 1_000_000 / d["rows"], 2)
@@ -142,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     for n, entry in results["by_threads"].items():
         for name, r in entry.items():
             target = {"train": "<= 15 s", "score": "<= 5 s"}.get(name, "(no target)")
-            print(f"{n:<8}{name:<22}{r['rows']:>10}{r['seconds_median']:>10.2f}{r['peak_rss_gib']:>10.2f}  {target}")
+            print(
+                f"{n:<8}{name:<22}{r['rows']:>10}{r['seconds_median']:>10.2f}{r['peak_rss_gib']:>10.2f}  {target}"
+            )
     print(f"checks: {checks}\nwritten to {out}")
     return 0
 

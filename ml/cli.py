@@ -12,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from threadpoolctl import threadpool_limits
+
 from ml.data import MissingInputError, load_truth, read_table
-from ml.model import RANDOM_STATE, SplitError
+from ml.model import RANDOM_STATE, SplitError, pick_threads
 from ml.model_store import ModelLoadError, load_model
 from ml.spec import SpecError, load_spec
 
@@ -36,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--out", help="output folder (default: <data dir>/ml)")
         p.add_argument("--truth", help="generator truth folder for the oracle (default: <data dir>/truth)")
         p.add_argument("--random-state", type=int, default=RANDOM_STATE)
+        p.add_argument("--threads", type=int, help="OpenMP threads (default: the idle cores, at least 1)")
     p = sub.add_parser("score", help="score active customers at the newest snapshot -> churn_scores")
+    p.add_argument("--threads", type=int, help="OpenMP threads (default: the idle cores, at least 1)")
     p.add_argument("--model", help="model file (default: <data dir>/ml/churn_model.skops)")
     p.add_argument("--table", help="snapshot table (default: the model spec's table)")
     return parser
@@ -103,10 +107,12 @@ def _score(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    threads = args.threads or pick_threads()
     try:
-        if args.command == "score":
-            return _score(args)
-        return _train(args, save=args.command == "train")
+        with threadpool_limits(limits=threads, user_api="openmp"):
+            if args.command == "score":
+                return _score(args)
+            return _train(args, save=args.command == "train")
     except (MissingInputError, SpecError, SplitError, ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

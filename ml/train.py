@@ -142,7 +142,7 @@ def backtest(
         except SplitError as exc:
             results.append({"cutoff": str(cutoff.date()), "skipped": str(exc)})
             continue
-        models = fit_models(frame, spec, split, random_state=random_state, with_logistic=False)
+        models = fit_models(frame, spec, split, random_state=random_state)
         rep = evaluate_window(frame, spec, models, split.validation, truth, with_curve=False)
         results.append(
             {
