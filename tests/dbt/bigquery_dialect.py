@@ -36,8 +36,8 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     (
         "DuckDB type name",
         r"\b(as|cast\s*\([^()]*\bas)\s+(varchar|double|hugeint|uhugeint|integer|bigint|smallint|tinyint|"
-        r"ubigint|uinteger|real|text|timestamptz|blob|boolean|float4|float8|int4|int8)\b",
-        "BigQuery types are string, int64, float64, bool, timestamp, date, numeric",
+        r"ubigint|uinteger|real|text|timestamptz|blob|float4|float8|int4|int8)\b",
+        "BigQuery types are string, int64, float64, bool, timestamp, date, numeric (dbt-bigquery itself writes boolean)",
     ),
     ("current_date/now", r"\b(current_date|now\s*\(|current_timestamp)\b", "the as-of date comes from load_batches"),
 ]
@@ -73,7 +73,10 @@ def strip_literals(sql: str) -> str:
         text = match.group(0)
         if text.startswith("`"):
             return "`" + "x" * (len(text) - 2) + "`"
-        return re.sub(r"[^\n]", " ", text)
+        if text.startswith(("--", "/*")):
+            return re.sub(r"[^\n]", " ", text)
+        # a string literal keeps its quote marks (so a check can see one starts here)
+        return re.sub(r"[^\n]", " ", text[:-1])[:-1] + "''" if len(text) >= 2 else text
 
     return _LITERALS.sub(blank, sql)
 

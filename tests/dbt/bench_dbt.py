@@ -1,0 +1,138 @@
+"""Benchmark of the dbt project on DuckDB: `python tests/dbt/bench_dbt.py [--customers N]`.
+
+Measured side by side in one run, on the same generated history:
+  full     `dbt build --full-refresh` over every batch (~10M usage events at the default size)
+  incremental  `dbt build` after one new monthly batch (~1M events), on a copy of the
+               database as it was before the full refresh (median of --repeats runs)
+Targets (issue #5): full <= 60 s; incremental <= 25% of full; peak memory <= 4 GiB
+(DuckDB's memory_limit and threads come from profiles.yml).
+Writes <data dir>/reports/bench_dbt.json and prints a short table. The generated
+history is kept under <data dir>/bench_dbt/ and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from warehouse.config import get_settings  # noqa: E402
+
+
+def env_for(data_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CS_OPS_", "BIGQUERY_EMULATOR"))}
+    env.update(CS_OPS_TARGET="dev", CS_OPS_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO))
+    return env
+
+
+def run(args: list[str], data_dir: Path) -> float:
+    start = time.perf_counter()
+    done = subprocess.run(args, env=env_for(data_dir), cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
+    return elapsed
+
+
+def dbt(data_dir: Path, *args: str) -> float:
+    paths = ["--target-path", str(data_dir / "dbt-target"), "--log-path", str(data_dir / "dbt-logs")]
+    return run([sys.executable, "-m", "warehouse.dbt", "build", *args, *paths], data_dir)
+
+
+def count_events(db: Path) -> int:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("select count(*) from cs_ops_raw_data.eventos_uso").fetchone()[0]
+    finally:
+        con.close()
+
+
+def prepare(bench_dir: Path, customers: int, months: int) -> tuple[Path, Path]:
+    """`before.duckdb`: all batches but the last, loaded and built; the last batch as Parquet."""
+    db = bench_dir / "warehouse" / "cs_ops.duckdb"
+    before = bench_dir / "before.duckdb"
+    marker = bench_dir / "prepared.json"
+    wanted = {"customers": customers, "months": months}
+    if marker.exists() and json.loads(marker.read_text()) == wanted and before.exists():
+        return db, before
+    shutil.rmtree(bench_dir, ignore_errors=True)
+    bench_dir.mkdir(parents=True)
+    gen = [sys.executable, "-m", "generator", "--customers", str(customers), "--quiet"]
+    print(f"generating {months - 1} months for {customers} customers ...", flush=True)
+    run([*gen, "--months", str(months - 1)], bench_dir)
+    run([sys.executable, "-m", "warehouse", "load"], bench_dir)
+    print("first build ...", flush=True)
+    dbt(bench_dir)
+    shutil.copy(db, before)
+    print("generating the last month (loaded before each timed run) ...", flush=True)
+    run([*gen, "--months", "1", "--continue"], bench_dir)
+    marker.write_text(json.dumps(wanted))
+    return db, before
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=16000, help="initial customers (16000 -> ~10M events)")
+    parser.add_argument("--months", type=int, default=10, help="monthly batches in total (the last is the increment)")
+    parser.add_argument("--repeats", type=int, default=2, help="timed runs of each build (median reported)")
+    args = parser.parse_args()
+
+    settings = get_settings()
+    bench_dir = settings.data_dir / "bench_dbt"
+    db, before = prepare(bench_dir, args.customers, args.months)
+    incremental, full = [], []
+    for _ in range(args.repeats):
+        # the database as built up to the previous batch, then the new batch loaded (untimed)
+        shutil.copy(before, db)
+        run([sys.executable, "-m", "warehouse", "load"], bench_dir)
+        incremental.append(dbt(bench_dir))
+        full.append(dbt(bench_dir, "--full-refresh"))
+    events_total = count_events(db)
+    events_before = count_events(before)
+    peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    result = {
+        "usage_events_total": events_total,
+        "usage_events_in_new_batch": events_total - events_before,
+        "full_build_seconds_median": round(statistics.median(full), 2),
+        "incremental_build_seconds_median": round(statistics.median(incremental), 2),
+        "full_build_seconds_runs": [round(x, 2) for x in full],
+        "incremental_build_seconds_runs": [round(x, 2) for x in incremental],
+        "incremental_over_full": round(statistics.median(incremental) / statistics.median(full), 3),
+        "peak_rss_mib_of_largest_child": round(peak_rss_mib, 1),
+        "targets": {"full_build_seconds": 60, "incremental_over_full": 0.25, "peak_memory_mib": 4096},
+        "machine": {"cpus": os.cpu_count()},
+        "notes": "dbt build = models + all data tests + unit tests; DuckDB memory_limit/threads from profiles.yml",
+    }
+    result["meets_targets"] = {
+        "full_build": result["full_build_seconds_median"] <= 60,
+        "incremental_ratio": result["incremental_over_full"] <= 0.25,
+        "memory": peak_rss_mib <= 4096,
+    }
+    reports = settings.reports_dir
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "bench_dbt.json").write_text(json.dumps(result, indent=2))
+    print(f"{'measure':<38}{'value':>12}{'target':>10}")
+    print(f"{'usage events (total / new batch)':<38}{events_total:>12,} {events_total - events_before:>,}")
+    print(f"{'full dbt build, s (median)':<38}{result['full_build_seconds_median']:>12}{60:>10}")
+    print(f"{'incremental dbt build, s (median)':<38}{result['incremental_build_seconds_median']:>12}")
+    print(f"{'incremental / full':<38}{result['incremental_over_full']:>12}{0.25:>10}")
+    print(f"{'peak RSS of a child, MiB':<38}{round(peak_rss_mib):>12}{4096:>10}")
+    print(f"written to {reports / 'bench_dbt.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

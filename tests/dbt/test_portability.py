@@ -1,0 +1,145 @@
+"""Engine portability.
+
+1. The dialect checker finds DuckDB-only constructs (and ignores them inside strings).
+2. Static: models never branch on the target, never read the wall clock, and every
+   engine-specific function lives in a dispatched macro.
+3. On the BigQuery emulator (marker `prod`): the same raw data built on dev and on prod
+   gives the same marts, and the compiled prod SQL has nothing real BigQuery rejects
+   (the emulator runs DuckDB underneath, so it alone would not notice).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from bigquery_dialect import find_problems, scan_directory
+from conftest import REPO, dbt, generate, load, query
+
+PROJECT = REPO / "cs_ops_dbt"
+
+
+@pytest.mark.parametrize(
+    "sql, construct",
+    [
+        ("select try_cast(x as int64) from t", "try_cast"),
+        ("select strptime(x, '%d/%m/%Y') from t", "strptime"),
+        ("select * from t where regexp_matches(x, 'a')", "regexp_matches"),
+        ("select * exclude (a) from t", "* exclude"),
+        ("select x::date from t", ":: cast"),
+        ("select cast(x as varchar) from t", "DuckDB type name"),
+        ("select cast(x as double) from t", "DuckDB type name"),
+        ("select cast(sum(x) as hugeint) from t", "DuckDB type name"),
+        ("select cast(x as integer) from t", "DuckDB type name"),
+        ('select "a" from "db"."t"', "double-quoted identifier"),
+        ("select date_diff('day', a, b) from t", "date_diff with unit first"),
+        ("select * from t where d <= current_date", "current_date/now"),
+        ("select unnest(generate_series(a, b, interval 1 month)) from t", "generate_series"),
+    ],
+)
+def test_checker_flags_duckdb_only_sql(sql: str, construct: str) -> None:
+    assert construct in {problem.construct for problem in find_problems(sql)}
+
+
+def test_checker_accepts_bigquery_sql_and_ignores_literals() -> None:
+    sql = """
+    select
+        safe_cast(x as int64) as a,
+        safe.parse_date('%d/%m/%Y', s) as b,  -- try_cast in a comment is fine
+        regexp_contains(s, r'^[0-9]{2}::x$') as c,
+        '{"key":' || to_json_string(cast(v as string)) || '}' as d,
+        date_diff(b, a, day) as e,
+        'try_cast(varchar)' as f
+    from `project`.`dataset`.`table`
+    /* select x::int */
+    """
+    assert find_problems(sql) == []
+
+
+def test_models_do_not_branch_on_the_target_or_read_the_clock() -> None:
+    offenders = []
+    for path in sorted((PROJECT / "models").rglob("*.sql")):
+        code = path.read_text(encoding="utf-8").lower()
+        if re.search(r"\btarget\.(type|name)\b|adapter\.type\(\)", code):
+            offenders.append(f"{path.name}: branches on the target")
+        if re.search(r"\bcurrent_(date|timestamp)\b|\bnow\s*\(", code):
+            offenders.append(f"{path.name}: reads the wall clock")
+    assert not offenders, offenders
+
+
+def test_engine_specific_functions_only_in_dispatched_macros() -> None:
+    engine_only = r"\b(try_cast|safe_cast|strptime|parse_date|parse_timestamp|regexp_matches|regexp_contains|" \
+        r"strip_accents|normalize|generate_series|generate_date_array|last_day|date_trunc|to_json|" \
+        r"to_json_string|timestamp_seconds|make_timestamp|date_add|date_diff|timestamp_diff)\s*\("
+    offenders = []
+    for path in sorted((PROJECT / "models").rglob("*.sql")):
+        code = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
+        code = re.sub(r"\{\{.*?\}\}", "", code, flags=re.DOTALL)  # macro calls are fine
+        for match in re.finditer(engine_only, code.lower()):
+            offenders.append(f"{path.name}: {match.group(1)}")
+    assert not offenders, offenders
+
+
+# ---------- dev vs prod on the emulator ----------
+
+MARTS_TO_COMPARE = {
+    "dim_clientes": ["customer_id"],
+    "fct_mrr_mensal": ["customer_id", "month"],
+    "fct_kpis_mensais": ["month"],
+    "fct_retencao_coortes": ["cohort_month", "months_since_signup"],
+    "fct_clientes_snapshot_mensal": ["customer_id", "snapshot_date"],
+    "fct_clientes_kpis": ["customer_id"],
+    "fct_qualidade_dados": ["table_name", "batch_id"],
+}
+
+
+def _normalise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = pd.to_datetime(frame[column]).dt.tz_localize(None)
+        elif frame[column].dtype == object:
+            sample = frame[column].dropna()
+            if len(sample) and not isinstance(sample.iloc[0], str | bool):
+                frame[column] = frame[column].astype(str)
+    return frame.sort_values(keys).reset_index(drop=True)
+
+
+@pytest.mark.prod
+def test_prod_on_the_emulator_matches_dev_and_compiles_to_real_bigquery_sql(
+    tmp_path: Path, bq_emulator: str, bq_emulator_project: str
+) -> None:
+    from warehouse import get_warehouse
+    from warehouse.config import load_settings
+
+    data_dir = tmp_path / "data"
+    generate(data_dir, 25, 4)
+    prod_env = {"GOOGLE_CLOUD_PROJECT": bq_emulator_project, "BIGQUERY_EMULATOR_HOST": bq_emulator}
+    load(data_dir)
+    load(data_dir, "prod", **prod_env)
+    dbt(data_dir, "build")
+    dbt(data_dir, "build", target="prod", **prod_env)
+    # compile again now that the incremental tables exist, so their incremental branch is checked too
+    dbt(data_dir, "compile", target="prod", **prod_env)
+
+    files, problems = scan_directory(data_dir / "dbt-target" / "compiled")
+    run_files, run_problems = scan_directory(data_dir / "dbt-target" / "run")
+    assert files > 30 and run_files > 30
+    assert not problems + run_problems, "\n".join(map(str, (problems + run_problems)[:30]))
+
+    settings = load_settings({
+        "CS_OPS_TARGET": "prod", "CS_OPS_DATA_DIR": str(data_dir),
+        "GOOGLE_CLOUD_PROJECT": bq_emulator_project, "BIGQUERY_EMULATOR_HOST": bq_emulator,
+    })  # fmt: skip
+    prod = get_warehouse(settings, read_only=True)
+    for mart, keys in MARTS_TO_COMPARE.items():
+        dev_frame = _normalise(query(data_dir, f"select * from cs_ops_analytics.{mart}"), keys)
+        prod_frame = _normalise(prod.query(f"select * from {{analytics}}.{mart}"), keys)
+        assert len(dev_frame) == len(prod_frame) > 0, mart
+        pd.testing.assert_frame_equal(
+            dev_frame[sorted(dev_frame.columns)], prod_frame[sorted(dev_frame.columns)],
+            check_dtype=False, check_exact=False, rtol=1e-6, atol=0.011, obj=mart,
+        )  # fmt: skip
+
