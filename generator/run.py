@@ -36,7 +36,6 @@ HIGH_CARDINALITY = {
     "usuarios": ("nome", "email"),
     "clientes": ("razao_social", "cnpj"),
 }
-FINGERPRINT_KEYS = ("customers", "start", "seed", "dirt_rate", "generator_version")
 
 
 def batch_id(start: tuple[int, int], number: int) -> str:
@@ -149,12 +148,6 @@ def _clear(paths: _Paths) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     for name in ("clientes_mensal.parquet", "clientes.parquet", "dirt_manifest.parquet"):
         (paths.truth / name).unlink(missing_ok=True)
-
-
-def _split_due(table: pa.Table, batch: int) -> tuple[pa.Table, pa.Table]:
-    emit = table.column(EMIT)
-    due = pc.less_equal(emit, batch)
-    return table.filter(due).drop_columns([EMIT]), table.filter(pc.invert(due))
 
 
 def _concat(parts: list[pa.Table], schema: pa.Schema) -> pa.Table:

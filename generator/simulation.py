@@ -436,7 +436,6 @@ def step(state: dict) -> dict:
         c["ctr_end"][idx] = bizcal.add_months(new_start, 12) - 1
         c["ctr_tipo"][idx] = kd
         c["mrr_cents"][idx] = _mrr_cents(plan, seats, nmods, c["price_factor"][idx], c["cycle"][idx])
-        c["ucap"][idx] = np.maximum(c["ucap"][idx], c["ucap"][idx])  # user block size is fixed at signup
         ctr_rows.append(
             _contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, d1 - 1))
         )
