@@ -218,11 +218,11 @@ def horizontal_bars(
         alt.Chart(frame)
         .mark_bar(color=color)
         .encode(
-            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            y=alt.Y(f"{category}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
             x=alt.X(f"{value}:Q", title=title),
             tooltip=[f"{category}:N", f"{value}:Q"],
         )
-        .properties(height=max(120, 28 * len(frame)))
+        .properties(height=max(180, 36 * len(frame)))
     )
 
 

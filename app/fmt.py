@@ -104,6 +104,20 @@ def day(value: Any, lang: str = "pt") -> str:
     return value.strftime("%d/%m/%Y" if lang == "pt" else "%Y-%m-%d")
 
 
+def age(hours: Any, lang: str = "pt") -> str:
+    """How long ago, from hours: 0.4 -> "há 24 min", 5 -> "há 5,0 h", 60 -> "há 2,5 dias"."""
+    if _is_missing(hours):
+        return MISSING
+    hours = max(0.0, float(hours))
+    if hours < 1:
+        text = f"{number(hours * 60, 0, lang)} min"
+    elif hours < 48:
+        text = f"{number(hours, 1, lang)} h"
+    else:
+        text = f"{number(hours / 24, 1, lang)} " + ("dias" if lang == "pt" else "days")
+    return f"há {text}" if lang == "pt" else f"{text} ago"
+
+
 def timestamp(value: Any, lang: str = "pt") -> str:
     """A UTC timestamp as "dd/mm/aaaa hh:mm UTC" (pt) or "yyyy-mm-dd hh:mm UTC" (en)."""
     if _is_missing(value):

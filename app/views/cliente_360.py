@@ -59,7 +59,7 @@ def main() -> None:
         )
     )
 
-    k = st.columns(5)
+    k = st.columns([1.6, 1, 1.3, 1.1, 1])
     ui.metric(k[0], "MRR", fmt.brl(row.get("current_mrr"), 2, lang))
     ui.metric(
         k[1],

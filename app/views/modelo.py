@@ -88,7 +88,7 @@ def main() -> None:
         st.caption(
             tr("Metas", "Targets")
             + ": "
-            + ", ".join(f"{key[:-3]} {'✅' if ok else '❌'}" for key, ok in checks.items())
+            + ", ".join(f"{key[:-3]} {'OK' if ok else tr('NÃO', 'NO')}" for key, ok in checks.items())
         )
 
     left, right = st.columns(2)

@@ -37,10 +37,8 @@ def main() -> None:
     ui.metric(
         k[1],
         tr("Última carga", "Last load"),
-        fmt.timestamp(last_load, lang) if last_load is not None else "—",
-        help=(tr("há", "") + f" {fmt.number(age_hours, 1, lang)} h" + tr("", " ago"))
-        if age_hours is not None
-        else None,
+        fmt.age(age_hours, lang),
+        help=fmt.timestamp(last_load, lang) if last_load is not None else None,
     )
     ui.metric(k[2], tr("Dados até", "Data through"), fmt.day(last_period, lang))
     ui.metric(k[3], tr("Arquivos com falha", "Failed files"), fmt.number(failed, 0, lang))
@@ -83,7 +81,9 @@ def main() -> None:
             tr("% quarentena", "% quarantined"): by_table["quarantined_share"].map(
                 lambda v: fmt.pct(v, 2, lang)
             ),
-            tr("Fecha?", "Reconciles?"): by_table["reconciles"].map(lambda ok: "✅" if ok else "❌"),
+            tr("Fecha?", "Reconciles?"): by_table["reconciles"].map(
+                lambda ok: tr("sim", "yes") if ok else tr("NÃO", "NO")
+            ),
         }
     )
     st.dataframe(shown, hide_index=True, width="stretch", key="dq_reconciliation")

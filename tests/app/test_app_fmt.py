@@ -89,3 +89,18 @@ def test_dates_and_months():
 def test_day_rejects_non_dates():
     with pytest.raises(TypeError, match="expects a date"):
         fmt.day(12)
+
+
+@pytest.mark.parametrize(
+    ("hours", "lang", "expected"),
+    [
+        (0.4, "pt", "há 24 min"),
+        (5, "pt", "há 5,0 h"),
+        (60, "pt", "há 2,5 dias"),
+        (60, "en", "2.5 days ago"),
+        (-1, "pt", "há 0 min"),
+        (None, "pt", "—"),
+    ],
+)
+def test_age(hours, lang, expected):
+    assert fmt.age(hours, lang) == expected
