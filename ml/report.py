@@ -309,6 +309,21 @@ def _why(evaluation: dict) -> str:
             f"({r['rows']} rows, {r['positives']} churners): the AUC's sampling error alone is about "
             f"±{_auc_se(r):.3f}. The targets were not tuned against the validation data."
         )
+    lr = evaluation.get("logistic_regression")
+    if isinstance(lr, dict) and lr.get("roc_auc") and r.get("roc_auc"):
+        windows = [b for b in evaluation.get("backtest", []) if "skipped" not in b]
+        model_mean = (r["roc_auc"] + sum(b["model"]["roc_auc"] for b in windows)) / (1 + len(windows))
+        lr_mean = (lr["roc_auc"] + sum(b["logistic_regression"]["roc_auc"] for b in windows)) / (
+            1 + len(windows)
+        )
+        verdict = "ahead of" if r["roc_auc"] > lr["roc_auc"] else "behind"
+        notes.append(
+            f"Against logistic regression the model is {verdict} it on this validation window "
+            f"({r['roc_auc']:.3f} vs {lr['roc_auc']:.3f}; sampling error ±{_auc_se(r):.3f}); averaged over "
+            f"the validation window and {len(windows)} backtest cut-offs it is {model_mean:.3f} vs "
+            f"{lr_mean:.3f}. The gradient-boosting settings were chosen on the calibration window "
+            "(inside the training period), never on the validation window."
+        )
     if t.get("ece_ok") is False:
         notes.append(
             f"ECE above target: the validation churn rate ({r['base_rate']:.3f}) differs from the "
