@@ -68,7 +68,7 @@ def fixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
         words = np.empty((n, len(head) // 4 + chunks), dtype=np.uint32)
         words[:, : len(head) // 4] = np.frombuffer(head, dtype=np.uint32)
         words[:, len(head) // 4 :] = _digit_words(numbers, chunks)
-        return strings_from_matrix(words.view(np.uint8).reshape(n, -1))
+        return strings_from_matrix(words.view(np.uint8).reshape(n, len(head) + width))
     matrix = np.empty((n, len(head) + width), dtype=np.uint8)
     matrix[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
     matrix[:, len(head) :] = digits_matrix(numbers, width)

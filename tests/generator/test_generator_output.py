@@ -215,3 +215,12 @@ def test_bench_writes_its_report(tmp_path: Path) -> None:
     assert report["events_vs_duckdb"]["duckdb_rows"] == report["full_generation"]["usage_events"]
     assert set(report["meets"]) == {"seconds_10m_events", "peak_rss_mib", "faker_ratio", "duckdb_ratio"}
     assert "ratio vs DuckDB" in done.stdout
+
+
+def test_tiny_run_writes_empty_tables_with_the_schema(tmp_path: Path) -> None:
+    summary = generate({"customers": 1, "months": 2, "dirt_rate": 0.3, "quiet": True}, data_dir=tmp_path)
+    assert min(summary["rows"].values()) == 0  # e.g. no ticket in two months for one customer
+    contract = load_contract()
+    for table in TABLES:
+        for path in sorted((tmp_path / "raw" / table).glob("*.parquet")):
+            assert pq.read_schema(path).equals(contract.table(table).arrow_schema()), path
