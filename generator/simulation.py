@@ -106,7 +106,19 @@ CUSTOMER_ARRAYS = {
 _SEGMENTO_LUT = pools.choice_lut(pools.SEGMENTO_P)
 _PORTE_LUT = pools.choice_lut(pools.PORTE_P)
 
-STREAMS = ("init", "acquire", "health", "churn", "users", "events", "tickets", "nps", "invoices", "clientes")
+STREAMS = (
+    "init",
+    "acquire",
+    "health",
+    "churn",
+    "users",
+    "events",
+    "tickets",
+    "nps",
+    "invoices",
+    "clientes",
+    "contracts",
+)
 
 
 def rng_for(seed: int, month: int, stream: str) -> np.random.Generator:
@@ -531,7 +543,7 @@ def step(state: dict) -> dict:
     ]
     clientes_frame = _clientes_frame(state, rng, rows, batch)
 
-    contratos_frame = _concat_contract_rows(ctr_rows, batch, rng_for(seed, k, "churn"))
+    contratos_frame = _concat_contract_rows(ctr_rows, batch, rng_for(seed, k, "contracts"))
 
     # 12. truth ----------------------------------------------------------------------------------
     truth_rows = np.flatnonzero(at_risk | is_new | react)
