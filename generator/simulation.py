@@ -46,6 +46,8 @@ CHURN_CENTER = 0.38
 CHURN_MID_SCALE = 0.10  # mid-term cancellation (any month)
 CHURN_RENEWAL_BASE = 0.01
 CHURN_RENEWAL_SCALE = 0.6  # non-renewal in the anniversary month
+# non-renewals cluster around the budget cycle at year end
+RENEWAL_SEASON = np.array([1.15, 1.0, 1.0, 1.0, 1.0, 0.95, 0.9, 0.95, 1.0, 1.0, 1.05, 1.3])
 REACTIVATION_P = 0.012  # monthly, for churned customers within 24 months
 NPS_CAMPAIGN_MONTHS = (3, 6, 9, 12)
 
@@ -364,7 +366,10 @@ def step(state: dict) -> dict:
     anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
     p_mid = CHURN_FLOOR + CHURN_MID_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
     p_ren = np.where(
-        anniv, CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h)), 0.0
+        anniv,
+        RENEWAL_SEASON[month - 1]
+        * (CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))),
+        0.0,
     )
     hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
     u = rng.random(n)
