@@ -143,7 +143,7 @@ def prepare_frame(
         )
     out = frame.copy()
     try:
-        out[spec.time_column] = pd.to_datetime(out[spec.time_column]).astype("datetime64[ns]")
+        out[spec.time_column] = to_naive_datetime(out[spec.time_column])
     except (ValueError, TypeError) as exc:
         raise SpecError(f"{source}: column '{spec.time_column}' must hold dates: {exc}") from exc
     out = coerce_features(out, spec, source, copy=False)
@@ -159,6 +159,17 @@ def prepare_frame(
             )
         out[spec.label_column] = label
     return out
+
+
+def to_naive_datetime(values: pd.Series) -> pd.Series:
+    """Dates/timestamps from any backend (DuckDB date, BigQuery DATE/TIMESTAMP, text) as naive datetime64."""
+    try:
+        ts = pd.to_datetime(values)
+    except (ValueError, TypeError):
+        ts = pd.to_datetime(values.astype(str))
+    if getattr(ts.dt, "tz", None) is not None:
+        ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
+    return ts.astype("datetime64[ns]")
 
 
 def _label_complete(frame: pd.DataFrame, spec: FeatureSpec) -> pd.Series:
