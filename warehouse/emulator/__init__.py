@@ -52,7 +52,8 @@ def home_dir(venv: Path = VENV_DIR) -> Path:
 
 
 def _requirements_digest() -> str:
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    """Changes when the pins or the Python that builds the venv change (then it is rebuilt)."""
+    return hashlib.sha256(REQUIREMENTS.read_bytes() + sys.version.encode()).hexdigest()
 
 
 def ensure_venv(venv: Path = VENV_DIR, quiet: bool = True) -> Path:
