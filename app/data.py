@@ -89,8 +89,21 @@ def load(name: str, *args: Any) -> Any:
     return _cached(name, data_version(), tuple(args))
 
 
+def portfolio_view(filters: dict[str, Any], lang: str) -> dict[str, Any]:
+    """app.portfolio.view for the published portfolio, cached per data version, filters and language."""
+    return _portfolio_view(data_version(), tuple(sorted(filters.items())), lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _portfolio_view(version: str, filters: tuple, lang: str) -> dict[str, Any]:
+    from app import portfolio
+
+    return portfolio.view(_cached("portfolio", version, ()), dict(filters), lang)
+
+
 def clear() -> None:
     _cached.clear()
+    _portfolio_view.clear()
     _table_exists.clear()
     _data_version.clear()
     _evaluation.clear()

@@ -71,18 +71,23 @@ def kpis_mensais(wh: Reader) -> pd.DataFrame:
     return frame
 
 
+FILTER_COLUMNS = ("segment", "company_size", "uf", "csm_owner")
+
+
 def filter_options(wh: Reader) -> dict[str, list[str]]:
-    """Distinct values for the segment / size / UF / CSM filters."""
+    """Distinct values for the segment / size / UF / CSM filters (one round trip)."""
     require(wh, "dim_clientes")
-    options = {}
-    for column in ("segment", "company_size", "uf", "csm_owner"):
-        values = wh.query(
-            # column comes from the fixed tuple above, never from user input
-            f"select distinct {column} as value from {{analytics}}.dim_clientes "
-            f"where {column} is not null order by value"
-        )["value"]
-        options[column] = [str(v) for v in values]
-    return options
+    # the column names come from FILTER_COLUMNS, never from user input
+    sql = "\nunion all\n".join(
+        f"select '{column}' as filter_column, {column} as value from {{analytics}}.dim_clientes "
+        f"where {column} is not null group by {column}"
+        for column in FILTER_COLUMNS
+    )
+    frame = wh.query(sql)
+    return {
+        column: sorted(str(v) for v in frame.loc[frame["filter_column"] == column, "value"])
+        for column in FILTER_COLUMNS
+    }
 
 
 def mrr_by_month(
@@ -397,24 +402,18 @@ def quarantine_summary(wh: Reader) -> pd.DataFrame:
     )
 
 
-def quarantine_examples(wh: Reader, per_reason: int = 5) -> pd.DataFrame:
+def quarantine_examples(wh: Reader, table_name: str, reason: str, limit: int = 10) -> pd.DataFrame:
+    """The first quarantined rows of one table for one reason."""
     require(wh, "fct_quarentena")
     return wh.query(
         """
         select table_name, batch_id, record_key, reason, raw_values
-        from (
-            select
-                quarentena.*,
-                row_number() over (
-                    partition by quarentena.table_name, quarentena.reason
-                    order by quarentena.batch_id, quarentena.record_key
-                ) as example_rank
-            from {analytics}.fct_quarentena as quarentena
-        ) as ranked
-        where example_rank <= @per_reason
-        order by table_name, reason, example_rank
+        from {analytics}.fct_quarentena
+        where table_name = @table_name and reason = @reason
+        order by batch_id, record_key
+        limit @row_limit
         """,
-        {"per_reason": int(per_reason)},
+        {"table_name": table_name, "reason": reason, "row_limit": int(limit)},
     )
 
 

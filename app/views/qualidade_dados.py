@@ -101,11 +101,10 @@ def main() -> None:
                 summary.head(20), "label", "rows_quarantined", tr("Linhas", "Rows"), color=charts.NEGATIVE
             )
         )
-        examples = data.load("quarantine_examples")
         reasons = list(dict.fromkeys(summary["table_name"] + " · " + summary["reason"]))
         chosen = st.selectbox(tr("Exemplos do motivo", "Examples for reason"), reasons, key="dq_reason")
         table_name, reason = chosen.split(" · ", 1)
-        picked = examples[(examples["table_name"] == table_name) & (examples["reason"] == reason)].copy()
+        picked = data.load("quarantine_examples", table_name, reason).copy()
         picked["raw_values"] = picked["raw_values"].map(_pretty)
         st.dataframe(picked, hide_index=True, width="stretch", key="dq_examples")
 

@@ -113,6 +113,11 @@ def test_quality_queries_match(both_backends):
     assert sa.sort_values(["table_name", "reason"]).to_dict("records") == sb.sort_values(
         ["table_name", "reason"]
     ).to_dict("records")
-    assert len(queries.quarantine_examples(prod)) == len(queries.quarantine_examples(dev))
+    first = sa.iloc[0]
+    examples = queries.quarantine_examples(prod, first["table_name"], first["reason"], 3)
+    assert len(examples) == min(3, int(first["rows_quarantined"]))
+    assert list(examples["record_key"]) == list(
+        queries.quarantine_examples(dev, first["table_name"], first["reason"], 3)["record_key"]
+    )
     assert len(queries.load_ledger(prod)) == len(queries.load_ledger(dev))
     assert len(queries.load_batches(prod)) == len(queries.load_batches(dev))

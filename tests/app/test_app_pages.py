@@ -193,6 +193,13 @@ def test_data_quality_counts_match_the_ledger(app_data, reader):
     quality = queries.quality(reader)
     assert set(reconciliation["Tabela"]) == set(quality["table_name"])
 
+    summary = queries.quarantine_summary(reader)
+    last = summary.iloc[-1]
+    at.selectbox(key="dq_reason").set_value(f"{last['table_name']} · {last['reason']}").run()
+    examples = next(df.value for df in at.dataframe if "record_key" in df.value.columns)
+    assert len(examples) == min(10, int(last["rows_quarantined"]))
+    assert set(examples["reason"]) == {last["reason"]} and set(examples["table_name"]) == {last["table_name"]}
+
 
 def test_english_toggle(app_data, reader):
     at = open_page("visao_executiva", lang="en")

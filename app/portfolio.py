@@ -1,0 +1,81 @@
+"""The at-risk portfolio as shown on the page: filtered rows, summary, display table and CSV.
+
+Pure functions (no Streamlit); app/data.py caches `view()` per published data version,
+filters and language, so a rerun with the same filters costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from app import fmt
+from app.i18n import tr, value_label
+from app.queries import filter_portfolio, portfolio_csv
+
+MAX_TABLE_ROWS = 1000  # the page shows the top rows; the CSV export has every filtered row
+
+COLUMNS = [
+    "customer_id",
+    "company_name",
+    "csm_owner",
+    "segment",
+    "uf",
+    "current_mrr",
+    "churn_probability",
+    "mrr_at_risk",
+    "risk_tier",
+    "health_score",
+    "health_tier",
+    "drivers",
+    "renewal_date",
+]
+
+
+def labels(lang: str) -> dict[str, str]:
+    return {
+        "customer_id": "ID",
+        "company_name": tr("Cliente", "Customer", lang),
+        "csm_owner": "CSM",
+        "segment": tr("Segmento", "Segment", lang),
+        "uf": "UF",
+        "current_mrr": "MRR",
+        "churn_probability": tr("Prob. churn", "Churn prob.", lang),
+        "mrr_at_risk": tr("MRR em risco", "MRR at risk", lang),
+        "risk_tier": tr("Risco", "Risk", lang),
+        "health_score": tr("Saúde", "Health", lang),
+        "health_tier": tr("Faixa de saúde", "Health tier", lang),
+        "drivers": tr("Principais fatores", "Top drivers", lang),
+        "renewal_date": tr("Renovação", "Renewal", lang),
+        "open_360": "360",
+    }
+
+
+def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS) -> pd.DataFrame:
+    """The top rows with pt-BR (or en) text for numbers: Streamlit's number formats are en-US only."""
+    table = shown[COLUMNS].head(max_rows).copy()
+    table["health_tier"] = table["health_tier"].map(lambda v: value_label(v, lang))
+    table["risk_tier"] = table["risk_tier"].map(lambda v: value_label(v, lang))
+    table["current_mrr"] = table["current_mrr"].map(lambda v: fmt.brl(v, 2, lang))
+    table["mrr_at_risk"] = table["mrr_at_risk"].map(lambda v: fmt.brl(v, 2, lang))
+    table["churn_probability"] = table["churn_probability"].map(lambda v: fmt.pct(v, 1, lang))
+    table["health_score"] = table["health_score"].map(lambda v: fmt.number(v, 0, lang))
+    table["renewal_date"] = table["renewal_date"].map(lambda v: fmt.day(v, lang))
+    table["open_360"] = "./cliente-360?cliente=" + table["customer_id"]  # opens the account in Cliente 360
+    return table.rename(columns=labels(lang))
+
+
+def summary(shown: pd.DataFrame) -> dict[str, Any]:
+    return {
+        "customers": len(shown),
+        "mrr": float(shown["current_mrr"].sum()),
+        "mrr_at_risk": float(shown["mrr_at_risk"].sum()),
+        "high_risk": int(shown["risk_tier"].astype(str).str.lower().isin(["alto", "high"]).sum()),
+    }
+
+
+def view(frame: pd.DataFrame, filters: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Everything the page shows for one set of filters."""
+    shown = filter_portfolio(frame, **filters)
+    return {"summary": summary(shown), "table": display_table(shown, lang), "csv": portfolio_csv(shown)}
