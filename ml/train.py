@@ -112,6 +112,8 @@ def evaluate_window(
     if truth is not None:
         oracle = oracle_probability(sub, spec, truth)
         known = oracle.notna().to_numpy()
+        if known.mean() < 0.9:  # the truth is about other customers: no like-for-like comparison
+            return report
         report["oracle"] = score_report(
             y[known], oracle.to_numpy()[known], None if value is None else value[known], with_curve=with_curve
         )
@@ -209,11 +211,14 @@ def train(
         **report,
         "targets": _targets(report),
         "single_feature_auc": dict(sorted(single_aucs.items(), key=lambda kv: -kv[1])),
-        "oracle_available": truth is not None,
+        "oracle_available": isinstance(report.get("oracle"), dict),
     }
     if truth is None:
         evaluation["oracle"] = None
         evaluation["oracle_note"] = "no generator truth folder (real customer data?): oracle skipped"
+    elif evaluation.get("oracle") is None:
+        evaluation["oracle"] = None
+        evaluation["oracle_note"] = "the generator truth does not cover these customers: oracle skipped"
     evaluation["backtest"] = backtest(frame, spec, truth, cutoffs=backtest_cutoffs, random_state=random_state)
     reference = reference_values(frame[split.fit | split.calibration], spec)
     if importance:
