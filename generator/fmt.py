@@ -198,23 +198,21 @@ _W1 = np.array([5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 _W2 = np.array([6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2])
 
 
-def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The two CNPJ check digits (mod 11) of root `base` (8 digits) and `branch` (4 digits)."""
-    base = np.asarray(base, dtype=np.int64).astype(np.uint32)  # 8 digits fit; uint32 division is fast
-    digits = [((base // np.uint32(10 ** (7 - i))) % np.uint32(10)).astype(np.int32) for i in range(8)]
-    branch_digits = [int(c) for c in f"{branch:04d}"]
-    s1 = sum(int(_W1[i]) * digits[i] for i in range(8)) + sum(
-        int(_W1[8 + j]) * branch_digits[j] for j in range(4)
-    )
+def _check_digits_from_root(root_digits: np.ndarray, branch: int) -> tuple[np.ndarray, np.ndarray]:
+    """CNPJ check digits (mod 11) from the (n, 8) root digits (0..9) and the branch number."""
+    branch_digits = np.array([int(c) for c in f"{branch:04d}"], dtype=np.int32)
+    root = root_digits.astype(np.int32)
+    s1 = root @ _W1[:8].astype(np.int32) + int(branch_digits @ _W1[8:12].astype(np.int32))
     r1 = s1 % 11
     dv1 = np.where(r1 < 2, 0, 11 - r1)
-    s2 = (
-        sum(int(_W2[i]) * digits[i] for i in range(8))
-        + sum(int(_W2[8 + j]) * branch_digits[j] for j in range(4))
-        + int(_W2[12]) * dv1
-    )
+    s2 = root @ _W2[:8].astype(np.int32) + int(branch_digits @ _W2[8:12].astype(np.int32)) + 2 * dv1
     r2 = s2 % 11
     return dv1, np.where(r2 < 2, 0, 11 - r2)
+
+
+def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The two CNPJ check digits of root `base` (8 digits) and `branch` (4 digits)."""
+    return _check_digits_from_root(digits_matrix(np.asarray(base, dtype=np.int64), 8) - 48, branch)
 
 
 def cnpj_digits(base: np.ndarray, branch: int = 1) -> np.ndarray:
@@ -243,11 +241,11 @@ def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
     """'12.345.678/0001-95' (variant CNPJ_DIGITS: 14 digits; CNPJ_BAD_DV: a wrong check digit)."""
     base = np.asarray(base, dtype=np.int64)
     n = base.shape[0]
-    dv1, dv2 = cnpj_check_digits(base)
+    root = digits_matrix(base, 8)
+    dv1, dv2 = _check_digits_from_root(root - 48, 1)
     if variant is not None:
         bad = variant == CNPJ_BAD_DV
-        dv2 = np.where(bad, (dv2 + 1 + (base // 10_000_000) % 8) % 10, dv2)  # always differs
-    root = digits_matrix(base, 8)
+        dv2 = np.where(bad, (dv2 + 1 + (root[:, 0].astype(np.int64) - 48) % 8) % 10, dv2)  # always differs
     matrix = np.empty((n, 18), dtype=np.uint8)
     matrix[:, 0:2] = root[:, 0:2]
     matrix[:, 2] = ord(".")
