@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
@@ -37,13 +38,13 @@ def scale() -> dict[str, int]:
     return counts
 
 
-def _timed_run(at) -> tuple[float, list[str]]:
-    started = time.perf_counter()
+def _timed_run(at) -> tuple[float, float, list[str]]:
+    started, cpu_started = time.perf_counter(), time.process_time()
     at.run()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     issues = [str(e.value)[:200] for e in at.exception] + [str(e.value)[:200] for e in at.error]
     issues += [str(i.value)[:200] for i in at.info if "just " in str(i.value)]
-    return elapsed, issues
+    return elapsed, cpu, issues
 
 
 def bench(repeats: int = 3) -> dict:
@@ -54,21 +55,25 @@ def bench(repeats: int = 3) -> dict:
     at.run()
     results = []
     for page in PAGES:
-        cold, cached, issues = [], [], []
+        cold, cached, cold_cpu, cached_cpu, issues = [], [], [], [], []
         for _ in range(repeats):
             st.cache_data.clear()
             st.cache_resource.clear()
             at.switch_page(f"views/{page}.py")
-            seconds, found = _timed_run(at)
+            seconds, cpu, found = _timed_run(at)
             cold.append(seconds)
+            cold_cpu.append(cpu)
             issues += found
-            seconds, found = _timed_run(at)
+            seconds, cpu, found = _timed_run(at)
             cached.append(seconds)
+            cached_cpu.append(cpu)
             issues += found
         row = {
             "page": page,
             "cold_s": statistics.median(cold),
             "cached_s": statistics.median(cached),
+            "cold_cpu_s": statistics.median(cold_cpu),
+            "cached_cpu_s": statistics.median(cached_cpu),
             "cold_runs_s": cold,
             "cached_runs_s": cached,
             "cold_over_cached": statistics.median(cold) / max(statistics.median(cached), 1e-9),
@@ -112,7 +117,11 @@ def main(argv: list[str] | None = None) -> int:
             "note": "targets apply at 100k customers; this run's scale is in `customers`",
         },
         "repeats": args.repeats,
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "load_average_1m_before": os.getloadavg()[0],
+        },
         "wall_s": None,
         **result,
     }
@@ -122,16 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
 
     print(f"app page render at {customers:,} customers ({settings.describe()}), median of {args.repeats}:")
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; cpu = this process's CPU time)")
     print(
-        f"{'page':<20} {'cold s':>8} {'cached s':>9} {'cold/cached':>12}  "
+        f"{'page':<20} {'cold s':>8} {'cached s':>9} {'cold/cached':>12} {'cold cpu':>9} {'cached cpu':>11}  "
         f"target (<= {TARGET_COLD_S} / {TARGET_CACHED_S} s)"
     )
     for row in report["pages"]:
         verdict = ("ok" if row["cold_ok"] else "SLOW") + " / " + ("ok" if row["cached_ok"] else "SLOW")
         print(
             f"{row['page']:<20} {row['cold_s']:>8.3f} {row['cached_s']:>9.3f} "
-            f"{row['cold_over_cached']:>11.1f}x  {verdict}"
-            + (f"  problems: {row['problems']}" if row["problems"] else "")
+            f"{row['cold_over_cached']:>11.1f}x {row['cold_cpu_s']:>9.3f} {row['cached_cpu_s']:>11.3f}  "
+            f"{verdict}" + (f"  problems: {row['problems']}" if row["problems"] else "")
         )
     print(f"results: {out}")
     return 0

@@ -166,8 +166,12 @@ def movements(frame: pd.DataFrame, lang: str) -> alt.Chart:
     )
 
 
-def cohort_heatmap(frame: pd.DataFrame, lang: str) -> alt.Chart:
-    data = frame.copy()
+COHORT_WINDOW = 24  # the heatmap shows the latest 24 signup cohorts over their first 24 months
+
+
+def cohort_heatmap(frame: pd.DataFrame, lang: str, window: int = COHORT_WINDOW) -> alt.Chart:
+    recent = sorted(frame["cohort_month"].unique())[-window:]
+    data = frame[frame["cohort_month"].isin(recent) & (frame["months_since_signup"] <= window)].copy()
     data["cohort"] = data["cohort_month"].dt.strftime("%Y-%m")
     data["label"] = data["retention_rate"].map(lambda v: fmt.pct(v, 0, lang))
     base = alt.Chart(data).encode(

@@ -109,8 +109,8 @@ def main() -> None:
     st.markdown(
         "**"
         + tr(
-            "Retenção por coorte de assinatura (todos os clientes)",
-            "Retention by signup cohort (all customers)",
+            "Retenção por coorte de assinatura (últimas 24 coortes, todos os clientes)",
+            "Retention by signup cohort (latest 24 cohorts, all customers)",
         )
         + "**"
     )
