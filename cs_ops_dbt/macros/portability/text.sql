@@ -88,3 +88,20 @@
         '}'
     )
 {%- endmacro %}
+
+
+{#
+    A 64-bit hash of a text key, for fast grouping of big tables; collisions are
+    possible, so callers must confirm matches on the key itself.
+#}
+{% macro cs_hash_key(expression) -%}
+    {{ return(adapter.dispatch('cs_hash_key', 'cs_ops_dbt')(expression)) }}
+{%- endmacro %}
+
+{% macro default__cs_hash_key(expression) -%}
+    farm_fingerprint({{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__cs_hash_key(expression) -%}
+    hash({{ expression }})
+{%- endmacro %}

@@ -23,40 +23,75 @@ events as (
 
 ),
 
-ranked as (
+{#
+    Most events arrive once: only ids seen more than once need ranking. Grouping on
+    a 64-bit hash of the id is much cheaper than on the text; a hash collision only
+    sends two different ids down the ranking path, which compares the ids themselves.
+#}
+events_hashed as (
 
     select
         *,
-        row_number() over (
-            partition by event_id
-            order by batch_id, source_file
-        ) as version_rank
+        {{ cs_hash_key('event_id') }} as event_key
     from events
+
+),
+
+repeated_keys as (
+
+    select event_key
+    from events_hashed
+    group by event_key
+    having count(*) > 1
+
+),
+
+arrived_once as (
+
+    select events_hashed.*
+    from events_hashed
+    left join repeated_keys
+        on events_hashed.event_key = repeated_keys.event_key
+    where repeated_keys.event_key is null
+
+),
+
+repeated_ranked as (
+
+    select
+        events_hashed.*,
+        row_number() over (
+            partition by events_hashed.event_id
+            order by events_hashed.batch_id, events_hashed.source_file
+        ) as version_rank
+    from events_hashed
+    inner join repeated_keys
+        on events_hashed.event_key = repeated_keys.event_key
+
+),
+
+candidates as (
+
+    {%- set columns = [
+        'event_id', 'customer_id', 'user_id', 'module', 'feature', 'duration_seconds',
+        'occurred_at', 'event_date', 'batch_id', 'known_date', 'loaded_at',
+    ] %}
+    select {{ columns | join(', ') }} from arrived_once
+    union all
+    select {{ columns | join(', ') }} from repeated_ranked where version_rank = 1
 
 ),
 
 first_seen as (
 
-    select
-        event_id,
-        customer_id,
-        user_id,
-        module,
-        feature,
-        duration_seconds,
-        occurred_at,
-        event_date,
-        batch_id,
-        known_date,
-        loaded_at
-    from ranked
-    where version_rank = 1
+    select *
+    from candidates
     {% if is_incremental() %}
-        and not exists (
-            select 1
-            from {{ this }} as existing
-            where existing.event_id = ranked.event_id
-        )
+    where not exists (
+        select 1
+        from {{ this }} as existing
+        where existing.event_id = candidates.event_id
+    )
     {% endif %}
 
 )
