@@ -159,31 +159,29 @@ def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     (uint32 arithmetic); categorical draws go through 4096-entry lookup tables."""
     p = pools.get_pools()
     fields = rng.bit_generator.random_raw(3 * n).view(np.uint16).reshape(12, n)
+    wide = fields.astype(np.uint32)
+    shift = np.uint32(16)
 
-    def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k
-        return ((fields[k].astype(np.uint32) * np.asarray(size, dtype=np.uint32)) >> np.uint32(16)).astype(
-            np.int64
-        )
+    def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k (uint32)
+        return (wide[k] * np.asarray(size, dtype=np.uint32)) >> shift
 
-    seg = _SEGMENTO_LUT[pick(0, 4096)]
-    porte = _PORTE_LUT[pick(1, 4096)]
-    uf = pools.choice_lut(p.uf_p)[pick(2, 4096)]
+    seg = _SEGMENTO_LUT[wide[0] >> np.uint32(4)]  # top 12 bits index the 4096-entry tables
+    porte = _PORTE_LUT[wide[1] >> np.uint32(4)]
+    uf = pools.choice_lut(p.uf_p)[wide[2] >> np.uint32(4)]
     n_csm = len(p.csm_names)
     key_accounts = 6  # the first CSMs own the Grande/Enterprise accounts
     return {
-        "seg": seg.astype(np.int8),
-        "porte": porte.astype(np.int8),
-        "uf": uf.astype(np.int16),
-        "city": (p.cidade_offset[uf] + pick(3, p.cidade_count[uf])).astype(np.int16),
-        "csm": np.where(
-            porte >= 2, pick(4, key_accounts), key_accounts + pick(4, n_csm - key_accounts)
-        ).astype(np.int16),
-        "sobrenome": pick(5, len(p.last_names)).astype(np.int32),
-        "atividade": (p.atividade_offset[seg] + pick(6, p.atividade_count[seg])).astype(np.int32),
-        "sufixo": (p.sufixo_offset[porte] + pick(7, p.sufixo_count[porte])).astype(np.int32),
-        "contato_first": pick(8, len(p.first_names)).astype(np.int32),
-        "contato_last": pick(9, len(p.last_names)).astype(np.int32),
-        "cnpj_base": 1_000_000 + ((fields[10].astype(np.int64) << 16) | fields[11]) % 98_999_999,
+        "seg": seg,
+        "porte": porte,
+        "uf": uf,
+        "city": p.cidade_offset[uf] + pick(3, p.cidade_count[uf]),
+        "csm": np.where(porte >= 2, pick(4, key_accounts), key_accounts + pick(4, n_csm - key_accounts)),
+        "sobrenome": pick(5, len(p.last_names)),
+        "atividade": p.atividade_offset[seg] + pick(6, p.atividade_count[seg]),
+        "sufixo": p.sufixo_offset[porte] + pick(7, p.sufixo_count[porte]),
+        "contato_first": pick(8, len(p.first_names)),
+        "contato_last": pick(9, len(p.last_names)),
+        "cnpj_base": np.uint32(1_000_000) + ((wide[10] << shift) | wide[11]) % np.uint32(98_999_999),
     }
 
 
