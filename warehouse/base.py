@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from warehouse.batches import (
     BATCHES_DIR,
@@ -172,6 +173,10 @@ class Warehouse(ABC):
 
     @abstractmethod
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame: ...
+
+    @abstractmethod
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        """Like query(), as an Arrow table."""
 
     @abstractmethod
     def write_table(

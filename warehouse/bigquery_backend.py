@@ -355,14 +355,20 @@ class BigQueryWarehouse(Warehouse):
         )
         return self.client.query(sql, job_config=config, location=self.settings.bq_location).result()
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def _rows(self, sql: str, params: Mapping[str, Any] | None) -> bigquery.table.RowIterator:
         sql = fill_datasets(
             sql,
             f"`{self.project}.{self.settings.raw_dataset}`",
             f"`{self.project}.{self.settings.analytics_dataset}`",
         )
         sql, used = translate_params(sql, params, "bigquery")
-        rows = self._run(sql, [query_parameter(name, value) for name, value in used.items()])
+        return self._run(sql, [query_parameter(name, value) for name, value in used.items()])
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        return self._rows(sql, params).to_arrow(create_bqstorage_client=False)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        rows = self._rows(sql, params)
         with warnings.catch_warnings():  # "use pandas-gbq instead": the REST download is what we want
             warnings.simplefilter("ignore", PendingDeprecationWarning)
             return rows.to_dataframe(create_bqstorage_client=False)

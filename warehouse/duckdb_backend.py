@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from warehouse.base import (
     BATCH_COLUMNS,
@@ -263,6 +264,11 @@ class DuckDBWarehouse(Warehouse):
         with self.connect() as con:
             return con.execute(sql, used or None).df()
 
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        sql, used = self._sql(sql, params)
+        with self.connect() as con:
+            return con.sql(sql, params=used or None).to_arrow_table()
+
     def write_table(
         self, df: pd.DataFrame, name: str, dataset: str = "analytics", mode: str = "replace"
     ) -> int:
@@ -383,20 +389,28 @@ class DuckDBReader(Warehouse):
                 "`python -m warehouse publish`"
             ) from None
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    def _read(self, sql: str, params: Mapping[str, Any] | None, arrow: bool) -> Any:
         sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
         sql, used = translate_params(sql, params, "duckdb")
 
-        def attempt() -> pd.DataFrame:
+        def attempt() -> Any:
             path = self.published_dir / self.snapshot_info()["snapshot"]
             con = duckdb.connect(str(path), read_only=True)
             try:
                 con.execute("set TimeZone = 'UTC'")
+                if arrow:
+                    return con.sql(sql, params=used or None).to_arrow_table()
                 return con.execute(sql, used or None).df()
             finally:
                 con.close()
 
         return _retry(attempt, "reading the published snapshot", self.busy_timeout)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        return self._read(sql, params, arrow=False)
+
+    def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
+        return self._read(sql, params, arrow=True)
 
     def table_exists(self, name: str, dataset: str = "analytics") -> bool:
         found = self.query(

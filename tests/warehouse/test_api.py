@@ -147,3 +147,18 @@ def test_replace_may_change_the_schema_and_leaves_no_staging_table(wh_env: Wareh
     assert list(frame.columns) == ["a", "c"]
     assert frame.to_dict("records") == [{"a": 1.5, "c": "z"}]
     assert set(wh.list_tables("analytics")) == {"evolving"}
+
+
+def test_query_arrow_returns_the_same_rows(wh_env: WarehouseEnv) -> None:
+    rawfiles.write_batch(wh_env.raw_dir, 1)
+    wh = wh_env.warehouse()
+    wh.load_raw()
+    sql = "select id_ticket, csat from {raw}.tickets where csat >= @floor order by id_ticket"
+    table = wh.query_arrow(sql, {"floor": 1002})
+    frame = wh.query(sql, {"floor": 1002})
+    assert table.num_rows == len(frame) == rawfiles.rows_for("tickets", 1) - 2
+    assert table.column("id_ticket").to_pylist() == list(frame["id_ticket"])
+    if wh_env.backend == "dev":
+        wh.publish()
+        reader = get_warehouse(wh_env.settings, read_only=True)
+        assert reader.query_arrow(sql, {"floor": 1002}).equals(table)
