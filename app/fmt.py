@@ -74,6 +74,13 @@ def brl_compact(value: Any, lang: str = "pt") -> str:
     return brl(value, 2, lang)
 
 
+def brl_card(value: Any, lang: str = "pt") -> str:
+    """Money for a KPI card: full "R$ 1.234.567,89" below ten million, compact "R$ 12,35 mi" above."""
+    if _is_missing(value):
+        return MISSING
+    return brl(value, 2, lang) if abs(float(value)) < 1e7 else brl_compact(value, lang)
+
+
 def pct(value: Any, decimals: int = 1, lang: str = "pt", signed: bool = False) -> str:
     """A ratio as percent: 0.0512 -> "5,1%"; signed=True adds "+" to positives."""
     if _is_missing(value):

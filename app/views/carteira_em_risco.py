@@ -37,8 +37,13 @@ def main() -> None:
 
     k = st.columns(4)
     ui.metric(k[0], tr("Clientes", "Customers"), fmt.number(summary["customers"], 0, lang))
-    ui.metric(k[1], "MRR", fmt.brl(summary["mrr"], 2, lang))
-    ui.metric(k[2], tr("MRR em risco", "MRR at risk"), fmt.brl(summary["mrr_at_risk"], 2, lang))
+    ui.metric(k[1], "MRR", fmt.brl_card(summary["mrr"], lang), help=fmt.brl(summary["mrr"], 2, lang))
+    ui.metric(
+        k[2],
+        tr("MRR em risco", "MRR at risk"),
+        fmt.brl_card(summary["mrr_at_risk"], lang),
+        help=fmt.brl(summary["mrr_at_risk"], 2, lang),
+    )
     ui.metric(k[3], tr("Risco alto", "High risk"), fmt.number(summary["high_risk"], 0, lang))
 
     table = view["table"]

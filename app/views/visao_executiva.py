@@ -44,7 +44,13 @@ def main() -> None:
         return fmt.number(change, 0, lang)
 
     row1 = st.columns(4)
-    ui.metric(row1[0], "MRR", fmt.brl(last["mrr"], 2, lang), delta("mrr", "brl"))
+    ui.metric(
+        row1[0],
+        "MRR",
+        fmt.brl_card(last["mrr"], lang),
+        delta("mrr", "brl"),
+        help=fmt.brl(last["mrr"], 2, lang),
+    )
     ui.metric(
         row1[1],
         tr("Clientes ativos", "Active customers"),

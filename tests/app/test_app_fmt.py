@@ -104,3 +104,9 @@ def test_day_rejects_non_dates():
 )
 def test_age(hours, lang, expected):
     assert fmt.age(hours, lang) == expected
+
+
+def test_brl_card_switches_to_compact_above_ten_million():
+    assert fmt.brl_card(9_999_999.99) == "R$ 9.999.999,99"
+    assert fmt.brl_card(31_124_330.12) == "R$ 31,12 mi"
+    assert fmt.brl_card(None) == "—"

@@ -31,7 +31,7 @@ def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader)
     mart = queries.kpis_mensais(reader)
     last = mart.iloc[-1]
     shown = metrics(at)
-    assert shown["MRR"] == fmt.brl(last["mrr"])
+    assert shown["MRR"] == fmt.brl_card(last["mrr"])
     assert shown["Clientes ativos"] == fmt.number(last["active_customers"])
     assert shown["NRR"] == fmt.pct(last["nrr"], 1)
 
@@ -40,7 +40,7 @@ def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader)
     assert problems(at) == []
     expected = queries.mrr_by_month(reader, segment=segment).iloc[-1]
     filtered = metrics(at)
-    assert filtered["MRR"] == fmt.brl(expected["mrr"])
+    assert filtered["MRR"] == fmt.brl_card(expected["mrr"])
     assert parse_number(filtered["MRR"]) < parse_number(shown["MRR"])
     assert filtered["Clientes ativos"] == fmt.number(expected["active_customers"])
 
@@ -85,7 +85,7 @@ def test_risk_filters_change_the_table_and_csv_matches(app_data, reader, monkeyp
     assert set(exported["uf"]) == {uf}
     expected = portfolio[portfolio["uf"] == uf]
     assert exported["mrr_at_risk"].sum() == pytest.approx(expected["mrr_at_risk"].sum(), rel=1e-6)
-    assert metrics(at)["MRR em risco"] == fmt.brl(expected["mrr_at_risk"].sum())
+    assert metrics(at)["MRR em risco"] == fmt.brl_card(expected["mrr_at_risk"].sum())
 
 
 def test_risk_search_finds_one_customer(app_data, reader):
@@ -206,7 +206,7 @@ def test_english_toggle(app_data, reader):
     assert problems(at) == []
     assert at.title[0].value == "Executive view"
     last = queries.kpis_mensais(reader).iloc[-1]
-    assert metrics(at)["MRR"] == fmt.brl(last["mrr"], lang="en")
+    assert metrics(at)["MRR"] == fmt.brl_card(last["mrr"], lang="en")
     assert "Active customers" in metrics(at)
 
 
