@@ -32,14 +32,18 @@ FORBIDDEN: list[tuple[str, str, str]] = [
     ("* exclude", r"\*\s*exclude\b", "DuckDB; BigQuery uses * except"),
     ("* replace (duckdb)", r"\*\s*replace\s*\(\s*[a-z_]", None),
     (":: cast", r"::", "PostgreSQL/DuckDB cast syntax"),
-    ("double-quoted identifier", r'"', "BigQuery reads \"...\" as a string; identifiers use backticks"),
+    ("double-quoted identifier", r'"', 'BigQuery reads "..." as a string; identifiers use backticks'),
     (
         "DuckDB type name",
         r"\b(as|cast\s*\([^()]*\bas)\s+(varchar|double|hugeint|uhugeint|integer|bigint|smallint|tinyint|"
         r"ubigint|uinteger|real|text|timestamptz|blob|float4|float8|int4|int8)\b",
-        "BigQuery types are string, int64, float64, bool, timestamp, date, numeric (dbt-bigquery itself writes boolean)",
+        "BigQuery types: string, int64, float64, bool (or boolean), timestamp, date, numeric",
     ),
-    ("current_date/now", r"\b(current_date|now\s*\(|current_timestamp)\b", "the as-of date comes from load_batches"),
+    (
+        "current_date/now",
+        r"\b(current_date|now\s*\(|current_timestamp)\b",
+        "the as-of date comes from load_batches",
+    ),
 ]
 FORBIDDEN = [item for item in FORBIDDEN if item[2] is not None]
 

@@ -33,7 +33,8 @@ def run(command: list[str], env: dict[str, str], timeout: float = 600) -> str:
     done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise AssertionError(
-            f"{' '.join(command)} failed with exit {done.returncode}:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+            f"{' '.join(command)} failed with exit {done.returncode}:\n"
+            f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
         )
     return done.stdout
 

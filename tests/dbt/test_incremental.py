@@ -39,9 +39,10 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict:
     generate(data_dir, 50, 3, "--continue")
     load(data_dir)
     dbt(data_dir, "run")
-    compiled = (data_dir / "dbt-target" / "run" / "cs_ops_dbt" / "models" / "intermediate")
+    compiled = data_dir / "dbt-target" / "run" / "cs_ops_dbt" / "models" / "intermediate"
     incremental_sql = {
-        name: (compiled / f"{name}.sql").read_text() for name in ("int_eventos_uso__deduplicated", "int_uso__janelas_mensais")
+        name: (compiled / f"{name}.sql").read_text()
+        for name in ("int_eventos_uso__deduplicated", "int_uso__janelas_mensais")
     }
     incremental = {table: read(data_dir, table) for table in TABLES}
 

@@ -101,7 +101,9 @@ def test_quality_accounts_for_every_raw_row(fixture_build: Path) -> None:
 
 
 def test_deduplication_keeps_the_latest_version(fixture_build: Path) -> None:
-    customer = query(fixture_build, f"select * from {A}.dim_clientes where customer_id = 'CLI-000001'").iloc[0]
+    customer = query(fixture_build, f"select * from {A}.dim_clientes where customer_id = 'CLI-000001'").iloc[
+        0
+    ]
     assert customer.company_name == "Metalúrgica Alfa S.A." and customer.company_size == "Grande"
     assert customer.segment == "Indústria" and bool(customer.is_valid_cnpj)
     beta = query(fixture_build, f"select * from {A}.dim_clientes where customer_id = 'CLI-000002'").iloc[0]
@@ -161,8 +163,10 @@ QUARANTINED_KINDS = {
     ("contratos", "orphan_fk", "id_cliente"), ("faturas", "orphan_fk", "id_cliente"),
     ("tickets", "orphan_fk", "id_cliente"), ("nps_respostas", "orphan_fk", "id_cliente"),
     ("usuarios", "orphan_fk", "id_cliente"), ("eventos_uso", "orphan_fk", "id_cliente"),
-    ("eventos_uso", "future_timestamp", "ocorrido_em"), ("nps_respostas", "future_timestamp", "respondido_em"),
-    ("eventos_uso", "negative_value", "duracao_segundos"), ("eventos_uso", "absurd_value", "duracao_segundos"),
+    ("eventos_uso", "future_timestamp", "ocorrido_em"),
+    ("nps_respostas", "future_timestamp", "respondido_em"),
+    ("eventos_uso", "negative_value", "duracao_segundos"),
+    ("eventos_uso", "absurd_value", "duracao_segundos"),
     ("contratos", "negative_value", "valor_mensal"), ("faturas", "negative_value", "valor"),
     ("faturas", "absurd_value", "valor"), ("nps_respostas", "absurd_value", "nota"),
     ("faturas", "date_impossible", "data_vencimento"), ("tickets", "date_impossible", "aberto_em"),
@@ -175,11 +179,15 @@ def test_every_injected_defect_that_must_be_rejected_is_quarantined(generated_bu
     manifest = pd.read_parquet(generated_build / "truth" / "dirt_manifest.parquet")
     keys = set(manifest.columns) & {"table", "kind", "column"}
     assert keys == {"table", "kind", "column"}, manifest.columns
-    wanted = manifest[[(t, k, c) in QUARANTINED_KINDS for t, k, c in zip(manifest.table, manifest.kind,
-                                                                            manifest.column)]]
+    wanted = manifest[
+        [
+            (t, k, c) in QUARANTINED_KINDS
+            for t, k, c in zip(manifest.table, manifest.kind, manifest.column, strict=True)
+        ]
+    ]
     assert len(wanted) > 0
     quarantined = query(generated_build, f"select table_name, batch_id, record_key from {A}.fct_quarentena")
-    found = set(zip(quarantined.table_name, quarantined.batch_id, quarantined.record_key))
+    found = set(zip(quarantined.table_name, quarantined.batch_id, quarantined.record_key, strict=True))
     missed = [(r.table, r.batch_id, r.record_key, r.kind) for r in wanted.itertuples()
               if (r.table, r.batch_id, r.record_key) not in found]  # fmt: skip
     assert not missed, f"{len(missed)} of {len(wanted)} defects not quarantined, e.g. {missed[:5]}"
@@ -189,7 +197,9 @@ def test_flagged_defects_are_flagged(generated_build: Path) -> None:
     manifest = pd.read_parquet(generated_build / "truth" / "dirt_manifest.parquet")
     impossible = manifest[(manifest.table == "clientes") & (manifest.kind == "date_impossible")]
     if len(impossible):
-        flags = query(generated_build, f"select customer_id, has_invalid_signup_date from {A}.stg_erp__clientes")
+        flags = query(
+            generated_build, f"select customer_id, has_invalid_signup_date from {A}.stg_erp__clientes"
+        )
         flagged = set(flags[flags.has_invalid_signup_date].customer_id)
         assert set(impossible.record_key) <= flagged
     malformed = manifest[(manifest.table == "usuarios") & (manifest.kind == "email_malformed")]

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -70,9 +71,11 @@ def test_models_do_not_branch_on_the_target_or_read_the_clock() -> None:
 
 
 def test_engine_specific_functions_only_in_dispatched_macros() -> None:
-    engine_only = r"\b(try_cast|safe_cast|strptime|parse_date|parse_timestamp|regexp_matches|regexp_contains|" \
-        r"strip_accents|normalize|generate_series|generate_date_array|last_day|date_trunc|to_json|" \
+    engine_only = (
+        r"\b(try_cast|safe_cast|strptime|parse_date|parse_timestamp|regexp_matches|regexp_contains|"
+        r"strip_accents|normalize|generate_series|generate_date_array|last_day|date_trunc|to_json|"
         r"to_json_string|timestamp_seconds|make_timestamp|date_add|date_diff|timestamp_diff)\s*\("
+    )
     offenders = []
     for path in sorted((PROJECT / "models").rglob("*.sql")):
         code = re.sub(r"\{#.*?#\}", "", path.read_text(encoding="utf-8"), flags=re.DOTALL)
@@ -96,14 +99,20 @@ MARTS_TO_COMPARE = {
 
 
 def _normalise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Same representation on both engines: dates/timestamps as UTC text, the rest as is."""
     frame = frame.copy()
     for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = pd.to_datetime(frame[column]).dt.tz_localize(None)
-        elif frame[column].dtype == object:
-            sample = frame[column].dropna()
-            if len(sample) and not isinstance(sample.iloc[0], str | bool):
-                frame[column] = frame[column].astype(str)
+        values = frame[column]
+        sample = values.dropna()
+        is_temporal = pd.api.types.is_datetime64_any_dtype(values) or (
+            len(sample) and isinstance(sample.iloc[0], dt.date | dt.datetime | pd.Timestamp)
+        )
+        if is_temporal:
+            frame[column] = pd.to_datetime(values, utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")
+        elif pd.api.types.is_bool_dtype(values) or (len(sample) and isinstance(sample.iloc[0], bool)):
+            frame[column] = values.astype("boolean")
+        elif pd.api.types.is_numeric_dtype(values):
+            frame[column] = values.astype("float64")
     return frame.sort_values(keys).reset_index(drop=True)
 
 
@@ -142,4 +151,3 @@ def test_prod_on_the_emulator_matches_dev_and_compiles_to_real_bigquery_sql(
             dev_frame[sorted(dev_frame.columns)], prod_frame[sorted(dev_frame.columns)],
             check_dtype=False, check_exact=False, rtol=1e-6, atol=0.011, obj=mart,
         )  # fmt: skip
-
