@@ -198,7 +198,9 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         f"calibration {split['calibration'][0]}..{split['calibration'][1]}, validation "
         f"{split['validation'][0]}..{split['validation'][1]} (a {split['gap_days']}-day gap keeps every "
         "training label window closed before validation starts). Only label-complete rows are used.",
-        f"- **Rows:** {evaluation['split_rows']}.",
+        "- **Rows:** "
+        + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in evaluation["split_rows"].items())
+        + ".",
         "- **Model:** scikit-learn Pipeline (ColumnTransformer: median impute + missing indicators "
         "for numbers; "
         "impute + one-hot (handle_unknown='ignore') for categories) → HistGradientBoostingClassifier, "
@@ -271,7 +273,7 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         "",
     ]
     for ex in evaluation.get("example_drivers", []):
-        texts = "; ".join(f"{d['text']} ({d['delta']:+.1%})" for d in ex["top_drivers"])
+        texts = "; ".join(f"{d['text']} ({100 * d['delta']:+.1f} p.p.)" for d in ex["top_drivers"])
         lines.append(f"- `{ex['id']}` — {ex['churn_probability']:.1%}: {texts}")
     lines += [
         "",
