@@ -43,7 +43,11 @@ def test_bad_target_lists_valid_values(value: str) -> None:
 
 @pytest.mark.parametrize("value", ["DEV", " dev ", "Prod"])
 def test_target_is_case_and_space_insensitive(value: str, tmp_path: Path) -> None:
-    env = {"CS_OPS_TARGET": value, "GOOGLE_CLOUD_PROJECT": "p", "BIGQUERY_EMULATOR_HOST": "http://127.0.0.1:1"}
+    env = {
+        "CS_OPS_TARGET": value,
+        "GOOGLE_CLOUD_PROJECT": "p",
+        "BIGQUERY_EMULATOR_HOST": "http://127.0.0.1:1",
+    }
     assert load_settings(env).target == value.strip().lower()
 
 
@@ -60,7 +64,11 @@ def test_prod_without_credentials_names_the_gcloud_step(tmp_path: Path) -> None:
 
 def test_prod_with_missing_keyfile_names_the_file(tmp_path: Path) -> None:
     missing = tmp_path / "nope.json"
-    env = {"CS_OPS_TARGET": "prod", "GOOGLE_CLOUD_PROJECT": "p", "GOOGLE_APPLICATION_CREDENTIALS": str(missing)}
+    env = {
+        "CS_OPS_TARGET": "prod",
+        "GOOGLE_CLOUD_PROJECT": "p",
+        "GOOGLE_APPLICATION_CREDENTIALS": str(missing),
+    }
     with pytest.raises(ConfigError, match="nope.json"):
         load_settings(env)
 
