@@ -45,6 +45,9 @@ def _publish(args: argparse.Namespace) -> int:
 
 def _info(args: argparse.Namespace) -> int:
     wh = get_warehouse()
+    if not wh.settings.is_prod and not wh.settings.duckdb_path.exists():
+        print(f"target: {wh.settings.describe()}\nno DuckDB build file yet: run `python -m warehouse load`")
+        return 0
     info = wh.info()
     print(f"target: {info['target']}")
     for dataset, tables in info["datasets"].items():
