@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 TARGETS = {"seconds_10m_events": 3.0, "peak_rss_mib": 400.0, "faker_ratio": 400.0, "duckdb_ratio": 1.5}
-BENCH_CUSTOMERS = 10600  # x 24 months ~ 10M usage events at the default behaviour parameters
+BENCH_CUSTOMERS = 6500  # x 24 months ~ 10M usage events at the default behaviour parameters
 BENCH_MONTHS = 24
 
 _CHILD = """
@@ -173,7 +173,7 @@ def bench_duckdb(repeats: int, rows: int, ours: dict) -> dict:
             con = duckdb.connect()
             con.execute(f"SELECT setseed({0.1 * (r + 1)})")
             sql = _DUCKDB_SQL.format(
-                customers=10600, users=900_000, rows=rows, path=f"{tmp}/events_{r}.parquet"
+                customers=6500, users=600_000, rows=rows, path=f"{tmp}/events_{r}.parquet"
             )
             t0, c0 = time.perf_counter(), time.process_time()
             con.execute(sql)

@@ -34,7 +34,7 @@ US_PER_S = 1_000_000
 # --- behaviour parameters ----------------------------------------------------------------------
 ACQUISITION_RATE = 0.013  # new logos per month, as a share of the initial base
 ACQUISITION_SEASON = np.array([0.7, 0.9, 1.15, 1.1, 1.05, 1.0, 0.95, 1.05, 1.1, 1.1, 1.0, 0.6])
-EVENTS_PER_ACTIVE_USER = 1.6  # usage sessions per active user per month at full health
+EVENTS_PER_ACTIVE_USER = 2.5  # usage sessions per active user per month at full health
 HEALTH_REVERSION = 0.18
 HEALTH_NOISE = 0.28
 DECLINE_START_P = 0.03
