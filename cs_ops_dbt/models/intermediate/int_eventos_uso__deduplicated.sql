@@ -18,7 +18,7 @@ events as (
     select * from {{ ref('int_eventos_uso__checked') }}
     where rejection_reason is null
     {% if is_incremental() %}
-        and batch_id > (select max(batch_id) from {{ this }})
+        and batch_id > {{ incremental_max_literal('batch_id', "''") }}
     {% endif %}
 
 ),

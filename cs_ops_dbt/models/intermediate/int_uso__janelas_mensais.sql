@@ -30,8 +30,7 @@ calendar as (
 {% if is_incremental() %}
 computed as (
 
-    select coalesce(max(snapshot_date), cast('1900-01-01' as date)) as last_computed_date
-    from {{ this }}
+    select cast({{ incremental_max_literal('snapshot_date', "'1900-01-01'") }} as date) as last_computed_date
 
 ),
 {% endif %}
@@ -48,8 +47,7 @@ daily as (
         {{ cs_sum_int('events.duration_seconds') }} as duration_seconds
     from events
     {% if is_incremental() %}
-    cross join computed
-    where events.event_date > {{ cs_date_add('computed.last_computed_date', -62) }}
+    where events.event_date > {{ cs_date_add("cast(" ~ incremental_max_literal('snapshot_date', "'1900-01-01'") ~ " as date)", -62) }}
     {% endif %}
     group by
         events.customer_id,

@@ -1,0 +1,17 @@
+{#
+    The largest value of a column in the existing incremental table, as a SQL literal,
+    read when the model is compiled. A literal (rather than a subquery) lets both
+    engines prune the scan of the big source (DuckDB zonemaps, BigQuery partitions).
+    Returns `fallback` when the table is empty or when dbt is only parsing.
+#}
+{% macro incremental_max_literal(column, fallback) -%}
+    {%- if not execute -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
+    {%- set value = result.columns[0].values()[0] if result is not none else none -%}
+    {%- if value is none -%}
+        {{ return(fallback) }}
+    {%- endif -%}
+    {{ return("'" ~ value ~ "'") }}
+{%- endmacro %}
