@@ -22,7 +22,7 @@ _pipeline *ARGS:
     #!/usr/bin/env bash
     set -euo pipefail
     start=$(date +%s)
-    {{python}} -m warehouse.config
+    {{python}} -m warehouse check
     if [ "${CS_OPS_TARGET:-dev}" = "dev" ]; then {{python}} -m warehouse.reset; fi
     {{python}} -m generator --overwrite {{ARGS}}
     {{python}} -m warehouse load

@@ -7,17 +7,34 @@ reader = get_warehouse(read_only=True)  # the app: the published snapshot (dev) 
 
 from __future__ import annotations
 
-from warehouse.base import (
-    LoadError,
-    LoadResult,
-    NotPublishedError,
-    ReadOnlyError,
-    Warehouse,
-    WarehouseBusyError,
-    WarehouseError,
-)
-from warehouse.batches import BadInputError
+from typing import TYPE_CHECKING, Any
+
 from warehouse.config import ConfigError, Settings, get_settings
+
+if TYPE_CHECKING:
+    from warehouse.base import Warehouse
+
+# The error types live beside the backends, which import pandas and pyarrow; load them
+# lazily so `import warehouse.contract` (the generator) or `warehouse.config` stays light.
+_LAZY = {
+    "LoadError": "warehouse.base",
+    "LoadResult": "warehouse.base",
+    "NotPublishedError": "warehouse.base",
+    "ReadOnlyError": "warehouse.base",
+    "Warehouse": "warehouse.base",
+    "WarehouseBusyError": "warehouse.base",
+    "WarehouseError": "warehouse.base",
+    "BadInputError": "warehouse.batches",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'warehouse' has no attribute {name!r}")
+
 
 __all__ = [
     "BadInputError",

@@ -1,4 +1,4 @@
-"""`python -m warehouse load|publish|info` on the backend chosen by CS_OPS_TARGET."""
+"""`python -m warehouse check|load|publish|info` on the backend chosen by CS_OPS_TARGET."""
 
 from __future__ import annotations
 
@@ -34,6 +34,12 @@ def _load(args: argparse.Namespace) -> int:
     if args.publish and not failed and not wh.settings.is_prod:
         print(f"published {wh.publish()}")
     return 1 if failed else 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    print(f"CS_OPS_TARGET={settings.target}: {settings.describe()}; data dir {settings.data_dir}")
+    return 0
 
 
 def _publish(args: argparse.Namespace) -> int:
@@ -78,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = commands.add_parser("load", help="load every new raw batch (idempotent)")
     load.add_argument("--publish", action="store_true", help="publish a snapshot afterwards (dev)")
     load.set_defaults(run=_load)
+    commands.add_parser("check", help="validate the configuration before any work").set_defaults(
+        run=_check
+    )
     commands.add_parser("publish", help="publish a read-only snapshot for readers (dev)").set_defaults(
         run=_publish
     )

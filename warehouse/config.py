@@ -179,19 +179,3 @@ def dbt_env(settings: Settings) -> dict[str, str]:
         env.setdefault("CS_OPS_BQ_METHOD", "service-account")
     return env
 
-
-def main() -> int:
-    """`python -m warehouse.config`: validate the configuration and say what it points at."""
-    import sys
-
-    try:
-        settings = load_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"CS_OPS_TARGET={settings.target}: {settings.describe()}; data dir {settings.data_dir}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -110,7 +110,7 @@ def test_dbt_env_points_dbt_at_the_emulator(tmp_path: Path) -> None:
 
 def test_cli_rejects_bad_flag_before_work(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "warehouse.config"],
+        [sys.executable, "-m", "warehouse", "check"],
         env={"CS_OPS_TARGET": "nope", "CS_OPS_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
