@@ -87,7 +87,7 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--customers", type=int, default=16000, help="initial customers (16000 -> ~10M events)"
+        "--customers", type=int, default=26000, help="initial customers (26000 -> ~10M events)"
     )
     parser.add_argument(
         "--months", type=int, default=10, help="monthly batches in total (the last is the increment)"
