@@ -193,4 +193,6 @@ def test_prod_pipeline_on_emulator_matches_dev(prod_settings: Settings, dev_sett
     dev_kpis = get_warehouse(dev_settings).query("select customer_id, health_score from {analytics}.fct_clientes_kpis")
     merged = dev_kpis.merge(kpis[["customer_id", "health_score"]], on="customer_id", suffixes=("_dev", "_prod"))
     assert len(merged) == len(dev_kpis)
-    assert (merged["health_score_dev"] - merged["health_score_prod"]).abs().max() < 0.01
+    # the score is rounded to one decimal: sums in another order may land across a .x5 boundary
+    difference = (merged["health_score_dev"] - merged["health_score_prod"]).abs()
+    assert difference.max() < 0.1001 and (difference < 1e-9).mean() > 0.95

@@ -29,6 +29,20 @@
 {%- endmacro %}
 
 
+{# the first capture group of the pattern, or null #}
+{% macro cs_regex_extract(expression, pattern) -%}
+    {{ return(adapter.dispatch('cs_regex_extract', 'cs_ops_dbt')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__cs_regex_extract(expression, pattern) -%}
+    regexp_extract({{ expression }}, {{ cs_regex_literal(pattern) }})
+{%- endmacro %}
+
+{% macro duckdb__cs_regex_extract(expression, pattern) -%}
+    nullif(regexp_extract({{ expression }}, {{ cs_regex_literal(pattern) }}, 1), '')
+{%- endmacro %}
+
+
 {# replaces every match #}
 {% macro cs_regex_replace(expression, pattern, replacement) -%}
     {{ return(adapter.dispatch('cs_regex_replace', 'cs_ops_dbt')(expression, pattern, replacement)) }}
