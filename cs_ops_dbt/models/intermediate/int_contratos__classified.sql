@@ -43,29 +43,4 @@ checked as (
 
 ),
 
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by contract_id, rejection_reason
-            order by updated_at desc nulls last, batch_id desc, source_file desc
-        ) as version_rank
-    from checked
-
-),
-
-classified as (
-
-    select
-        *,
-        case
-            when rejection_reason is not null then 'quarantined'
-            when version_rank = 1 then 'clean'
-            else 'duplicate'
-        end as record_status
-    from ranked
-
-)
-
-select * from classified
+{{ classify_versions('contract_id') }}
