@@ -84,9 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load = commands.add_parser("load", help="load every new raw batch (idempotent)")
     load.add_argument("--publish", action="store_true", help="publish a snapshot afterwards (dev)")
     load.set_defaults(run=_load)
-    commands.add_parser("check", help="validate the configuration before any work").set_defaults(
-        run=_check
-    )
+    commands.add_parser("check", help="validate the configuration before any work").set_defaults(run=_check)
     commands.add_parser("publish", help="publish a read-only snapshot for readers (dev)").set_defaults(
         run=_publish
     )

@@ -178,4 +178,3 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     elif settings.is_prod and _clean(env.get("GOOGLE_APPLICATION_CREDENTIALS")):
         env.setdefault("CS_OPS_BQ_METHOD", "service-account")
     return env
-

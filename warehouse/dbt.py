@@ -35,7 +35,9 @@ def run_dbt(args: Sequence[str], settings: Settings | None = None, check: bool =
     command = dbt_command(args, settings)
     completed = subprocess.run(command, env=dbt_env(settings), cwd=DBT_PROJECT_DIR)
     if check and completed.returncode != 0:
-        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {completed.returncode}) on {settings.describe()}")
+        raise RuntimeError(
+            f"dbt {' '.join(args)} failed (exit {completed.returncode}) on {settings.describe()}"
+        )
     return completed.returncode
 
 

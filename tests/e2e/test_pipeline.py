@@ -44,7 +44,9 @@ def _run_pipeline(recipe: str, env: dict[str, str]) -> subprocess.CompletedProce
     log = Path(env["CS_OPS_DATA_DIR"]) / f"just_{recipe}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(done.stdout + "\n--- stderr ---\n" + done.stderr)
-    assert done.returncode == 0, f"just {recipe} failed; log in {log}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    assert done.returncode == 0, (
+        f"just {recipe} failed; log in {log}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    )
     return done
 
 
@@ -132,7 +134,9 @@ def _check_marts(settings: Settings) -> pd.DataFrame:
     assert monthly["active_customers"].iloc[-1] == len(active)
 
     quality = wh.query("select * from {analytics}.fct_qualidade_dados")
-    balance = quality["raw_rows"] - quality["clean_rows"] - quality["duplicate_rows"] - quality["quarantined_rows"]
+    balance = (
+        quality["raw_rows"] - quality["clean_rows"] - quality["duplicate_rows"] - quality["quarantined_rows"]
+    )
     assert (balance == 0).all(), "every raw row is clean, a duplicate or quarantined"
     assert quality["quarantined_rows"].sum() > 0, "the generator's dirt must be caught"
     return kpis
@@ -183,15 +187,23 @@ def test_prod_pipeline_on_emulator_matches_dev(prod_settings: Settings, dev_sett
     kpis = _check_marts(prod_settings)
     _check_model_and_scores(prod_settings, kpis)
 
-    dev_monthly = get_warehouse(dev_settings).query("select * from {analytics}.fct_kpis_mensais order by month")
-    prod_monthly = get_warehouse(prod_settings).query("select * from {analytics}.fct_kpis_mensais order by month")
+    dev_monthly = get_warehouse(dev_settings).query(
+        "select * from {analytics}.fct_kpis_mensais order by month"
+    )
+    prod_monthly = get_warehouse(prod_settings).query(
+        "select * from {analytics}.fct_kpis_mensais order by month"
+    )
     assert len(dev_monthly) == len(prod_monthly)
     for column in ["mrr", "new_mrr", "churned_mrr", "active_customers", "churned_customers"]:
         left = dev_monthly[column].astype(float).to_numpy()
         right = prod_monthly[column].astype(float).to_numpy()
         assert abs(left - right).max() < 0.01, f"{column} differs between DuckDB and BigQuery"
-    dev_kpis = get_warehouse(dev_settings).query("select customer_id, health_score from {analytics}.fct_clientes_kpis")
-    merged = dev_kpis.merge(kpis[["customer_id", "health_score"]], on="customer_id", suffixes=("_dev", "_prod"))
+    dev_kpis = get_warehouse(dev_settings).query(
+        "select customer_id, health_score from {analytics}.fct_clientes_kpis"
+    )
+    merged = dev_kpis.merge(
+        kpis[["customer_id", "health_score"]], on="customer_id", suffixes=("_dev", "_prod")
+    )
     assert len(merged) == len(dev_kpis)
     # the score is rounded to one decimal: sums in another order may land across a .x5 boundary
     difference = (merged["health_score_dev"] - merged["health_score_prod"]).abs()

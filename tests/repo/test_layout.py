@@ -11,8 +11,20 @@ from pathlib import Path
 from warehouse.config import REPO_ROOT
 
 REQUIRED_RECIPES = {
-    "dev", "prod", "generate", "load", "transform", "train", "score", "app",
-    "test", "bench", "lint", "emulator", "docs", "report",
+    "dev",
+    "prod",
+    "generate",
+    "load",
+    "transform",
+    "train",
+    "score",
+    "app",
+    "test",
+    "bench",
+    "lint",
+    "emulator",
+    "docs",
+    "report",
 }
 
 
@@ -68,8 +80,14 @@ def test_every_dependency_is_pinned() -> None:
 
 
 def test_generated_things_are_ignored_by_git() -> None:
-    tracked = subprocess.run(["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True
+    ).stdout.split()
     if not tracked:  # not a git checkout (e.g. an sdist): nothing to check
         return
-    bad = [p for p in tracked if p.endswith((".duckdb", ".parquet", ".skops", ".pkl", ".joblib")) or p.startswith("data/")]
+    bad = [
+        p
+        for p in tracked
+        if p.endswith((".duckdb", ".parquet", ".skops", ".pkl", ".joblib")) or p.startswith("data/")
+    ]
     assert not bad, f"generated artefacts are tracked: {bad}"
