@@ -1,5 +1,5 @@
 """python -m generator [--customers N] [--months M] [--start YYYY-MM] [--seed S] [--dirt-rate R]
-[--continue] [--overwrite] [--data-dir PATH] [--quiet]"""
+[--usage-scale F] [--continue] [--overwrite] [--data-dir PATH] [--quiet]"""
 
 from __future__ import annotations
 
@@ -34,6 +34,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--dirt-rate", type=float, help=f"share of dirty rows per table (default {DEFAULTS['dirt_rate']})"
     )
     parser.add_argument(
+        "--usage-scale",
+        type=float,
+        metavar="FLOAT",
+        help="multiply the usage events per active user by FLOAT (> 0, default "
+        f"{DEFAULTS['usage_scale']}); e.g. 0.25 for a large customer base with a quarter of the "
+        "events. Only eventos_uso volume changes; kept with the run for --continue",
+    )
+    parser.add_argument(
         "--continue",
         dest="continue_run",
         action="store_true",
@@ -54,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         start=args.start,
         seed=args.seed,
         dirt_rate=args.dirt_rate,
+        usage_scale=args.usage_scale,
         data_dir=args.data_dir,
         continue_run=args.continue_run,
         overwrite=args.overwrite,

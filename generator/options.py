@@ -6,10 +6,20 @@ import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-DEFAULTS = {"customers": 2000, "months": 24, "start": "2024-01", "seed": 42, "dirt_rate": 0.03}
+DEFAULTS = {
+    "customers": 2000,
+    "months": 24,
+    "start": "2024-01",
+    "seed": 42,
+    "dirt_rate": 0.03,
+    "usage_scale": 1.0,
+}
+# options that shape the data: saved with the run, must match on --continue
+RUN_KEYS = ("customers", "start", "seed", "dirt_rate", "usage_scale")
 MAX_CUSTOMERS = 200_000  # ids CLI-900000.. are reserved for orphan foreign keys
 MAX_MONTHS = 240
 MAX_DIRT_RATE = 0.3
+MAX_USAGE_SCALE = 100.0
 GENERATOR_VERSION = "1"
 
 
@@ -24,6 +34,7 @@ class GeneratorOptions:
     start: str | None = None  # first simulated month, YYYY-MM
     seed: int | None = None
     dirt_rate: float | None = None  # share of rows with an injected defect, per table
+    usage_scale: float | None = None  # multiplies usage events per active user (1.0 = default volume)
     data_dir: Path | str | None = None  # default: get_settings().data_dir
     continue_run: bool = False  # append `months` batches to the saved history
     overwrite: bool = False  # replace another run's data
@@ -70,7 +81,7 @@ def _int(name: str, value, low: int, high: int) -> int:
     return value
 
 
-def check_values(customers, months, start, seed, dirt_rate) -> dict:
+def check_values(customers, months, start, seed, dirt_rate, usage_scale=1.0) -> dict:
     """Validate resolved values; returns them normalised."""
     out = {
         "customers": _int("customers", customers, 1, MAX_CUSTOMERS),
@@ -87,4 +98,14 @@ def check_values(customers, months, start, seed, dirt_rate) -> dict:
             f"--dirt-rate {dirt_rate} is out of range: use 0..{MAX_DIRT_RATE} (0.03 = 3% of rows)"
         )
     out["dirt_rate"] = rate
+    try:
+        scale = float(usage_scale)
+    except (TypeError, ValueError):
+        raise GeneratorError(f"--usage-scale {usage_scale!r} is not a number") from None
+    if not 0.0 < scale <= MAX_USAGE_SCALE or scale != scale:
+        raise GeneratorError(
+            f"--usage-scale {usage_scale} is out of range: use a number > 0 and <= {MAX_USAGE_SCALE:g} "
+            "(1.0 = default usage volume, 0.25 = a quarter of the usage events)"
+        )
+    out["usage_scale"] = scale
     return out

@@ -16,7 +16,14 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from generator import bizcal, dirt, simulation, storage
-from generator.options import DEFAULTS, GENERATOR_VERSION, GeneratorError, GeneratorOptions, check_values
+from generator.options import (
+    DEFAULTS,
+    GENERATOR_VERSION,
+    RUN_KEYS,
+    GeneratorError,
+    GeneratorOptions,
+    check_values,
+)
 from warehouse.contract import load_contract
 
 TABLES = ("clientes", "contratos", "faturas", "usuarios", "eventos_uso", "tickets", "nps_respostas")
@@ -73,7 +80,7 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
         raise GeneratorError(f"--data-dir {data_dir} exists and is not a directory")
     paths = _Paths(data_dir)
     saved = storage.read_state_meta(paths.state)
-    given = {k: getattr(options, k) for k in ("customers", "start", "seed", "dirt_rate")}
+    given = {k: getattr(options, k) for k in RUN_KEYS}
     if options.continue_run:
         if options.overwrite:
             raise GeneratorError("--continue and --overwrite contradict each other: choose one")
@@ -91,18 +98,19 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
             if value is not None:
                 normalised = check_values(
                     **{
-                        **{k: saved["options"][k] for k in ("customers", "start", "seed", "dirt_rate")},
+                        **_saved_values(saved),
                         "months": 1,
                         key: value,
                     }
                 )[key]
-                if normalised != saved["options"][key]:
+                if normalised != _saved_values(saved)[key]:
                     raise GeneratorError(
                         f"--continue: --{key.replace('_', '-')} {value} differs from the saved run's "
-                        f"{saved['options'][key]!r}; omit it (or use --overwrite to start a new run)"
+                        f"{_saved_values(saved)[key]!r}; omit it (or use --overwrite to start a new run)"
                     )
-        saved_values = {k: saved["options"][k] for k in ("customers", "start", "seed", "dirt_rate")}
-        values = check_values(**saved_values, months=options.months if options.months is not None else 1)
+        values = check_values(
+            **_saved_values(saved), months=options.months if options.months is not None else 1
+        )
         done = int(saved["next_month"])
         if done + values["months"] > 9999:
             raise GeneratorError("--continue: at most 9999 batches per history")
@@ -131,14 +139,13 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
     return values, paths, saved
 
 
+def _saved_values(saved: dict) -> dict:
+    """The run options a saved state was made with (runs from before --usage-scale used 1.0)."""
+    return {k: saved["options"].get(k, DEFAULTS[k]) for k in RUN_KEYS}
+
+
 def _fingerprint(values: dict) -> dict:
-    return {
-        "customers": values["customers"],
-        "start": values["start"],
-        "seed": values["seed"],
-        "dirt_rate": values["dirt_rate"],
-        "generator_version": GENERATOR_VERSION,
-    }
+    return {**{k: values[k] for k in RUN_KEYS}, "generator_version": GENERATOR_VERSION}
 
 
 def _clear(paths: _Paths) -> None:
@@ -178,7 +185,9 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
         if paths.has_raw_data() or paths.parts.exists():
             _clear(paths)
         start = tuple(int(x) for x in values["start"].split("-"))
-        state = simulation.new_state(values["seed"], values["customers"], start)
+        state = simulation.new_state(
+            values["seed"], values["customers"], start, usage_scale=values["usage_scale"]
+        )
         state["options"] = _fingerprint(values)
         state["generator_version"] = GENERATOR_VERSION
         pending = {}

@@ -134,10 +134,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 # --- state -------------------------------------------------------------------------------------
 
 
-def new_state(seed: int, customers: int, start: tuple[int, int]) -> dict:
+def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: float = 1.0) -> dict:
     """The customer base as it stands the day before the first simulated month."""
     state = {
         "seed": int(seed),
+        "usage_scale": float(usage_scale),
         "base_customers": int(customers),
         "start": [int(start[0]), int(start[1])],
         "next_month": 0,
@@ -514,7 +515,8 @@ def step(state: dict) -> dict:
     share = np.where(
         in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0
     )
-    lam = active_users * EVENTS_PER_ACTIVE_USER * (0.25 + 1.2 * h) * share
+    per_user = EVENTS_PER_ACTIVE_USER * state.get("usage_scale", 1.0)  # --usage-scale
+    lam = active_users * per_user * (0.25 + 1.2 * h) * share
     events_frame = _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch)
 
     # 8. tickets -------------------------------------------------------------------------------

@@ -98,6 +98,35 @@ def test_continuation_equals_one_long_run(tmp_path: Path) -> None:
     assert long == split
 
 
+def test_usage_scale_scales_events_only_and_stays_deterministic(tmp_path: Path) -> None:
+    options = {"customers": 60, "months": 3, "seed": 9, "quiet": True}
+    full = generate(options, data_dir=tmp_path / "full")
+    quarter = generate({**options, "usage_scale": 0.25}, data_dir=tmp_path / "quarter")
+    generate({**options, "usage_scale": 0.25}, data_dir=tmp_path / "again")
+    double = generate({**options, "usage_scale": 2.0}, data_dir=tmp_path / "double")
+    events = {
+        name: s["rows"]["eventos_uso"]
+        for name, s in (("full", full), ("quarter", quarter), ("double", double))
+    }
+    assert 0.2 < events["quarter"] / events["full"] < 0.3, events
+    assert 1.8 < events["double"] / events["full"] < 2.2, events
+    assert quarter["options"]["usage_scale"] == 0.25
+    a, b, f = _digests(tmp_path / "quarter"), _digests(tmp_path / "again"), _digests(tmp_path / "full")
+    assert a == b  # deterministic at any scale
+    # only the usage events (and their dirt) change: every other table is the same customer base
+    for table in TABLES:
+        path = f"raw/{table}/b0003_2024-03.parquet"
+        assert (a[path] == f[path]) == (table != "eventos_uso"), table
+    # the scale is part of the run: --continue keeps it and refuses another one
+    with pytest.raises(GeneratorError, match=r"--usage-scale 1.0 differs from the saved run's 0.25"):
+        generate(
+            {"months": 1, "usage_scale": 1.0, "continue_run": True, "quiet": True},
+            data_dir=tmp_path / "quarter",
+        )
+    more = generate({"months": 1, "continue_run": True, "quiet": True}, data_dir=tmp_path / "quarter")
+    assert more["options"]["usage_scale"] == 0.25
+
+
 @pytest.mark.parametrize(
     ("options", "message"),
     [
@@ -109,6 +138,10 @@ def test_continuation_equals_one_long_run(tmp_path: Path) -> None:
         ({"dirt_rate": 0.9}, r"--dirt-rate 0.9 is out of range"),
         ({"dirt_rate": "lots"}, r"--dirt-rate 'lots' is not a number"),
         ({"seed": "abc"}, r"--seed 'abc' is not a whole number"),
+        ({"usage_scale": 0}, r"--usage-scale 0 is out of range: use a number > 0"),
+        ({"usage_scale": -0.5}, r"--usage-scale -0.5 is out of range"),
+        ({"usage_scale": float("nan")}, r"--usage-scale nan is out of range"),
+        ({"usage_scale": "few"}, r"--usage-scale 'few' is not a number"),
         ({"continue_run": True}, r"no saved simulation state"),
         ({"colour": "blue"}, r"unknown generator option"),
     ],
