@@ -20,7 +20,7 @@ MAX_CUSTOMERS = 200_000  # ids CLI-900000.. are reserved for orphan foreign keys
 MAX_MONTHS = 240
 MAX_DIRT_RATE = 0.3
 MAX_USAGE_SCALE = 100.0
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: suspensions, inactive users, pre-history churners, --usage-scale
 
 
 class GeneratorError(ValueError):

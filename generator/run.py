@@ -7,7 +7,8 @@ import shutil
 import sys
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,10 @@ HIGH_CARDINALITY = {
     "usuarios": ("nome", "email"),
     "clientes": ("razao_social", "cnpj"),
 }
+
+
+WORKERS = 2  # jobs run beside the simulation thread: two cores
+MAX_INFLIGHT = 2  # batches simulated but not yet finalised (bounds memory)
 
 
 def batch_id(start: tuple[int, int], number: int) -> str:
@@ -197,76 +202,48 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
     written: list[str] = []
     first = state["next_month"]
     progress = _Progress(options.quiet, started, rows_total)
-    # Simulation runs on this thread while up to two batches are written by the pool
-    # (pyarrow releases the GIL); a batch is finalised (metadata JSON, then state) in order.
+    schemas = {table: contract.table(table).arrow_schema() for table in TABLES}
+    # The simulation runs on this thread; each table of each batch is made dirty, rendered,
+    # split (rows due later are held back) and written by a job on the pool (numpy and
+    # pyarrow release the GIL, so both cores work). A table's job takes the rows held back
+    # by the same table's previous job; batches are finalised (manifest, metadata JSON,
+    # state) in order on this thread. Every job draws from its own seeded generator, so
+    # the bytes do not depend on the scheduling.
+    carry = {"__manifest": pending.pop("__manifest", None)}
+    previous: dict[str, Future | None] = dict.fromkeys(TABLES)
     inflight: deque = deque()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="generator-writer") as pool:
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="generator-writer") as pool:
         for k in range(first, first + values["months"]):
             batch = k + 1
             bid = batch_id(start, batch)
             out = simulation.step(state)
-            files = {}
-            manifest_parts = []
-            for index, table in enumerate(TABLES):
-                rng = np.random.default_rng([state["seed"], k + 1000, 100 + index])
-                parts, manifest = dirt.inject(out["frames"].pop(table), rate, rng, batch)
-                now_parts, later_parts = [], []
-                if table in pending:
-                    held = pending.pop(table)
-                    due = pc.less_equal(held.column(EMIT), batch)
-                    now_parts.append(held.filter(due).drop_columns([EMIT]))
-                    later_parts.append(held.filter(pc.invert(due)))
-                for data, emit in parts:
-                    k_due = int((emit <= batch).sum())
-                    if (emit[:k_due] <= batch).all():  # rows for later batches are at the tail
-                        now_parts.append(data.slice(0, k_due))
-                        tail = data.slice(k_due)
-                    else:
-                        mask = pa.array(emit <= batch)
-                        now_parts.append(data.filter(mask))
-                        tail = data.filter(pc.invert(mask))
-                    if tail.num_rows:
-                        later_parts.append(tail.append_column(EMIT, pa.array(emit[emit > batch], pa.int64())))
-                schema = contract.table(table).arrow_schema()
-                now = _concat(now_parts, schema)
-                later_rows = [
-                    _plain(t, schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows
-                ]
-                if later_rows:
-                    pending[table] = pa.concat_tables(later_rows)
-                path = paths.table_file(table, bid)
-                unique_ish = (contract.table(table).primary_key, *HIGH_CARDINALITY.get(table, ()))
-                files[table] = (path, now.num_rows, pool.submit(storage.write_parquet, now, path, unique_ish))
-                manifest_parts.append(manifest)
-            manifest = pa.concat_tables(manifest_parts)
-            if "__manifest" in pending:
-                manifest = pa.concat_tables([pending.pop("__manifest"), manifest])
-            due = pc.less_equal(manifest.column(EMIT), batch)
-            m_now, m_later = manifest.filter(due), manifest.filter(pc.invert(due))
-            if m_later.num_rows:
-                pending["__manifest"] = m_later
-            m_now = pa.table(
-                {
-                    "table": m_now.column("table"),
-                    "batch_id": _batch_ids(start, m_now.column(EMIT)),
-                    "record_key": m_now.column("record_key"),
-                    "column": m_now.column("column"),
-                    "kind": m_now.column("kind"),
-                },
-                schema=MANIFEST_SCHEMA,
+            futures = {}
+            for table in sorted(TABLES, key=lambda t: t != "eventos_uso"):  # the big one first
+                index = TABLES.index(table)
+                job = _TableJob(
+                    table=table,
+                    index=index,
+                    seed=state["seed"],
+                    month=k,
+                    batch=batch,
+                    rate=rate,
+                    schema=schemas[table],
+                    path=paths.table_file(table, bid),
+                    unique_ish=(contract.table(table).primary_key, *HIGH_CARDINALITY.get(table, ())),
+                )
+                held = pending.pop(table, None) if previous[table] is None else None
+                futures[table] = previous[table] = pool.submit(
+                    _run_table_job, job, out["frames"].pop(table), previous[table], held
+                )
+            truth = pool.submit(
+                storage.write_parquet, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet"
             )
-            extra = [
-                pool.submit(storage.write_parquet, m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet"),
-                pool.submit(
-                    storage.write_parquet, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet"
-                ),
-            ]
-            snapshot = _snapshot(state), dict(pending)
-            inflight.append((bid, batch, out["period"], files, extra, snapshot))
-            while len(inflight) > 1:
-                _finalize(paths, contract, inflight.popleft(), rows_total, written, progress)
+            inflight.append((bid, batch, out["period"], futures, truth, _snapshot(state)))
+            del out
+            while len(inflight) > MAX_INFLIGHT:
+                _finalize(paths, contract, start, inflight.popleft(), carry, rows_total, written, progress)
         while inflight:
-            _finalize(paths, contract, inflight.popleft(), rows_total, written, progress)
+            _finalize(paths, contract, start, inflight.popleft(), carry, rows_total, written, progress)
     _write_truth(paths, state)
     seconds = time.perf_counter() - started
     summary = {
@@ -290,9 +267,11 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
 
 
 def _snapshot(state: dict) -> dict:
-    copy = {key: value for key, value in state.items() if key not in ("c", "next")}
+    copy = {key: value for key, value in state.items() if key not in ("c", "next", "u_created")}
     copy["next"] = dict(state["next"])
     copy["c"] = {name: array.copy() for name, array in state["c"].items()}
+    if "u_created" in state:
+        copy["u_created"] = state["u_created"].copy()
     return copy
 
 
@@ -313,15 +292,43 @@ class _Progress:
         )
 
 
-def _finalize(paths: _Paths, contract, job, rows_total: dict, written: list, progress: _Progress) -> None:
-    """Wait for a batch's files, then write its metadata JSON and the state after it."""
-    bid, batch, (d0, d1), files, extra, (state_snapshot, pending_snapshot) = job
-    entries = {}
-    for table, (path, rows, future) in files.items():
-        entries[table] = {"file": str(path.relative_to(paths.data)), "rows": rows, "sha256": future.result()}
-        rows_total[table] += rows
-    for future in extra:
-        future.result()
+def _finalize(
+    paths: _Paths, contract, start, job, carry: dict, rows_total: dict, written: list, progress: _Progress
+) -> None:
+    """Wait for a batch's files, write its dirt manifest part, its metadata JSON, then the state."""
+    bid, batch, (d0, d1), futures, truth, state_snapshot = job
+    entries, manifests, pending = {}, [], {}
+    for table in TABLES:
+        result = futures[table].result()
+        entries[table] = {
+            "file": str(paths.table_file(table, bid).relative_to(paths.data)),
+            "rows": result.rows,
+            "sha256": result.sha256,
+        }
+        rows_total[table] += result.rows
+        manifests.append(result.manifest)
+        if result.later is not None:
+            pending[table] = result.later
+    truth.result()
+    manifest = pa.concat_tables(manifests)
+    if carry["__manifest"] is not None:
+        manifest = pa.concat_tables([carry["__manifest"], manifest])
+    due = pc.less_equal(manifest.column(EMIT), batch)
+    m_now, m_later = manifest.filter(due), manifest.filter(pc.invert(due))
+    carry["__manifest"] = m_later if m_later.num_rows else None
+    if m_later.num_rows:
+        pending["__manifest"] = m_later
+    m_now = pa.table(
+        {
+            "table": m_now.column("table"),
+            "batch_id": _batch_ids(start, m_now.column(EMIT)),
+            "record_key": m_now.column("record_key"),
+            "column": m_now.column("column"),
+            "kind": m_now.column("kind"),
+        },
+        schema=MANIFEST_SCHEMA,
+    )
+    storage.write_parquet(m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet")
     meta = {
         "batch_id": bid,
         "batch_number": batch,
@@ -337,9 +344,62 @@ def _finalize(paths: _Paths, contract, job, rows_total: dict, written: list, pro
         "contract_version": contract.version,
     }
     storage.write_json(meta, paths.batches / f"{bid}.json")
-    storage.save_state(state_snapshot, paths.state, pending_snapshot)
+    storage.save_state(state_snapshot, paths.state, pending)
     written.append(bid)
     progress.batch(bid, meta["total_rows"])
+
+
+@dataclass(frozen=True)
+class _TableJob:
+    table: str
+    index: int
+    seed: int
+    month: int
+    batch: int
+    rate: float
+    schema: pa.Schema
+    path: Path
+    unique_ish: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _TableResult:
+    rows: int
+    sha256: str
+    manifest: pa.Table  # with EMIT
+    later: pa.Table | None  # rows due in later batches (contract types + EMIT)
+
+
+def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None) -> _TableResult:
+    """Dirt, render, split off the rows due later, write one table of one batch."""
+    frame = source() if callable(source) else source  # the events arrive as a builder
+    rng = np.random.default_rng([job.seed, job.month + 1000, 100 + job.index])
+    parts, manifest = dirt.inject(frame, job.rate, rng, job.batch)
+    del frame, source
+    if previous is not None:
+        held = previous.result().later
+    batch = job.batch
+    now_parts, later_parts = [], []
+    if held is not None:
+        due = pc.less_equal(held.column(EMIT), batch)
+        now_parts.append(held.filter(due).drop_columns([EMIT]))
+        later_parts.append(held.filter(pc.invert(due)))
+    for data, emit in parts:
+        k_due = int((emit <= batch).sum())
+        if (emit[:k_due] <= batch).all():  # rows for later batches are at the tail
+            now_parts.append(data.slice(0, k_due))
+            tail = data.slice(k_due)
+        else:
+            mask = pa.array(emit <= batch)
+            now_parts.append(data.filter(mask))
+            tail = data.filter(pc.invert(mask))
+        if tail.num_rows:
+            later_parts.append(tail.append_column(EMIT, pa.array(emit[emit > batch], pa.int64())))
+    now = _concat(now_parts, job.schema)
+    later_rows = [_plain(t, job.schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows]
+    later = pa.concat_tables(later_rows) if later_rows else None
+    digest = storage.write_parquet(now, job.path, job.unique_ish)
+    return _TableResult(now.num_rows, digest, manifest, later)
 
 
 def _batch_ids(start: tuple[int, int], emit: pa.ChunkedArray) -> pa.Array:

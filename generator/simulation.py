@@ -49,6 +49,18 @@ CHURN_RENEWAL_SCALE = 0.6  # non-renewal in the anniversary month
 # non-renewals cluster around the budget cycle at year end
 RENEWAL_SEASON = np.array([1.15, 1.0, 1.0, 1.0, 1.0, 0.95, 0.9, 0.95, 1.0, 1.0, 1.05, 1.3])
 REACTIVATION_P = 0.012  # monthly, for churned customers within 24 months
+# suspension: an invoice unpaid this many days after its due date blocks the account
+# (clientes.status Suspenso, no usage) until it is paid; a suspended account churns more
+SUSPEND_AFTER_DAYS = 30
+SUSPENDED_CHURN = 0.12  # extra monthly hazard while suspended at the start of a month
+# users: idle users are deactivated (usuarios.status Inativo), more so in unhealthy accounts;
+# on cancellation every remaining user is deactivated the day after the churn date
+USER_DEACTIVATION_P = 0.012
+USER_DEACTIVATION_UNHEALTHY = 0.10
+# pre-history: the ERP's first extract also holds the customers cancelled in the
+# PREHISTORY_DAYS before the first batch (their last contract term, Cancelado)
+PREHISTORY_DAYS = 730
+PREHISTORY_CHURN = 0.012  # cancelled logos per month of pre-history, as a share of today's base
 NPS_CAMPAIGN_MONTHS = (3, 6, 9, 12)
 
 MOTIVO_ENCERRAMENTO = pools.MOTIVOS.index("Encerramento da empresa")
@@ -103,6 +115,9 @@ CUSTOMER_ARRAYS = {
     "ucap": np.int64,
     "ucreated": np.int64,
     "uemitted": np.int64,
+    "ulo": np.int64,  # user slots below ulo are deactivated (Inativo)
+    "susp_start": np.int64,  # latest suspension interval [start, end), -1 = never
+    "susp_end": np.int64,
 }
 
 _SEGMENTO_LUT = pools.choice_lut(pools.SEGMENTO_P)
@@ -150,7 +165,32 @@ def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: fl
     tenure = np.sort(rng.gamma(1.6, 420.0, size=customers).astype(np.int64) + 20)[::-1]
     signup = day0 - np.minimum(tenure, 12 * 365)
     _create_customers(state, rng, signup, day0, initial=True)
+    _create_prehistory_churners(state, rng, customers, day0)
     return state
+
+
+def _create_prehistory_churners(state: dict, rng: np.random.Generator, customers: int, day0: int) -> None:
+    """Customers cancelled before the first batch. A real ERP extract holds them too
+    (status Cancelado, with their last contract term), so the first batch is not a
+    survivors-only picture of the past."""
+    g = int(rng.poisson(customers * PREHISTORY_CHURN * PREHISTORY_DAYS / 30.44))
+    if not g:
+        return
+    churn_day = np.sort(day0 - 1 - (rng.random(g) * PREHISTORY_DAYS).astype(np.int64))
+    tenure = rng.gamma(1.3, 330.0, size=g).astype(np.int64) + 45
+    signup = churn_day - np.minimum(tenure, 10 * 365)
+    first = len(state["c"]["signup"])
+    # created as of their churn date (the term in force then), then cancelled
+    _create_customers(state, rng, signup, churn_day, initial=True)
+    c = state["c"]
+    idx = np.arange(first, first + g)
+    c["active"][idx] = False
+    c["churn_day"][idx] = churn_day
+    c["ucreated"][idx] = 0
+    c["z"][idx] = c["mu"][idx] - 0.8
+    reason_w = np.array([1.0, 0.9, 1.4, 0.6, 0.35, 0.3])
+    cdf = np.cumsum(reason_w) / reason_w.sum()
+    c["churn_reason"][idx] = np.minimum(np.searchsorted(cdf, rng.random(g), side="right"), len(cdf) - 1)
 
 
 def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -255,6 +295,9 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
         "ucap": ucap,
         "ucreated": ucreated,
         "uemitted": np.zeros(n),
+        "ulo": np.zeros(n),
+        "susp_start": np.full(n, -1),
+        "susp_end": np.full(n, -1),
     }
     for name, dtype in CUSTOMER_ARRAYS.items():
         c[name] = np.concatenate([c[name], np.asarray(new[name]).astype(dtype)])
@@ -330,8 +373,11 @@ def step(state: dict) -> dict:
     is_new = np.zeros(n, bool)
     is_new[n_before:] = True
     first_batch_initial = np.zeros(n, bool)
+    prehistory_churned = np.zeros(n, bool)
     if k == 0:
-        first_batch_initial[:n_before] = True
+        first_batch_initial[:n_before] = c["active"][:n_before]
+        prehistory_churned[:n_before] = ~c["active"][:n_before]
+    suspended = (c["susp_start"] >= 0) & (c["susp_start"] < d0) & (c["susp_end"] >= d0)
 
     # 2. latent health -----------------------------------------------------------------------
     rng = rng_for(seed, k, "health")
@@ -363,7 +409,11 @@ def step(state: dict) -> dict:
     rng = rng_for(seed, k, "churn")
     at_risk = c["active"] & (c["signup"] < d0)
     anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
-    p_mid = CHURN_FLOOR + CHURN_MID_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
+    p_mid = (
+        CHURN_FLOOR
+        + CHURN_MID_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
+        + np.where(suspended, SUSPENDED_CHURN, 0.0)
+    )
     p_ren = np.where(
         anniv,
         RENEWAL_SEASON[month - 1]
@@ -488,47 +538,90 @@ def step(state: dict) -> dict:
                 updated_day=np.maximum(c["ctr_start"][new_or_initial], c["signup"][new_or_initial]),
             ),
         )
+    ghosts = np.flatnonzero(prehistory_churned)
+    if len(ghosts):
+        ctr_rows.insert(
+            0,
+            _contract_rows(
+                c,
+                ghosts,
+                CTR_STATUS["Cancelado"],
+                cancel_day=c["churn_day"][ghosts],
+                reason=c["churn_reason"][ghosts].astype(np.int64),
+                updated_day=c["churn_day"][ghosts],
+            ),
+        )
 
     # activity window within the month
     win_start = np.where(is_new, c["signup"], np.where(react, react_day, d0))
     win_end = np.where(churn, churn_day + 1, d1)
     in_month = (c["active"] | churn) & (win_end > win_start)
+    # usage window: a suspended account cannot log in (the part of the month before the
+    # suspension starts, else the part after it ends)
+    s_start, s_end = c["susp_start"], c["susp_end"]
+    blocked = in_month & (s_start >= 0) & (s_start < win_end) & (s_end > win_start)
+    use_start = np.where(blocked & (s_start <= win_start), np.maximum(win_start, s_end), win_start)
+    use_end = np.where(blocked & (s_start > win_start), s_start, win_end)
+    use_end = np.where(blocked & (s_start <= win_start) & (s_end >= win_end), use_start, use_end)
+    can_use = in_month & (use_end > use_start)
 
     # 6. users -----------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "users")
-    target = np.minimum(c["ucap"], np.ceil(c["seats"] * 0.95).astype(np.int64))
+    enabled = c["ucreated"] - c["ulo"]
+    target = np.ceil(c["seats"] * 0.95).astype(np.int64)
     grow = np.where(
-        in_month & c["active"] & (target > c["ucreated"]),
-        np.ceil((target - c["ucreated"]) * 0.35).astype(np.int64),
+        in_month & c["active"] & (target > enabled),
+        np.minimum(np.ceil((target - enabled) * 0.35).astype(np.int64), c["ucap"] - c["ucreated"]),
         0,
-    )
+    ).clip(0)
     c["ucreated"] = c["ucreated"] + grow
-    users_frame = _users_frame(state, rng, in_month | first_batch_initial, win_start, win_end, d0, batch)
+    user_mask = in_month | first_batch_initial
 
     # 7. usage -----------------------------------------------------------------------------------
     rng = rng_for(seed, k, "events")
     adoption = np.clip(0.1 + 0.88 * h**1.5, 0.05, 0.98)
-    active_users = np.where(in_month, rng.binomial(np.maximum(c["ucreated"], 0), adoption), 0)
+    enabled = c["ucreated"] - c["ulo"]
+    active_users = np.where(can_use, rng.binomial(np.maximum(enabled, 0), adoption), 0)
     weights = bizcal.day_weights(d0, d1)
     cdf = np.concatenate([[0.0], np.cumsum(weights)])
     cdf /= cdf[-1]
     share = np.where(
         in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0
     )
+    use_share = np.where(
+        can_use, cdf[np.clip(use_end - d0, 0, d1 - d0)] - cdf[np.clip(use_start - d0, 0, d1 - d0)], 0.0
+    )
     per_user = EVENTS_PER_ACTIVE_USER * state.get("usage_scale", 1.0)  # --usage-scale
-    lam = active_users * per_user * (0.25 + 1.2 * h) * share
-    events_frame = _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch)
+    lam = active_users * per_user * (0.25 + 1.2 * h) * use_share
+    # the month's active users are the newest enabled slots; idle ones are the oldest
+    first_user = c["ublock"] + c["ucreated"] - active_users
+    events_frame = _events_frame(
+        state, rng, lam, active_users, first_user, h, use_start, use_end, cdf, d0, batch
+    )
+
+    # users: new ones (Ativo), then deactivations (Inativo) of idle users and of every
+    # user of a cancelled account (the day after the churn date)
+    rng = rng_for(seed, k, "users")
+    idle = np.maximum(enabled - active_users, 0)
+    p_off = USER_DEACTIVATION_P + USER_DEACTIVATION_UNHEALTHY * (1 - h) ** 2
+    off = np.where(in_month & c["active"], rng.binomial(idle, p_off), 0)
+    excess = np.maximum(enabled - np.ceil(c["seats"] * 1.05).astype(np.int64), 0)  # after a downgrade
+    off = np.minimum(idle, np.maximum(off, np.where(in_month & c["active"], excess, 0)))
+    off = np.where(churn & in_month, np.maximum(enabled, 0), off)
+    off_day = np.where(
+        churn, churn_day + 1, win_start + (rng.random(n) * (win_end - win_start)).astype(np.int64)
+    )
+    users_frame = _users_frame(state, rng, user_mask, win_start, win_end, d0, batch, off, off_day)
 
     # 8. tickets -------------------------------------------------------------------------------
     rng = rng_for(seed, k, "tickets")
     tickets_frame, tickets_per_customer = _tickets_frame(
-        state, rng, in_month, active_users, h, share, cdf, d0, d1, batch
+        state, rng, in_month, enabled, blocked, h, share, cdf, d0, d1, batch
     )
     c["tickets_recent"] = 0.6 * c["tickets_recent"] + tickets_per_customer
 
     # 9. NPS -------------------------------------------------------------------------------------
     rng = rng_for(seed, k, "nps")
-    nps_frame = _nps_frame(state, rng, in_month, active_users, h, win_start, win_end, month, batch)
+    nps_frame = _nps_frame(state, rng, can_use, active_users, first_user, h, use_start, use_end, month, batch)
 
     # 10. invoices -------------------------------------------------------------------------------
     rng = rng_for(seed, k, "invoices")
@@ -536,15 +629,24 @@ def step(state: dict) -> dict:
 
     # 11. customers ------------------------------------------------------------------------------
     rng = rng_for(seed, k, "clientes")
-    csm_change = c["active"] & ~is_new & (rng.random(n) < 0.006)
+    csm_change = c["active"] & ~is_new & (rng.random(n) < 0.006) & ~blocked
     c["csm"] = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c["csm"]).astype(
         np.int16
     )
+    # suspension transitions of this month, while the account is still a customer
+    alive = (c["active"] & ~react) | churn
+    churn_by = np.where(churn, churn_day, np.iinfo(np.int64).max)
+    s_start, s_end = c["susp_start"], c["susp_end"]
+    suspend = alive & (s_start >= d0) & (s_start < d1) & (s_start < churn_by)
+    resume = alive & (s_end >= d0) & (s_end < d1) & (s_start >= 0) & (s_end < churn_by)
     rows = [
         (np.flatnonzero(is_new | first_batch_initial), "Ativo", c["signup"], None),
+        (np.flatnonzero(prehistory_churned), "Cancelado", c["churn_day"], None),
         (np.flatnonzero(churn), "Cancelado", churn_day, None),
         (np.flatnonzero(react), "Ativo", react_day, None),
         (np.flatnonzero(csm_change & ~churn & ~react), "Ativo", None, rng.integers(d0, d1, n)),
+        (np.flatnonzero(suspend), "Suspenso", s_start, None),
+        (np.flatnonzero(resume), "Ativo", s_end, None),
     ]
     clientes_frame = _clientes_frame(state, rng, rows, batch)
 
@@ -695,9 +797,24 @@ def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: in
     return Frame("clientes", m, cols, np.full(m, batch, np.int64))
 
 
-def _users_frame(state, rng, mask, win_start, win_end, d0, batch) -> Frame:
+def _user_created(state: dict) -> np.ndarray:
+    """Creation day of every user slot reserved so far (-1 = not created yet)."""
+    need = state["next"]["USR-"]
+    have = state.get("u_created")
+    if have is None or len(have) < need:
+        grown = np.full(need, -1, np.int32)
+        if have is not None:
+            grown[: len(have)] = have
+        state["u_created"] = have = grown
+    return have
+
+
+def _users_frame(state, rng, mask, win_start, win_end, d0, batch, off, off_day) -> Frame:
+    """New users (Ativo) of this month, then the deactivated ones (Inativo): `off[i]` of
+    customer i's oldest enabled users, on `off_day[i]` (never before a user's creation)."""
     p = pools.get_pools()
     c = state["c"]
+    created_by_uid = _user_created(state)
     count = np.where(mask, c["ucreated"] - c["uemitted"], 0).clip(0)
     cust = np.repeat(np.arange(len(count)), count)
     m = len(cust)
@@ -712,6 +829,27 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch) -> Frame:
     lo = np.where(slot < 2, c["signup"][cust], lo)
     hi = np.maximum(lo + 1, win_end[cust])
     created = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
+    created_by_uid[uid] = created
+    updated = created * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    status = np.zeros(m, np.int64)
+    emit = np.full(m, batch, np.int64)
+    # deactivations
+    off = np.clip(np.asarray(off, np.int64), 0, np.maximum(c["uemitted"] - c["ulo"], 0))
+    off_cust = np.repeat(np.arange(len(off)), off)
+    if len(off_cust):
+        k = len(off_cust)
+        off_slot = np.arange(k) - np.repeat(np.cumsum(off) - off, off) + np.repeat(c["ulo"], off)
+        off_uid = c["ublock"][off_cust] + off_slot
+        off_created = created_by_uid[off_uid].astype(np.int64)
+        day = np.maximum(off_day[off_cust], off_created + 1)
+        c["ulo"] = c["ulo"] + off
+        cust = np.concatenate([cust, off_cust])
+        uid = np.concatenate([uid, off_uid])
+        created = np.concatenate([created, off_created])
+        updated = np.concatenate([updated, day * US_PER_DAY + _business_seconds(rng, k) * US_PER_S])
+        status = np.concatenate([status, np.full(k, 1, np.int64)])
+        emit = np.concatenate([emit, np.maximum(batch_number_of_days(state, day), batch)])
+        m += k
     first = (uid * 7919 + 13) % len(p.first_names)
     last = (uid * 104729 + 7) % len(p.last_names)
     nome = pc.binary_join_element_wise(
@@ -732,10 +870,10 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch) -> Frame:
         "email": Col(EMAIL, email),
         "cargo": Col(TEXT, p.cargos.take(pa.array(uid % len(p.cargos)))),
         "data_criacao": Col(DATE, created),
-        "status": Col(ENUM, np.zeros(m, np.int64), vocab=tuple(pools.STATUS_USUARIO)),
-        "updated_at": Col(TS, created * US_PER_DAY + _business_seconds(rng, m) * US_PER_S),
+        "status": Col(ENUM, status, vocab=tuple(pools.STATUS_USUARIO)),
+        "updated_at": Col(TS, updated),
     }
-    return Frame("usuarios", m, cols, np.full(m, batch, np.int64))
+    return Frame("usuarios", m, cols, emit)
 
 
 def _sample_days(rng, cust, win_start, win_end, cdf, d0) -> np.ndarray:
@@ -808,32 +946,60 @@ def _day_lut(cdf: np.ndarray, resolution: int = 8192) -> np.ndarray:
     return np.clip(np.searchsorted(cdf, grid, side="right") - 1, 0, len(cdf) - 2)
 
 
-def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0, batch) -> Frame:
-    """Usage events. One 64-bit random word per event is cut into bit fields (day, hour,
-    second, user, module slot, feature), a second one gives the duration; all the
-    sampling is table lookups, which keeps 10M events in the low seconds."""
+def _events_frame(state, rng, lam, active_users, first_user, h, win_start, win_end, cdf, d0, batch):
+    """Usage events, as a zero-argument builder of the Frame.
+
+    Here (on the simulation thread) only the per-customer counts are drawn and the id
+    range is reserved; the builder captures copies of the few per-customer arrays it
+    needs, so it can run on a writer thread while later months are simulated. All its
+    randomness comes from `rng` (this month's events stream), so where it runs does
+    not change a byte."""
     c = state["c"]
-    n = len(lam)
     count = rng.poisson(lam)
-    cust = np.repeat(np.arange(n, dtype=np.int32), count)
-    m = len(cust)
-    ids = state["next"]["EVT-"] + np.arange(m)
+    m = int(count.sum())
+    first_id = state["next"]["EVT-"]
     state["next"]["EVT-"] += m
+    used = np.maximum(1, np.round(c["nmods"].astype(np.int64) * (0.3 + 0.7 * h))).astype(np.int64)
+    lo = cdf[np.clip(win_start - d0, 0, len(cdf) - 1)]
+    span = cdf[np.clip(win_end - d0, 0, len(cdf) - 1)] - lo
+    captured = {
+        "count": count,
+        "first_user": np.asarray(first_user, np.int64).copy(),
+        "active_users": np.asarray(active_users, np.int64),
+        "used": used,
+        "mod_order": c["mod_order"].astype(np.int64),
+        "lo": lo,
+        "span": span,
+    }
+    lut = _day_lut(cdf)
+
+    def build() -> Frame:
+        return _build_events(rng, captured, lut, first_id, m, d0, batch)
+
+    build.rows = m
+    return build
+
+
+def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
+    """One 64-bit random word per event is cut into bit fields (day, hour, second, user,
+    module slot, feature), a second one gives the duration; all the sampling is table
+    lookups, which keeps 10M events in the low seconds."""
+    count = cap["count"]
+    n = len(count)
+    cust = np.repeat(np.arange(n, dtype=np.int32), count)
     bits = rng.bit_generator.random_raw(m)
     more = rng.bit_generator.random_raw(m)
     # day: uniform inside the customer's active window of the month, weighted by the calendar
-    lo = cdf[np.clip(win_start - d0, 0, len(cdf) - 1)]
-    span = cdf[np.clip(win_end - d0, 0, len(cdf) - 1)] - lo
-    u_day = lo[cust] + ((bits & 0xFFF).astype(np.float64) + 0.5) * (1 / 4096) * span[cust]
-    lut = _day_lut(cdf)
+    u_day = cap["lo"][cust] + ((bits & 0xFFF).astype(np.float64) + 0.5) * (1 / 4096) * cap["span"][cust]
     day = d0 + lut[np.minimum((u_day * len(lut)).astype(np.int64), len(lut) - 1)]
     seconds = _HOUR_LUT[(bits >> 12) & 0xFFF] + ((((bits >> 24) & 0xFFF) * 3600) >> 12).astype(np.int64)
     when = (day * 86_400 + seconds) * US_PER_S
-    user = c["ublock"][cust] + ((((bits >> 36) & 0xFFFF).astype(np.int64) * active_users[cust]) >> 16)
+    user = cap["first_user"][cust] + (
+        (((bits >> 36) & 0xFFFF).astype(np.int64) * cap["active_users"][cust]) >> 16
+    )
     # breadth: healthy accounts use more of their licensed modules
-    used = np.maximum(1, np.round(c["nmods"].astype(np.int64) * (0.3 + 0.7 * h))).astype(np.int64)
-    slot = (_SLOT_LUT[(bits >> 52) & 0x3F] * used[cust]).astype(np.int64)
-    code = c["mod_order"].astype(np.int64)[cust]
+    slot = (_SLOT_LUT[(bits >> 52) & 0x3F] * cap["used"][cust]).astype(np.int64)
+    code = cap["mod_order"][cust]
     module = np.where(slot < 2, slot, _PERMS_FLAT[code * (N_MODULES - 2) + np.maximum(slot - 2, 0)] + 2)
     feature = pools.FEATURE_OFFSET[module] + (
         ((bits >> 58) & 0x3F).astype(np.int64) * pools.FEATURE_COUNT[module] >> 6
@@ -841,7 +1007,7 @@ def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0,
     duration = _DURATION_LUT[more & 0xFFF] + ((more >> 12) & 0x3F).astype(np.int64)
     p = pools.get_pools()
     cols = {
-        "id_evento": Col(ID, ids, prefix="EVT-", width=12),
+        "id_evento": Col(ID, first_id + np.arange(m), prefix="EVT-", width=12),
         "id_cliente": Col(ID, cust.astype(np.int64) + 1, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
         "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module.astype(np.int32)), p.modulos)),
@@ -854,9 +1020,12 @@ def _events_frame(state, rng, lam, active_users, h, win_start, win_end, cdf, d0,
     return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64))
 
 
-def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, batch):
+def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, batch):
+    """Tickets: volume grows with the licensed users and falls with health; a blocked
+    (suspended) account opens more, and more urgent, tickets."""
     n = len(h)
-    lam = np.where(in_month, (0.12 + 0.05 * active_users**0.6) * (0.35 + 2.6 * (1 - h) ** 2) * share, 0.0)
+    pressure = 0.35 + 2.6 * (1 - h) ** 2 + np.where(blocked, 0.8, 0.0)
+    lam = np.where(in_month, (0.12 + 0.05 * np.maximum(users, 0) ** 0.6) * pressure * share, 0.0)
     count = rng.poisson(lam)
     cust = np.repeat(np.arange(n), count)
     m = len(cust)
@@ -869,7 +1038,7 @@ def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, ba
         _sample_days(rng, cust, win_start, win_end, cdf, d0) * US_PER_DAY
         + _business_seconds(rng, m) * US_PER_S
     )
-    p1 = 0.03 + 0.30 * (1 - hc) ** 2
+    p1 = 0.03 + 0.30 * (1 - hc) ** 2 + np.where(blocked[cust], 0.25, 0.0)
     u = rng.random(m)
     prio = np.where(u < p1, 0, np.where(u < p1 + 0.2, 1, np.where(u < p1 + 0.65, 2, 3)))
     cat_cdf = np.cumsum(pools.CATEGORIA_P)
@@ -922,9 +1091,8 @@ def _tickets_frame(state, rng, in_month, active_users, h, share, cdf, d0, d1, ba
     return Frame("tickets", total, cols, emit), per_customer
 
 
-def _nps_frame(state, rng, in_month, active_users, h, win_start, win_end, month, batch) -> Frame:
+def _nps_frame(state, rng, in_month, active_users, first_user, h, win_start, win_end, month, batch) -> Frame:
     p = pools.get_pools()
-    c = state["c"]
     n = len(h)
     campaign = month in NPS_CAMPAIGN_MONTHS
     respond = in_month & (active_users > 0) & (rng.random(n) < (0.5 if campaign else 0.04))
@@ -934,7 +1102,7 @@ def _nps_frame(state, rng, in_month, active_users, h, win_start, win_end, month,
     m = len(cust)
     ids = state["next"]["NPS-"] + np.arange(m)
     state["next"]["NPS-"] += m
-    user = c["ublock"][cust] + (rng.random(m) * np.maximum(active_users[cust], 1)).astype(np.int64)
+    user = first_user[cust] + (rng.random(m) * np.maximum(active_users[cust], 1)).astype(np.int64)
     day = win_start[cust] + (rng.random(m) * (win_end[cust] - win_start[cust])).astype(np.int64)
     nota = np.clip(np.round(rng.normal(1.5 + 9.0 * h[cust], 1.5)), 0, 10).astype(np.int64)
     group = np.where(nota <= 6, 0, np.where(nota <= 8, 1, 2))
@@ -973,6 +1141,13 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     failed = rng.random(m) < 0.01 + 0.08 * (1 - hc) ** 2
     delay = np.where(failed, np.maximum(delay, 0) + rng.integers(5, 25, m), delay)
     paid = due + delay
+    # an invoice still unpaid SUSPEND_AFTER_DAYS after its due date suspends the account until paid
+    overdue = np.flatnonzero(paid - due > SUSPEND_AFTER_DAYS)
+    if len(overdue):
+        who, s0, s1 = cust[overdue], due[overdue] + SUSPEND_AFTER_DAYS, paid[overdue]
+        extend = (c["susp_start"][who] >= 0) & (c["susp_end"][who] >= s0)
+        c["susp_end"][who] = np.where(extend, np.maximum(c["susp_end"][who], s1), s1)
+        c["susp_start"][who] = np.where(extend, c["susp_start"][who], s0)
     value = c["mrr_cents"][cust] * cycle_months[cust]
     period_end = d1
     paid_now = paid < period_end

@@ -15,6 +15,7 @@ from generator.simulation import CUSTOMER_ARRAYS
 
 STATE_FILE = "state.json"
 CUSTOMERS_FILE = "customers.npz"
+ARRAY_KEYS = ("c", "u_created")  # state entries saved in the npz, not in the JSON
 
 
 def _tmp(path: Path) -> Path:
@@ -73,11 +74,11 @@ def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> No
     state_dir.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(state_dir / CUSTOMERS_FILE)
     with open(tmp, "wb") as handle:
-        np.savez(handle, **state["c"])
+        np.savez(handle, **state["c"], u_created=state.get("u_created", np.empty(0, np.int32)))
     os.replace(tmp, state_dir / CUSTOMERS_FILE)
     for name, table in pending.items():
         write_parquet(table, state_dir / f"pending_{name}.parquet")
-    meta = {key: value for key, value in state.items() if key != "c"}
+    meta = {key: value for key, value in state.items() if key not in ARRAY_KEYS}
     meta["pending_tables"] = sorted(pending)
     write_json(meta, state_dir / STATE_FILE)
 
@@ -87,10 +88,12 @@ def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
         meta = json.load(handle)
     with np.load(state_dir / CUSTOMERS_FILE) as arrays:
         customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
+        u_created = arrays["u_created"].astype(np.int32)
     pending = {
         name: pq.read_table(state_dir / f"pending_{name}.parquet") for name in meta.pop("pending_tables")
     }
     meta["c"] = customers
+    meta["u_created"] = u_created
     return meta, pending
 
 

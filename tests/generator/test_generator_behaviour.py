@@ -22,6 +22,15 @@ def _iso_dates(series: pd.Series) -> pd.Series:
     return pd.to_datetime(series.where(series.str.fullmatch(r"\d{4}-\d{2}-\d{2}", na=False)), errors="coerce")
 
 
+FIRST_MONTH = "2024-01-01"  # conftest.SHARED start; earlier churn dates are pre-history
+
+
+def _window_churners(truth) -> set[str]:
+    """Customers who churned during the simulated months (not the pre-history churners)."""
+    clientes = truth["clientes"].dropna(subset=["churn_date"])
+    return set(clientes.loc[pd.to_datetime(clientes["churn_date"]) >= FIRST_MONTH, "id_cliente"])
+
+
 @pytest.fixture(scope="module")
 def customers(raw) -> pd.DataFrame:
     """One row per customer with clean attributes (first clean-looking row wins)."""
@@ -72,7 +81,7 @@ def test_churners_use_the_product_less_in_the_60_days_before_churn(raw, truth) -
 
 
 def test_churners_show_support_nps_and_payment_signals(raw, truth) -> None:
-    churned = set(truth["clientes"].dropna(subset=["churn_date"])["id_cliente"])
+    churned = _window_churners(truth)
     nps = raw["nps_respostas"].dropna(subset=["id_cliente", "nota"])
     nps = nps[nps["nota"].between(0, 10)]
     assert (
@@ -94,7 +103,8 @@ def test_churners_show_support_nps_and_payment_signals(raw, truth) -> None:
 
 
 def test_churn_rate_differs_by_size_and_segment(customers, truth) -> None:
-    churned = truth["clientes"].set_index("id_cliente")["churn_date"].notna()
+    churned = truth["clientes"]["id_cliente"].isin(_window_churners(truth))
+    churned.index = truth["clientes"]["id_cliente"]
     frame = customers.join(churned.rename("churned"), how="inner")
     by_size = frame.groupby("porte")["churned"].mean()
     assert by_size["pequena"] > 1.5 * by_size["enterprise"], by_size.to_dict()

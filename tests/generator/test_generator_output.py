@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import subprocess
@@ -203,7 +204,7 @@ def test_cli_runs_and_reports_bad_input(tmp_path: Path) -> None:
 
 
 def test_truth_is_separate_and_consistent(dataset, truth) -> None:
-    data_dir, _ = dataset
+    data_dir, summary = dataset
     assert not (data_dir / "raw" / "truth").exists()
     mensal, clientes = truth["clientes_mensal"], truth["clientes"]
     assert list(mensal.columns) == ["id_cliente", "mes", "health", "churn_hazard", "churned_in_month"]
@@ -213,6 +214,11 @@ def test_truth_is_separate_and_consistent(dataset, truth) -> None:
     churned = mensal[mensal["churned_in_month"]]
     last = churned.sort_values("mes").groupby("id_cliente")["mes"].last()
     dates = clientes.set_index("id_cliente")["churn_date"].dropna()
+    # churners of the pre-history (cancelled before the first batch) have no monthly truth rows
+    prehistory = dates[dates < dt.date(2024, 1, 1)]
+    assert len(prehistory) > 0.1 * summary["options"]["customers"]
+    assert not set(prehistory.index) & set(mensal["id_cliente"][mensal["mes"] < dt.date(2024, 1, 1)])
+    dates = dates[dates >= dt.date(2024, 1, 1)]
     assert set(last.index) == set(dates.index)
     for customer, month in last.items():
         churn_date = dates[customer]
