@@ -12,7 +12,12 @@ from conftest import dbt, generate, load, query
 A = "cs_ops_analytics"
 TABLES = {
     "int_eventos_uso__deduplicated": ["event_id"],
+    "int_uso__mensal": ["customer_id", "user_id", "usage_month", "known_date"],
     "int_uso__janelas_mensais": ["customer_id", "snapshot_date"],
+    "int_eventos_uso__lotes": ["batch_id"],
+    "int_eventos_uso__rejeitados": ["batch_id", "event_id", "raw_values"],
+    "int_eventos_uso__orfaos": ["event_id"],
+    "fct_eventos_uso": ["event_id"],
     "fct_clientes_snapshot_mensal": ["customer_id", "snapshot_date"],
     "fct_mrr_mensal": ["customer_id", "month"],
     "fct_kpis_mensais": ["month"],
@@ -20,10 +25,18 @@ TABLES = {
     "fct_quarentena": ["quarantine_id"],
 }
 LABEL_COLUMNS = ["churn_status", "is_label_complete"]
+# bookkeeping of the run that wrote a row, not data: the run's start, and whether an id
+# was unknown when the row was written (a superset of the final orphans, by design)
+RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
+INCREMENTAL_MODELS = (
+    "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
+    "int_uso__mensal", "int_uso__janelas_mensais",
+)  # fmt: skip
 
 
 def read(data_dir: Path, table: str) -> pd.DataFrame:
     frame = query(data_dir, f"select * from {A}.{table}")
+    frame = frame.drop(columns=[c for c in RUN_COLUMNS if c in frame.columns])
     return frame.sort_values(TABLES[table]).reset_index(drop=True)
 
 
@@ -40,10 +53,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict:
     load(data_dir)
     dbt(data_dir, "run")
     compiled = data_dir / "dbt-target" / "run" / "cs_ops_dbt" / "models" / "intermediate"
-    incremental_sql = {
-        name: (compiled / f"{name}.sql").read_text()
-        for name in ("int_eventos_uso__deduplicated", "int_uso__janelas_mensais")
-    }
+    incremental_sql = {name: (compiled / f"{name}.sql").read_text() for name in INCREMENTAL_MODELS}
     incremental = {table: read(data_dir, table) for table in TABLES}
 
     dbt(data_dir, "run", "--full-refresh")

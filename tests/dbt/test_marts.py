@@ -163,6 +163,7 @@ QUARANTINED_KINDS = {
     ("contratos", "orphan_fk", "id_cliente"), ("faturas", "orphan_fk", "id_cliente"),
     ("tickets", "orphan_fk", "id_cliente"), ("nps_respostas", "orphan_fk", "id_cliente"),
     ("usuarios", "orphan_fk", "id_cliente"), ("eventos_uso", "orphan_fk", "id_cliente"),
+    ("eventos_uso", "orphan_fk", "id_usuario"), ("faturas", "orphan_fk", "id_contrato"),
     ("eventos_uso", "future_timestamp", "ocorrido_em"),
     ("nps_respostas", "future_timestamp", "respondido_em"),
     ("eventos_uso", "negative_value", "duracao_segundos"),

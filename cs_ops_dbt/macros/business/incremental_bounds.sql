@@ -15,3 +15,12 @@
     {%- endif -%}
     {{ return("'" ~ value ~ "'") }}
 {%- endmacro %}
+
+
+{#
+    The start of this dbt invocation as a timestamp literal: incremental models stamp
+    the rows they write with it, so tests can check only the latest run's rows.
+#}
+{% macro cs_run_started_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
+{%- endmacro %}

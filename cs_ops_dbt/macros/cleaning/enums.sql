@@ -23,3 +23,17 @@
         {%- endfor %}
     end
 {%- endmacro %}
+
+
+{#
+    A distinct power of two per module (0 for an unknown one), so a set of modules is
+    an integer: bit_or combines sets and bit_count counts them, on both engines.
+#}
+{% macro cs_module_bit(module) -%}
+    case {{ module }}
+        {%- for key, value in cs_enum_values('module').items() %}
+        when '{{ value }}' then {{ 2 ** loop.index0 }}
+        {%- endfor %}
+        else 0
+    end
+{%- endmacro %}

@@ -10,6 +10,12 @@
     version seen (earliest batch, then source file) is kept and later re-sends are
     duplicates: a new batch only appends, and history is never rewritten.
     Incremental runs read only batches after the last one processed.
+
+    is_orphan_candidate: the customer or user id was unknown when the row was
+    written. Known ids only ever get added, so every event that is an orphan under
+    the final id lists is a candidate: fct_quarentena re-checks only the candidates
+    (a few rows) instead of every event. processed_at (the run's start) lets the
+    tests check only the rows written by the latest run.
 #}
 with
 
@@ -94,6 +100,32 @@ first_seen as (
     )
     {% endif %}
 
+),
+
+known_customers as (
+
+    select * from {{ ref('int_clientes__known') }}
+
+),
+
+known_users as (
+
+    select * from {{ ref('int_usuarios__known') }}
+
+),
+
+final as (
+
+    select
+        first_seen.*,
+        (known_customers.customer_id is null or known_users.user_id is null) as is_orphan_candidate,
+        {{ cs_run_started_at() }} as processed_at
+    from first_seen
+    left join known_customers
+        on first_seen.customer_id = known_customers.customer_id
+    left join known_users
+        on first_seen.user_id = known_users.user_id
+
 )
 
-select * from first_seen
+select * from final

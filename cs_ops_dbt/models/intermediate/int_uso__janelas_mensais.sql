@@ -7,17 +7,31 @@
 }}
 {#
     Usage per customer as of each month end (snapshot_date): events, active users,
-    modules and minutes in the 30 days up to the snapshot date, and events in the
-    30 days before those (for the trend). Point in time: an event counts only from
-    the end of the batch period it arrived in (known_date), so late-arriving events
-    never change a past snapshot. A new batch therefore only adds snapshot dates
-    after the last one computed: incremental runs append, history stays untouched.
+    modules and minutes in the calendar month that ends on the snapshot date, and
+    events in the month before (for the trend). Built from the monthly aggregate
+    int_uso__mensal, never from the raw events.
+    Point in time: events count only from the end of the batch period they arrived
+    in (known_date), and only for users known by the snapshot date (a user row that
+    arrives late counts from its own batch), so later batches never change a past
+    snapshot. A new batch therefore only adds snapshot dates after the last one
+    computed: incremental runs append, history stays untouched.
 #}
+{%- set last_computed = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none %}
 with
 
-events as (
+usage as (
 
-    select * from {{ ref('int_eventos_uso__deduplicated') }}
+    select * from {{ ref('int_uso__mensal') }}
+    {% if last_computed is not none %}
+    {# a new snapshot's month, or the month before it, is on or after the last computed month #}
+    where usage_month >= {{ cs_month_start('cast(' ~ last_computed ~ ' as date)') }}
+    {% endif %}
+
+),
+
+known_users as (
+
+    select * from {{ ref('int_usuarios__known') }}
 
 ),
 
@@ -27,72 +41,39 @@ calendar as (
 
 ),
 
-{% if is_incremental() %}
-computed as (
-
-    select cast({{ incremental_max_literal('snapshot_date', "'1900-01-01'") }} as date) as last_computed_date
-
-),
-{% endif %}
-
-daily as (
-
-    select
-        events.customer_id,
-        events.user_id,
-        events.module,
-        events.event_date,
-        events.known_date,
-        count(*) as events,
-        {{ cs_sum_int('events.duration_seconds') }} as duration_seconds
-    from events
-    {% if is_incremental() %}
-    where events.event_date > {{ cs_date_add("cast(" ~ incremental_max_literal('snapshot_date', "'1900-01-01'") ~ " as date)", -62) }}
-    {% endif %}
-    group by
-        events.customer_id,
-        events.user_id,
-        events.module,
-        events.event_date,
-        events.known_date
-
-),
-
 month_offsets as (
 
     select 0 as month_offset
     union all
     select 1 as month_offset
-    union all
-    select 2 as month_offset
-
-),
-
-candidate_snapshots as (
-
-    {# the month ends 0, 1 and 2 months after the event's month: the only ones within 59 days #}
-    select
-        daily.*,
-        {{ cs_month_end(cs_date_add(cs_month_start('daily.event_date'), 'month_offsets.month_offset', 'month')) }} as snapshot_date
-    from daily
-    cross join month_offsets
 
 ),
 
 windows as (
 
+    {# month_offset 0: the snapshot's own month; 1: the month before it #}
     select
-        candidate_snapshots.*,
-        {{ cs_date_diff('candidate_snapshots.event_date', 'candidate_snapshots.snapshot_date') }} as days_before_snapshot
-    from candidate_snapshots
+        usage.*,
+        month_offsets.month_offset,
+        {{ cs_month_end(cs_date_add('usage.usage_month', 'month_offsets.month_offset', 'month')) }} as snapshot_date,
+        known_users.first_known_date as user_known_date
+    from usage
+    cross join month_offsets
+    inner join known_users
+        on usage.user_id = known_users.user_id
+
+),
+
+known_by_snapshot as (
+
+    select windows.*
+    from windows
     cross join calendar
-    {% if is_incremental() %}
-    cross join computed
-    {% endif %}
-    where candidate_snapshots.snapshot_date <= calendar.last_snapshot_date
-        and candidate_snapshots.known_date <= candidate_snapshots.snapshot_date
-        {% if is_incremental() %}
-        and candidate_snapshots.snapshot_date > computed.last_computed_date
+    where windows.snapshot_date <= calendar.last_snapshot_date
+        and windows.known_date <= windows.snapshot_date
+        and windows.user_known_date <= windows.snapshot_date
+        {% if last_computed is not none %}
+        and windows.snapshot_date > cast({{ last_computed }} as date)
         {% endif %}
 
 ),
@@ -102,13 +83,12 @@ aggregated as (
     select
         customer_id,
         snapshot_date,
-        {{ cs_sum_int('case when days_before_snapshot < 30 then events else 0 end') }} as events_30d,
-        {{ cs_sum_int('case when days_before_snapshot >= 30 then events else 0 end') }} as events_prev_30d,
-        count(distinct case when days_before_snapshot < 30 then user_id end) as active_users_30d,
-        count(distinct case when days_before_snapshot < 30 then module end) as modules_used_30d,
-        sum(case when days_before_snapshot < 30 then duration_seconds else 0 end) / 60.0 as usage_minutes_30d
-    from windows
-    where days_before_snapshot between 0 and 59
+        {{ cs_sum_int('case when month_offset = 0 then events else 0 end') }} as events_30d,
+        {{ cs_sum_int('case when month_offset = 1 then events else 0 end') }} as events_prev_30d,
+        count(distinct case when month_offset = 0 then user_id end) as active_users_30d,
+        cast(bit_count(bit_or(case when month_offset = 0 then modules_mask else 0 end)) as {{ cs_type('int') }}) as modules_used_30d,
+        sum(case when month_offset = 0 then duration_seconds else 0 end) / 60.0 as usage_minutes_30d
+    from known_by_snapshot
     group by
         customer_id,
         snapshot_date

@@ -22,9 +22,9 @@ raw_counts as (
     group by batch_id
     union all
     {% endfor %}
-    select 'eventos_uso' as table_name, batch_id, count(*) as raw_rows
-    from {{ ref('stg_erp__eventos_uso') }}
-    group by batch_id
+    {# counted once per batch when the batch was processed #}
+    select 'eventos_uso' as table_name, batch_id, raw_rows
+    from {{ ref('int_eventos_uso__lotes') }}
 
 ),
 
@@ -42,23 +42,6 @@ clean_counts as (
 
 ),
 
-valid_event_counts as (
-
-    select batch_id, count(*) as valid_rows
-    from {{ ref('int_eventos_uso__checked') }}
-    where rejection_reason is null
-    group by batch_id
-
-),
-
-first_seen_event_counts as (
-
-    select batch_id, count(*) as first_seen_rows
-    from {{ ref('int_eventos_uso__deduplicated') }}
-    group by batch_id
-
-),
-
 duplicate_counts as (
 
     {% for table_name, staging, classified, clean in tables %}
@@ -68,13 +51,9 @@ duplicate_counts as (
     group by batch_id
     union all
     {% endfor %}
-    select
-        'eventos_uso' as table_name,
-        valid_event_counts.batch_id,
-        valid_event_counts.valid_rows - coalesce(first_seen_event_counts.first_seen_rows, 0) as duplicate_rows
-    from valid_event_counts
-    left join first_seen_event_counts
-        on valid_event_counts.batch_id = first_seen_event_counts.batch_id
+    {# valid rows (counted on the raw batch) that were not the first version seen #}
+    select 'eventos_uso' as table_name, batch_id, valid_rows - first_seen_rows as duplicate_rows
+    from {{ ref('int_eventos_uso__lotes') }}
 
 ),
 

@@ -10,11 +10,6 @@
     ('tickets', 'int_tickets__classified', 'ticket_id'),
     ('nps_respostas', 'int_nps_respostas__classified', 'response_id'),
 ] -%}
-{%- set event_json = cs_json_object([
-    ['id_evento', 'event_id'], ['id_cliente', 'customer_id'], ['id_usuario', 'user_id'],
-    ['modulo', 'module'], ['funcionalidade', 'feature'], ['ocorrido_em', 'occurred_at'],
-    ['duracao_segundos', 'duration_seconds'],
-]) -%}
 with
 
 {% for table_name, model, key in tables %}
@@ -33,12 +28,6 @@ with
 ),
 
 {% endfor %}
-customers as (
-
-    select * from {{ ref('dim_clientes') }}
-
-),
-
 eventos_uso_rejected as (
 
     select
@@ -47,9 +36,8 @@ eventos_uso_rejected as (
         source_file,
         event_id as record_key,
         rejection_reason as reason,
-        {{ event_json }} as raw_values
-    from {{ ref('int_eventos_uso__checked') }}
-    where rejection_reason is not null
+        raw_values
+    from {{ ref('int_eventos_uso__rejeitados') }}
 
 ),
 
@@ -57,21 +45,18 @@ eventos_uso_orphans as (
 
     select
         'eventos_uso' as table_name,
-        events.batch_id,
+        batch_id,
         {# the deduplicated model keeps no source file; events have one file per batch #}
         cast(null as {{ cs_type('string') }}) as source_file,
-        events.event_id as record_key,
-        'orphan_customer' as reason,
+        event_id as record_key,
+        rejection_reason as reason,
         {{ cs_json_object([
-            ['id_evento', 'events.event_id'], ['id_cliente', 'events.customer_id'],
-            ['id_usuario', 'events.user_id'], ['modulo', 'events.module'],
-            ['funcionalidade', 'events.feature'], ['ocorrido_em', 'events.occurred_at'],
-            ['duracao_segundos', 'events.duration_seconds'],
+            ['id_evento', 'event_id'], ['id_cliente', 'customer_id'],
+            ['id_usuario', 'user_id'], ['modulo', 'module'],
+            ['funcionalidade', 'feature'], ['ocorrido_em', 'occurred_at'],
+            ['duracao_segundos', 'duration_seconds'],
         ]) }} as raw_values
-    from {{ ref('int_eventos_uso__deduplicated') }} as events
-    left join customers
-        on events.customer_id = customers.customer_id
-    where customers.customer_id is null
+    from {{ ref('int_eventos_uso__orfaos') }}
 
 ),
 

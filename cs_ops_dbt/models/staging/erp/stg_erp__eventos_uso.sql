@@ -40,10 +40,11 @@ flagged as (
     select
         *,
 
-        ----------  the reason to quarantine the row, if any (future events: see int_eventos_uso__deduplicated)
+        ----------  the reason to quarantine the row, if any (future events: int_eventos_uso__checked; orphan keys: fct_quarentena)
         case
             when event_id is null then 'missing_event_id'
             when customer_id is null then 'missing_customer_id'
+            when user_id is null then 'missing_user_id'
             when occurred_at is null then 'missing_occurred_at'
             when duration_seconds is null then 'missing_duration'
             when duration_seconds < 0 then 'negative_value'

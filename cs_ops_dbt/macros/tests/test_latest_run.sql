@@ -1,0 +1,63 @@
+{#
+    Tests for insert-only incremental models, on the rows the latest run wrote
+    (run_column = the run's start, stamped on every row it inserts). Older rows were
+    tested by the run that wrote them and insert-only models never change them, so
+    checking the new rows proves the whole table while an incremental run reads only
+    its batch. After a full refresh every row belongs to the latest run.
+#}
+{% test unique_in_latest_run(model, column_name, run_column='processed_at') %}
+
+with
+
+latest as (
+
+    select {{ column_name }} as key_value
+    from {{ model }}
+    where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+
+)
+
+{# a new key may repeat within the new rows or an older row: look it up in all rows #}
+select {{ column_name }} as unique_field, count(*) as n_records
+from {{ model }}
+where {{ column_name }} in (select key_value from latest)
+group by {{ column_name }}
+having count(*) > 1
+
+{% endtest %}
+
+
+{% test not_null_in_latest_run(model, column_name, run_column='processed_at') %}
+
+select {{ column_name }}
+from {{ model }}
+where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+    and {{ column_name }} is null
+
+{% endtest %}
+
+
+{% test unique_combination_in_latest_run(model, columns, run_column='processed_at') %}
+
+with
+
+latest as (
+
+    select distinct {{ columns | join(', ') }}
+    from {{ model }}
+    where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+
+)
+
+select
+    {%- for column in columns %}
+    everything.{{ column }},
+    {%- endfor %}
+    count(*) as n_records
+from {{ model }} as everything
+inner join latest
+    on {% for column in columns %}everything.{{ column }} = latest.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+group by {% for column in columns %}everything.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
+having count(*) > 1
+
+{% endtest %}

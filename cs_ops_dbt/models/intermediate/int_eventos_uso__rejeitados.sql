@@ -1,0 +1,42 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=cs_insert_only_strategy(),
+        on_schema_change='fail',
+    )
+}}
+{#
+    Usage events rejected by the row rules (staging) or for a timestamp after their
+    batch period, one row per raw row with its raw values as JSON text. Rejection
+    depends only on the row and its batch, so each batch is read once: incremental
+    runs read the batches after the last one that had a rejected row.
+#}
+with
+
+checked as (
+
+    select * from {{ ref('int_eventos_uso__checked') }}
+    where rejection_reason is not null
+    {% if is_incremental() %}
+        and batch_id > {{ incremental_max_literal('batch_id', "''") }}
+    {% endif %}
+
+),
+
+final as (
+
+    select
+        batch_id,
+        source_file,
+        event_id,
+        rejection_reason,
+        {{ cs_json_object([
+            ['id_evento', 'event_id'], ['id_cliente', 'customer_id'], ['id_usuario', 'user_id'],
+            ['modulo', 'module'], ['funcionalidade', 'feature'], ['ocorrido_em', 'occurred_at'],
+            ['duracao_segundos', 'duration_seconds'],
+        ]) }} as raw_values
+    from checked
+
+)
+
+select * from final
