@@ -77,8 +77,25 @@ def load_truth(truth_dir: Path) -> pd.DataFrame | None:
     path = Path(truth_dir) / TRUTH_FILE
     if not path.is_file():
         return None
-    table = pq.read_table(path, columns=["id_cliente", "mes", "churn_hazard"])
-    return table.to_pandas()
+    names = pq.read_schema(path).names
+    columns = ["id_cliente", "mes", "churn_hazard"] + (["health"] if "health" in names else [])
+    return pq.read_table(path, columns=columns).to_pandas()
+
+
+def latent_health(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> pd.Series | None:
+    """The generator's latent health in each row's snapshot month (known at the snapshot date to the
+    simulation, never to the warehouse), or None when the truth has no health column."""
+    if "health" not in truth.columns:
+        return None
+    health = truth.assign(
+        key_id=truth["id_cliente"].astype(str),
+        key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
+    ).set_index(["key_id", "key_month"])["health"]
+    health = health[~health.index.duplicated(keep="last")]
+    idx = pd.MultiIndex.from_arrays(
+        [frame[spec.id_column].astype(str), frame[spec.time_column].dt.to_period("M")]
+    )
+    return pd.Series(health.reindex(idx).to_numpy(dtype=float), index=frame.index, name="latent_health")
 
 
 def oracle_probability(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> pd.Series:

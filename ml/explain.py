@@ -38,21 +38,51 @@ def reference_values(frame: pd.DataFrame, spec: FeatureSpec) -> dict:
 
 
 def what_if_deltas(
-    model, frame: pd.DataFrame, spec: FeatureSpec, reference: dict
+    model, frame: pd.DataFrame, spec: FeatureSpec, reference: dict, chunk_rows: int = 50_000
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return (probability, deltas[n_rows, n_features]); delta = p - p(feature := reference)."""
-    x = frame[spec.features].copy()
-    base = model.predict_proba(x)[:, 1]
-    deltas = np.zeros((len(x), len(spec.features)))
-    for j, col in enumerate(spec.features):
-        ref = reference.get(col)
-        original = x[col]
-        same = original.isna() if ref is None else (original == ref)
-        if bool(same.all()):
-            continue
-        x[col] = np.nan if ref is None else ref
-        deltas[:, j] = base - model.predict_proba(x)[:, 1]
-        x[col] = original
+    """Return (probability, deltas[n_rows, n_features]); delta = p - p(feature := reference).
+
+    All what-if variants of a chunk of rows are stacked into one frame and scored with a
+    single predict_proba call (row i with feature j set to its reference, for every (i, j)
+    where the value differs from the reference; equal values have delta 0 by definition).
+    """
+    features = spec.features
+    n = len(frame)
+    base = np.empty(n)
+    deltas = np.zeros((n, len(features)))
+    columns = {c: frame[c].to_numpy() for c in features}
+    for start in range(0, n, chunk_rows):
+        stop = min(n, start + chunk_rows)
+        part = {c: v[start:stop] for c, v in columns.items()}
+        variants: list[tuple[int, np.ndarray]] = []
+        for j, col in enumerate(features):
+            ref = reference.get(col)
+            values = part[col]
+            # missing differs from a known reference (NaN != ref); a missing reference means "missing"
+            differs = ~pd.isna(values) if ref is None else np.asarray(values != ref, dtype=bool)
+            rows = np.flatnonzero(differs)
+            if len(rows):
+                variants.append((j, rows))
+        sizes = [len(rows) for _, rows in variants]
+        stacked = {}
+        for col in features:
+            values = part[col]
+            pieces = [values]
+            for j, rows in variants:
+                if features[j] == col:
+                    ref = reference.get(col)
+                    fill = np.nan if ref is None else ref
+                    pieces.append(np.full(len(rows), fill, dtype=values.dtype if ref is not None else float))
+                else:
+                    pieces.append(values[rows])
+            stacked[col] = np.concatenate(pieces) if len(pieces) > 1 else values
+        probability = model.predict_proba(pd.DataFrame(stacked, columns=features))[:, 1]
+        m = stop - start
+        base[start:stop] = probability[:m]
+        offset = m
+        for (j, rows), size in zip(variants, sizes, strict=True):
+            deltas[start + rows, j] = probability[:m][rows] - probability[offset : offset + size]
+            offset += size
     return base, deltas
 
 

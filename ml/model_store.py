@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import tempfile
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +29,7 @@ import sklearn
 import skops
 import skops.io as sio
 
+from ml.atomic import write_text_atomic
 from ml.explain import top_drivers, what_if_deltas
 from ml.spec import FeatureSpec, coerce_features
 
@@ -43,6 +47,13 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.frozen._frozen.FrozenEstimator",
+    "ml.features.DerivedFeatures",
+    "ml.features.AsFloat",
+    # HistGradientBoosting's own categorical encoder passes the other columns through with
+    # partial(check_array): both are listed (and checked) separately, so a partial wrapping
+    # any other function is still refused.
+    "functools.partial",
+    "sklearn.utils.validation.check_array",
 )
 
 
@@ -110,27 +121,33 @@ def save_model(estimator, spec: FeatureSpec, reference: dict, metadata: dict, pa
             f"refusing to save: the model contains types not in ml.model_store.TRUSTED_TYPES: {unexpected}. "
             "Review them and add them to the list if they are safe."
         )
-    tmp = path.with_suffix(".skops.tmp")
-    sio.dump(estimator, tmp)
-    digest = sha256_file(tmp)
-    meta = dict(metadata)
-    meta.update(
-        {
-            "format_version": FORMAT_VERSION,
-            "model_file": path.name,
-            "sha256": digest,
-            "model_version": meta.get("model_version") or f"{spec.name}-{digest[:12]}",
-            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "library_versions": library_versions(),
-            "trusted_types": sorted(untrusted),
-            "feature_spec": spec.to_dict(),
-            "reference_values": reference,
-        }
-    )
-    meta_tmp = metadata_path(path).with_suffix(".json.tmp")
-    meta_tmp.write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
-    tmp.replace(path)
-    meta_tmp.replace(metadata_path(path))
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        sio.dump(estimator, tmp)
+        digest = sha256_file(tmp)
+        meta = dict(metadata)
+        meta.update(
+            {
+                "format_version": FORMAT_VERSION,
+                "model_file": path.name,
+                "sha256": digest,
+                "model_version": meta.get("model_version") or f"{spec.name}-{digest[:12]}",
+                "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "library_versions": library_versions(),
+                "trusted_types": sorted(untrusted),
+                "feature_spec": spec.to_dict(),
+                "reference_values": reference,
+            }
+        )
+        # model first, then its metadata: a reader in between sees a hash mismatch and re-reads
+        # the metadata once (load_model) instead of loading a half-written file
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    write_text_atomic(metadata_path(path), json.dumps(meta, indent=2, ensure_ascii=False, default=str))
     return ChurnModel(estimator=estimator, spec=spec, reference=reference, metadata=meta)
 
 
@@ -150,6 +167,15 @@ def check_compatible(saved: dict) -> None:
         )
 
 
+def _read_metadata(meta_file: Path) -> dict:
+    try:
+        return json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(
+            f"metadata {meta_file} is not valid JSON ({exc}); refusing to load the model"
+        ) from exc
+
+
 def load_model(path: str | Path | None = None) -> ChurnModel:
     """Load and verify the churn model (default: <data dir>/ml/churn_model.skops)."""
     path = Path(path) if path else default_model_path()
@@ -158,18 +184,17 @@ def load_model(path: str | Path | None = None) -> ChurnModel:
         raise ModelLoadError(f"no model at {path}: run `just train` (python -m ml train) first")
     if not meta_file.is_file():
         raise ModelLoadError(f"model {path} has no metadata file {meta_file.name}; refusing to load it")
-    try:
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ModelLoadError(
-            f"metadata {meta_file} is not valid JSON ({exc}); refusing to load the model"
-        ) from exc
+    meta = _read_metadata(meta_file)
     if meta.get("format_version") != FORMAT_VERSION:
         raise ModelLoadError(
             f"{meta_file}: format_version {meta.get('format_version')!r}, expected {FORMAT_VERSION}; "
             "retrain the model"
         )
     actual = sha256_file(path)
+    if actual != meta.get("sha256"):  # maybe caught between a new model and its metadata: look again
+        time.sleep(0.5)
+        meta = _read_metadata(meta_file)
+        actual = sha256_file(path)
     if actual != meta.get("sha256"):
         raise ModelLoadError(
             f"model file {path} has sha256 {actual[:16]}..., but its metadata says "

@@ -9,6 +9,8 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from ml.atomic import write_text_atomic
+
 W, H, PAD = 420, 300, 44
 COLORS = {
     "model": "#1f77b4",
@@ -150,7 +152,8 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         if evaluation[k].get("calibration_curve")
     }
     top = max([max(x, y) for pts in cal.values() for x, y in pts] + [0.05]) * 1.05
-    (out_dir / "calibration.svg").write_text(
+    write_text_atomic(
+        out_dir / "calibration.svg",
         line_chart(
             "Calibração (validação)",
             "probabilidade prevista",
@@ -160,18 +163,18 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
             x_max=top,
             y_max=top,
         ),
-        encoding="utf-8",
     )
     lift = {k: [(t["k_fraction"], t["lift"] or 0.0) for t in evaluation[k]["top_k"]] for k in scores}
-    (out_dir / "lift.svg").write_text(
-        line_chart("Lift no top k", "fração da base (top k)", "lift", lift, x_max=0.21), encoding="utf-8"
+    write_text_atomic(
+        out_dir / "lift.svg", line_chart("Lift no top k", "fração da base (top k)", "lift", lift, x_max=0.21)
     )
     bt = [b for b in evaluation.get("backtest", []) if "skipped" not in b]
     bt_series = {}
     for name in ("model", baseline, "oracle"):
         if name and bt and all(isinstance(b.get(name), dict) and b[name].get("roc_auc") for b in bt):
             bt_series[name] = [(i + 1, b[name]["roc_auc"]) for i, b in enumerate(bt)]
-    (out_dir / "backtest.svg").write_text(
+    write_text_atomic(
+        out_dir / "backtest.svg",
         line_chart(
             "Backtest fora do tempo: ROC AUC por corte",
             "corte (1 = mais antigo)",
@@ -180,11 +183,10 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
             x_max=len(bt) + 0.5,
             y_max=1.0,
         ),
-        encoding="utf-8",
     )
     imp = [(r["feature"], r["importance"]) for r in evaluation.get("permutation_importance", [])[:15]]
-    (out_dir / "importance.svg").write_text(
-        bar_chart("Importância por permutação (queda no ROC AUC)", imp), encoding="utf-8"
+    write_text_atomic(
+        out_dir / "importance.svg", bar_chart("Importância por permutação (queda no ROC AUC)", imp)
     )
 
     # text
@@ -293,7 +295,7 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
     if not evaluation.get("oracle_available"):
         lines.append("- " + evaluation.get("oracle_note", "no oracle"))
     path = out_dir / "model_card.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_text_atomic(path, "\n".join(lines) + "\n")
     return path
 
 

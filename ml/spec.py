@@ -37,6 +37,8 @@ class FeatureSpec:
     baseline_higher_is_riskier: bool = True
     risk_tiers: tuple[tuple[str, float], ...] = (("alto", 0.3), ("médio", 0.12), ("baixo", 0.0))
     descriptions: dict[str, str] = field(default_factory=dict)
+    # features computed row by row inside the Pipeline: (name, kind, column, column or value)
+    derived: tuple[tuple, ...] = ()
 
     @property
     def features(self) -> list[str]:
@@ -54,6 +56,7 @@ class FeatureSpec:
         data["numeric"] = list(self.numeric)
         data["categorical"] = list(self.categorical)
         data["risk_tiers"] = [list(t) for t in self.risk_tiers]
+        data["derived"] = [list(d) for d in self.derived]
         return data
 
     @classmethod
@@ -62,6 +65,7 @@ class FeatureSpec:
         data["numeric"] = tuple(data.get("numeric") or ())
         data["categorical"] = tuple(data.get("categorical") or ())
         data["risk_tiers"] = tuple((str(k), float(v)) for k, v in data.get("risk_tiers") or ())
+        data["derived"] = tuple(tuple(d) for d in data.get("derived") or ())
         return cls(**data)
 
     def risk_tier(self, probability: pd.Series) -> pd.Series:
@@ -105,6 +109,7 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
     if tier_items[-1][1] != 0.0:
         raise SpecError(f"feature spec {path}: the lowest risk tier must start at 0.0")
     baseline = raw.get("baseline_score") or {}
+    derived = _derived(raw.get("derived") or {}, numeric, set(features) | roles, path)
     return FeatureSpec(
         id_column=raw["id_column"],
         time_column=raw["time_column"],
@@ -120,7 +125,37 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         baseline_higher_is_riskier=bool(baseline.get("higher_is_riskier", True)),
         risk_tiers=tuple(tier_items),
         descriptions=dict(raw.get("descriptions") or {}),
+        derived=derived,
     )
+
+
+def _derived(raw: dict, numeric: list[str], taken: set[str], path: Path) -> tuple[tuple, ...]:
+    """Check the `derived` section: {name: {ratio: [a, b]} | {at_most: [a, value]}}."""
+    from ml.features import KINDS
+
+    if not isinstance(raw, dict):
+        raise SpecError(f"feature spec {path}: 'derived' must map names to {{kind: [column, ...]}}")
+    out = []
+    for name, definition in raw.items():
+        where = f"feature spec {path}: derived feature '{name}'"
+        if name in taken:
+            raise SpecError(f"{where} clashes with a column of the spec")
+        if not isinstance(definition, dict) or len(definition) != 1:
+            raise SpecError(f"{where} must be one of {list(KINDS)} with two arguments, got {definition!r}")
+        kind, args = next(iter(definition.items()))
+        if kind not in KINDS or not isinstance(args, list) or len(args) != 2:
+            raise SpecError(f"{where} must be one of {list(KINDS)} with two arguments, got {definition!r}")
+        needs = args if kind == "ratio" else args[:1]
+        unknown = [c for c in needs if c not in numeric]
+        if unknown:
+            raise SpecError(f"{where} uses {unknown}, which are not numeric features of the spec")
+        if kind == "at_most":
+            try:
+                args = [args[0], float(args[1])]
+            except (TypeError, ValueError) as exc:
+                raise SpecError(f"{where}: at_most needs a number as second argument") from exc
+        out.append((str(name), kind, *args))
+    return tuple(out)
 
 
 def prepare_frame(
@@ -190,6 +225,10 @@ def coerce_features(frame: pd.DataFrame, spec: FeatureSpec, source: str, copy: b
         raise SpecError(f"{source}: feature columns {missing} are missing")
     out = frame.copy() if copy else frame
     for col in spec.numeric:
+        if pd.api.types.is_float_dtype(out[col].dtype):
+            if out[col].dtype != np.float64:
+                out[col] = out[col].astype("float64")
+            continue
         converted = pd.to_numeric(out[col], errors="coerce")
         bad = converted.isna() & out[col].notna()
         if bad.any():
@@ -201,6 +240,10 @@ def coerce_features(frame: pd.DataFrame, spec: FeatureSpec, source: str, copy: b
         out[col] = converted.astype("float64")
     for col in spec.categorical:
         values = out[col]
+        if values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            if values.isna().any():  # None -> NaN: SimpleImputer/OrdinalEncoder treat NaN as missing
+                out[col] = values.where(values.notna(), np.nan)
+            continue
         missing_mask = values.isna().to_numpy()
         as_text = values.astype(str).astype(object)
         as_text[missing_mask] = np.nan  # SimpleImputer treats NaN (not None) as missing
