@@ -18,6 +18,8 @@ COLORS = {
     "oracle": "#2ca02c",
     "health_score": "#9467bd",
     "model_uncalibrated": "#8c564b",
+    "logistic_regression_same_inputs": "#e377c2",
+    "oracle_point_in_time": "#17becf",
 }
 
 
@@ -135,7 +137,15 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     scores = [
         k
-        for k in ("model", "model_uncalibrated", "logistic_regression", "health_score", "oracle")
+        for k in (
+            "model",
+            "model_uncalibrated",
+            "logistic_regression",
+            "logistic_regression_same_inputs",
+            "health_score",
+            "oracle_point_in_time",
+            "oracle",
+        )
         if isinstance(evaluation.get(k), dict)
     ]
     baseline = next(
@@ -203,12 +213,13 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         "- **Rows:** "
         + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in evaluation["split_rows"].items())
         + ".",
-        "- **Model:** scikit-learn Pipeline (ColumnTransformer: median impute + missing indicators "
-        "for numbers; "
-        "impute + one-hot (handle_unknown='ignore') for categories) → HistGradientBoostingClassifier, "
-        "Platt-calibrated on the calibration window (newest training months). "
+        "- **Model:** scikit-learn Pipeline (ColumnTransformer: numbers as they are, missing left to the "
+        "trees; derived ratios/flags from the feature spec computed row by row inside the pipeline; "
+        "categories as ordinal codes) → HistGradientBoostingClassifier with native categorical splits, "
+        "Platt-calibrated on the calibration window (newest training months, no cross-validation refits). "
         f"random_state={evaluation['random_state']}.",
-        "- **Baselines:** logistic regression (same preprocessing + scaling, same calibration) and "
+        "- **Baselines:** logistic regression on the spec's columns (impute, scale, one-hot; same "
+        "calibration), the same with the model's derived features (`logistic_regression_same_inputs`), and "
         f"`{baseline}` used as a ranking (not a probability).",
         "- **Stored with** skops (no pickle) + metadata JSON (versions, spec, data fingerprint, sha256); "
         "load only with `ml.model_store.load_model`.",
@@ -304,15 +315,30 @@ def _why(evaluation: dict) -> str:
     r = evaluation["model"]
     notes = []
     if t.get("auc_ok") is False or t.get("lift_ok") is False:
+        o = evaluation.get("oracle") or {}
+        pit = evaluation.get("oracle_point_in_time")
         notes.append(
-            "Why the oracle gap: the oracle multiplies the generator's *realised* monthly hazards "
-            "over the next "
-            "months, which depend on events after the snapshot (e.g. a decline that starts next month); no "
-            "point-in-time model can know those, so part of the gap is irreducible. The rest comes from "
-            f"features seeing only noisy views of the latent health and from the validation window's size "
-            f"({r['rows']} rows, {r['positives']} churners): the AUC's sampling error alone is about "
-            f"±{_auc_se(r):.3f}. The targets were not tuned against the validation data."
+            "Why the oracle gap: the oracle multiplies the generator's *realised* monthly hazards over "
+            f"the {evaluation.get('horizon_days', 90)} days after the snapshot (the same horizon as the "
+            "label, scored on the same rows), and those hazards depend on how each customer's health "
+            "moves *after* the snapshot (a decline that starts next month). No point-in-time model can "
+            f"know that. The validation window has {r['rows']} rows and {r['positives']} churners: the "
+            f"AUC's sampling error alone is about ±{_auc_se(r):.3f}."
         )
+        if isinstance(pit, dict) and o.get("roc_auc"):
+            notes.append(
+                "How much of the gap is closable: `oracle_point_in_time` is the same recipe with one "
+                "extra input, the generator's true latent health in the snapshot month (exact, noise-free). "
+                f"Even it reaches ROC AUC {pit['roc_auc']:.3f} and top-decile lift "
+                f"{pit['top_decile_lift']:.2f}, i.e. {t['point_in_time_auc_ratio_vs_oracle']:.3f}× the "
+                f"oracle's AUC ({o['roc_auc']:.3f}) and {t['point_in_time_lift_ratio_vs_oracle']:.3f}× its "
+                f"lift ({o['top_decile_lift']:.2f}): the targets (0.95× AUC, 0.9× lift) lie above what any "
+                "model that only knows the past can reach on this data. Measured against that ceiling the "
+                f"model reaches {t['auc_ratio_vs_point_in_time']:.3f}× its AUC and "
+                f"{t['lift_ratio_vs_point_in_time']:.3f}× its lift; the rest of its gap is the noise in "
+                "the warehouse's views of health (usage, tickets, NPS, payments). The targets were not "
+                "tuned against the validation data."
+            )
     lr = evaluation.get("logistic_regression")
     if isinstance(lr, dict) and lr.get("roc_auc") and r.get("roc_auc"):
         windows = [b for b in evaluation.get("backtest", []) if "skipped" not in b]
@@ -321,6 +347,7 @@ def _why(evaluation: dict) -> str:
             1 + len(windows)
         )
         verdict = "ahead of" if r["roc_auc"] > lr["roc_auc"] else "behind"
+        same = evaluation.get("logistic_regression_same_inputs")
         notes.append(
             f"Against logistic regression the model is {verdict} it on this validation window "
             f"({r['roc_auc']:.3f} vs {lr['roc_auc']:.3f}; sampling error ±{_auc_se(r):.3f}); averaged over "
@@ -328,6 +355,14 @@ def _why(evaluation: dict) -> str:
             f"{lr_mean:.3f}. The gradient-boosting settings were chosen on the calibration window "
             "(inside the training period), never on the validation window."
         )
+        if isinstance(same, dict) and same.get("roc_auc"):
+            notes.append(
+                "Given the model's derived features too (`logistic_regression_same_inputs`), logistic "
+                f"regression reaches {same['roc_auc']:.3f}: the generator's churn hazard is a logistic "
+                "function of health plus a renewal-month term, so once the renewal flag and usage ratios "
+                "exist a linear model is close to the right shape; the trees' gain is in thresholds and "
+                "interactions (renewal × low adoption), which is small on this data."
+            )
     if t.get("ece_ok") is False:
         notes.append(
             f"ECE above target: the validation churn rate ({r['base_rate']:.3f}) differs from the "

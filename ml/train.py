@@ -244,6 +244,7 @@ def train(
         "random_state": random_state,
         "trained_at": started.isoformat(timespec="seconds"),
         "label": f"{spec.label_column}: churn within {spec.horizon_days} days after {spec.time_column}",
+        "horizon_days": spec.horizon_days,
         "split": split.windows,
         "split_rows": {
             "fit": int(split.fit.sum()),

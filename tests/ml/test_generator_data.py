@@ -12,7 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 STEPS = [
-    ["-m", "generator", "--customers", "1500", "--months", "24", "--overwrite"],
+    # 3,000 customers: ~8,700 validation rows and ~350 churners per 3-month window, so a model-vs-baseline
+    # AUC difference of ~0.015 is about one standard error per window and four windows are compared
+    ["-m", "generator", "--customers", "3000", "--months", "24", "--seed", "5", "--overwrite"],
     ["-m", "warehouse", "load"],
     ["-m", "warehouse.dbt", "run", "--select", "+fct_clientes_snapshot_mensal"],
 ]
@@ -67,7 +69,7 @@ def test_generator_data_has_an_oracle_and_honest_split(generator_eval):
     assert max(ev["single_feature_auc"].values()) < 0.95
 
 
-def test_model_beats_the_health_score_and_keeps_up_with_logistic_regression(generator_eval):
+def test_model_beats_both_baselines(generator_eval):
     ev = generator_eval
     model_auc = _windows(ev, "model", "roc_auc")
     health_auc = _windows(ev, "health_score", "roc_auc")
@@ -77,10 +79,22 @@ def test_model_beats_the_health_score_and_keeps_up_with_logistic_regression(gene
     assert all(m > h + 0.02 for m, h in zip(model_auc, health_auc, strict=True)), (model_auc, health_auc)
     assert ev["model"]["top_decile_lift"] > ev["health_score"]["top_decile_lift"]
     assert ev["model"]["pr_auc"] > ev["health_score"]["pr_auc"]
-    # logistic regression: at this scale (1500 customers, ~4.5% churn) the two are statistically tied
-    # (one window's AUC sampling error is ~0.02); the model must not fall behind by more than that.
-    # On 3000 customers the model is ahead (see the report); we do not tune to make it win here.
-    assert sum(model_auc) / len(model_auc) > sum(lr_auc) / len(lr_auc) - 0.015, (model_auc, lr_auc)
-    # and the oracle stays above everything (it knows the true hazards)
-    assert ev["oracle"]["roc_auc"] > ev["model"]["roc_auc"]
+    # logistic regression on the spec's columns: ahead on average over the four out-of-time windows
+    # and in at least three of them (the settings were chosen on the calibration window, not these)
+    mean = sum(model_auc) / len(model_auc)
+    assert mean > sum(lr_auc) / len(lr_auc) + 0.005, (model_auc, lr_auc)
+    assert sum(m > lr for m, lr in zip(model_auc, lr_auc, strict=True)) >= 3, (model_auc, lr_auc)
     assert ev["model"]["ece"] <= 0.03
+
+
+def test_oracle_and_point_in_time_ceiling(generator_eval):
+    ev = generator_eval
+    oracle, pit, model = ev["oracle"], ev["oracle_point_in_time"], ev["model"]
+    assert pit["rows"] == oracle["rows"] == model["rows"]  # same rows for every score
+    # the oracle knows the realised future hazards; a model seeing the exact latent health at the
+    # snapshot sits below it, and the warehouse-feature model below that (within sampling error)
+    assert oracle["roc_auc"] > pit["roc_auc"] > model["roc_auc"] - 0.01
+    assert oracle["top_decile_lift"] > pit["top_decile_lift"]
+    t = ev["targets"]
+    assert t["auc_ratio_vs_point_in_time"] == pytest.approx(model["roc_auc"] / pit["roc_auc"])
+    assert t["point_in_time_auc_ratio_vs_oracle"] < 1
