@@ -80,17 +80,17 @@ def _table_exists(version: str, name: str, dataset: str) -> bool:
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _cached(name: str, version: str, args: tuple) -> Any:
-    return getattr(queries, name)(_VersionedReader(version), *args)
+def _cached(name: str, version: str, args: tuple, kwargs: tuple = ()) -> Any:
+    return getattr(queries, name)(_VersionedReader(version), *args, **dict(kwargs))
 
 
-def load(name: str, *args: Any) -> Any:
-    """Run `app.queries.<name>(reader, *args)`, cached until new data is published."""
-    return _cached(name, data_version(), tuple(args))
+def load(name: str, *args: Any, **kwargs: Any) -> Any:
+    """Run `app.queries.<name>(reader, *args, **kwargs)`, cached per arguments until new data is published."""
+    return _cached(name, data_version(), tuple(args), tuple(sorted(kwargs.items())))
 
 
 def portfolio_view(filters: dict[str, Any], lang: str) -> dict[str, Any]:
-    """app.portfolio.view for the published portfolio, cached per data version, filters and language."""
+    """app.portfolio.view for one filter set, cached per data version, filters and language."""
     return _portfolio_view(data_version(), tuple(sorted(filters.items())), lang)
 
 
@@ -98,7 +98,13 @@ def portfolio_view(filters: dict[str, Any], lang: str) -> dict[str, Any]:
 def _portfolio_view(version: str, filters: tuple, lang: str) -> dict[str, Any]:
     from app import portfolio
 
-    return portfolio.view(_cached("portfolio", version, ()), dict(filters), lang)
+    rows, summary = _cached("portfolio_page", version, (portfolio.MAX_TABLE_ROWS,), filters)
+    return portfolio.view(rows, summary, lang)
+
+
+def portfolio_export(filters: dict[str, Any]) -> bytes:
+    """The CSV of one filter set, built when the download button is clicked (not on every render)."""
+    return queries.portfolio_export(reader(), **filters)[0]
 
 
 def clear() -> None:

@@ -1,6 +1,7 @@
-"""The at-risk portfolio as shown on the page: filtered rows, summary, display table and CSV.
+"""The at-risk portfolio as shown on the page: summary and display table of the top rows.
 
-Pure functions (no Streamlit); app/data.py caches `view()` per published data version,
+Pure functions (no Streamlit). The warehouse filters, ranks and counts
+(`queries.portfolio_page`); app/data.py caches `view()` per published data version,
 filters and language, so a rerun with the same filters costs nothing.
 """
 
@@ -12,9 +13,8 @@ import pandas as pd
 
 from app import fmt
 from app.i18n import tr, value_label
-from app.queries import filter_portfolio, portfolio_csv
 
-MAX_TABLE_ROWS = 1000  # the page shows the top rows; the CSV export has every filtered row
+MAX_TABLE_ROWS = 500  # the page shows the top rows; the CSV export has every filtered row (capped)
 
 COLUMNS = [
     "customer_id",
@@ -66,16 +66,6 @@ def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS
     return table.rename(columns=labels(lang))
 
 
-def summary(shown: pd.DataFrame) -> dict[str, Any]:
-    return {
-        "customers": len(shown),
-        "mrr": float(shown["current_mrr"].sum()),
-        "mrr_at_risk": float(shown["mrr_at_risk"].sum()),
-        "high_risk": int(shown["risk_tier"].astype(str).str.lower().isin(["alto", "high"]).sum()),
-    }
-
-
-def view(frame: pd.DataFrame, filters: dict[str, Any], lang: str) -> dict[str, Any]:
-    """Everything the page shows for one set of filters."""
-    shown = filter_portfolio(frame, **filters)
-    return {"summary": summary(shown), "table": display_table(shown, lang), "csv": portfolio_csv(shown)}
+def view(rows: pd.DataFrame, summary: dict[str, Any], lang: str) -> dict[str, Any]:
+    """Everything the page shows for one set of filters (the CSV is built on click)."""
+    return {"summary": summary, "table": display_table(rows, lang)}

@@ -163,48 +163,133 @@ def cohorts(wh: Reader) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- portfolio at risk
 
+# Active customers with their latest churn score. The filters, the ranking, the summary
+# and the row limit all run in the warehouse (bound parameters), so a page at 100k
+# customers moves only the rows it shows.
 PORTFOLIO_SQL = """
+    with latest_scores as (
+        select customer_id, churn_probability, risk_tier, top_drivers, snapshot_date, model_version
+        from {analytics}.churn_scores
+        where snapshot_date = (select max(snapshot_date) from {analytics}.churn_scores)
+    ),
+
+    portfolio as (
+        select
+            kpis.customer_id,
+            kpis.company_name,
+            kpis.segment,
+            kpis.company_size,
+            kpis.uf,
+            kpis.csm_owner,
+            kpis.plan,
+            kpis.current_mrr,
+            kpis.seats,
+            kpis.health_score,
+            kpis.health_tier,
+            kpis.renewal_date,
+            kpis.tenure_months,
+            latest_scores.churn_probability,
+            latest_scores.risk_tier,
+            latest_scores.top_drivers,
+            latest_scores.snapshot_date as scored_snapshot_date,
+            latest_scores.model_version,
+            latest_scores.churn_probability * kpis.current_mrr as mrr_at_risk
+        from {analytics}.fct_clientes_kpis as kpis
+        left join latest_scores
+            on latest_scores.customer_id = kpis.customer_id
+        where kpis.churn_status = 0
+    ),
+
+    filtered as (
+        select *
+        from portfolio
+        where (@segment = '*' or segment = @segment)
+            and (@company_size = '*' or company_size = @company_size)
+            and (@uf = '*' or uf = @uf)
+            and (@csm = '*' or csm_owner = @csm)
+            and (@health_tier = '*' or health_tier = @health_tier)
+            and coalesce(churn_probability, 0) >= @min_probability
+            and (
+                @search = ''
+                or strpos(lower(concat(coalesce(company_name, ''), ' ', customer_id)), @search) > 0
+            )
+    )
+
     select
-        kpis.customer_id,
-        kpis.company_name,
-        kpis.segment,
-        kpis.company_size,
-        kpis.uf,
-        kpis.csm_owner,
-        kpis.plan,
-        kpis.current_mrr,
-        kpis.seats,
-        kpis.health_score,
-        kpis.health_tier,
-        kpis.renewal_date,
-        kpis.tenure_months,
-        scores.churn_probability,
-        scores.risk_tier,
-        scores.top_drivers,
-        scores.snapshot_date as scored_snapshot_date,
-        scores.model_version
-    from {analytics}.fct_clientes_kpis as kpis
-    left join {analytics}.churn_scores as scores
-        on scores.customer_id = kpis.customer_id
-        and scores.snapshot_date = (select max(snapshot_date) from {analytics}.churn_scores)
-    where kpis.churn_status = 0
+        filtered.*,
+        count(*) over () as matched_customers,
+        sum(current_mrr) over () as matched_mrr,
+        sum(mrr_at_risk) over () as matched_mrr_at_risk,
+        sum(case when lower(risk_tier) in ('alto', 'high') then 1 else 0 end) over () as matched_high_risk,
+        (select count(*) from latest_scores) as scored_customers
+    from filtered
+    order by mrr_at_risk desc nulls last, customer_id
+    limit @row_limit
 """
 
+PORTFOLIO_FILTERS = ("segment", "company_size", "uf", "csm", "health_tier", "search", "min_probability")
+SUMMARY_COLUMNS = {
+    "matched_customers": "customers",
+    "matched_mrr": "mrr",
+    "matched_mrr_at_risk": "mrr_at_risk",
+    "matched_high_risk": "high_risk",
+}
 
-def portfolio(wh: Reader) -> pd.DataFrame:
-    """Active customers with their latest churn score, ranked by MRR at risk."""
+
+def portfolio_params(
+    segment: str = ALL,
+    company_size: str = ALL,
+    uf: str = ALL,
+    csm: str = ALL,
+    health_tier: str = ALL,
+    search: str = "",
+    min_probability: float = 0.0,
+) -> dict[str, Any]:
+    """The bound parameters of PORTFOLIO_SQL for one set of filters (search is case-insensitive)."""
+    return {
+        "segment": str(segment),
+        "company_size": str(company_size),
+        "uf": str(uf),
+        "csm": str(csm),
+        "health_tier": str(health_tier),
+        "search": (search or "").strip().lower(),
+        "min_probability": float(min_probability or 0.0),
+    }
+
+
+def portfolio_page(wh: Reader, limit: int = 500, **filters: Any) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The top `limit` active customers by MRR at risk matching the filters, and the summary of all matches.
+
+    Returns (rows, summary) with summary = customers, mrr, mrr_at_risk, high_risk (over every
+    matching customer, not only the rows returned).
+    """
     require(wh, "fct_clientes_kpis", "churn_scores")
-    frame = wh.query(PORTFOLIO_SQL)
+    frame = wh.query(PORTFOLIO_SQL, {**portfolio_params(**filters), "row_limit": int(limit)})
     if frame.empty:
-        raise DataUnavailable("no active customers in fct_clientes_kpis", "just dev")
-    if frame["churn_probability"].notna().sum() == 0:
-        raise DataUnavailable("churn_scores has no score for the current customers", "just score")
-    frame["current_mrr"] = pd.to_numeric(frame["current_mrr"]).astype(float)
-    frame["churn_probability"] = pd.to_numeric(frame["churn_probability"]).astype(float)
-    frame["mrr_at_risk"] = frame["churn_probability"] * frame["current_mrr"]
+        if not any(portfolio_params(**filters)[k] not in (ALL, "", 0.0) for k in PORTFOLIO_FILTERS):
+            raise DataUnavailable("no active customers in fct_clientes_kpis", "just dev")
+        summary = {"customers": 0, "mrr": 0.0, "mrr_at_risk": 0.0, "high_risk": 0}
+    else:
+        if int(frame["scored_customers"].iloc[0]) == 0:
+            raise DataUnavailable("churn_scores has no score for the current customers", "just score")
+        first = frame.iloc[0].fillna(0)
+        summary = {
+            "customers": int(first["matched_customers"]),
+            "mrr": float(first["matched_mrr"]),
+            "mrr_at_risk": float(first["matched_mrr_at_risk"]),
+            "high_risk": int(first["matched_high_risk"]),
+        }
+    frame = frame.drop(columns=[*SUMMARY_COLUMNS, "scored_customers"])
+    for column in ("current_mrr", "churn_probability", "mrr_at_risk", "health_score"):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
     frame["renewal_date"] = as_dates(frame["renewal_date"])
     frame["drivers"] = frame["top_drivers"].map(drivers_text)
-    return frame.sort_values(["mrr_at_risk", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    return frame.reset_index(drop=True), summary
+
+
+def portfolio(wh: Reader, limit: int = 1_000_000_000, **filters: Any) -> pd.DataFrame:
+    """Active customers matching the filters with their latest churn score, ranked by MRR at risk."""
+    return portfolio_page(wh, limit, **filters)[0]
 
 
 def parse_drivers(raw: Any) -> list[dict[str, Any]]:
@@ -252,36 +337,6 @@ def drivers_text(raw: Any, limit: int = 3) -> str:
     return "; ".join(parts)
 
 
-def filter_portfolio(
-    frame: pd.DataFrame,
-    segment: str = ALL,
-    company_size: str = ALL,
-    uf: str = ALL,
-    csm: str = ALL,
-    health_tier: str = ALL,
-    search: str = "",
-    min_probability: float = 0.0,
-) -> pd.DataFrame:
-    """The rows the at-risk table (and its CSV export) shows for the given filters."""
-    mask = pd.Series(True, index=frame.index)
-    for column, value in (
-        ("segment", segment),
-        ("company_size", company_size),
-        ("uf", uf),
-        ("csm_owner", csm),
-        ("health_tier", health_tier),
-    ):
-        if value != ALL:
-            mask &= frame[column] == value
-    if min_probability > 0:
-        mask &= frame["churn_probability"].fillna(0) >= min_probability
-    search = (search or "").strip().lower()
-    if search:
-        haystack = frame["company_name"].fillna("").str.lower() + " " + frame["customer_id"].str.lower()
-        mask &= haystack.str.contains(search, regex=False)
-    return frame[mask]
-
-
 EXPORT_COLUMNS = [
     "customer_id",
     "company_name",
@@ -306,6 +361,15 @@ def portfolio_csv(frame: pd.DataFrame) -> bytes:
     out = frame[EXPORT_COLUMNS].copy()
     out["renewal_date"] = out["renewal_date"].dt.strftime("%Y-%m-%d")
     return out.to_csv(index=False, sep=";", decimal=",", float_format="%.4f").encode("utf-8-sig")
+
+
+EXPORT_MAX_ROWS = 100_000  # the CSV export's cap; the page says so when a filter set has more rows
+
+
+def portfolio_export(wh: Reader, max_rows: int = EXPORT_MAX_ROWS, **filters: Any) -> tuple[bytes, int, int]:
+    """(CSV bytes, rows in the CSV, customers matching) for one set of filters, ranked like the page."""
+    frame, summary = portfolio_page(wh, max_rows, **filters)
+    return portfolio_csv(frame), len(frame), summary["customers"]
 
 
 # ---------------------------------------------------------------- customer 360
@@ -357,27 +421,75 @@ def customer_kpis(wh: Reader, customer_id: str) -> pd.DataFrame:
     return frame
 
 
-def customer_index(wh: Reader) -> pd.DataFrame:
-    """customer_id + company_name for every customer (the 360 / simulator pickers)."""
+CUSTOMER_SEARCH_SQL = """
+    select
+        kpis.customer_id,
+        kpis.company_name,
+        kpis.churn_status,
+        kpis.current_mrr,
+        {risk} as mrr_at_risk,
+        count(*) over () as matched_customers
+    from {analytics}.fct_clientes_kpis as kpis
+    {join}
+    where
+        @search = ''
+        or strpos(lower(concat(coalesce(kpis.company_name, ''), ' ', kpis.customer_id)), @search) > 0
+    order by
+        case when lower(kpis.customer_id) = @search then 0 else 1 end,
+        kpis.churn_status,
+        mrr_at_risk desc nulls last,
+        kpis.company_name,
+        kpis.customer_id
+    limit @row_limit
+"""
+LATEST_SCORES_JOIN = """
+    left join {analytics}.churn_scores as scores
+        on scores.customer_id = kpis.customer_id
+        and scores.snapshot_date = (select max(snapshot_date) from {analytics}.churn_scores)
+"""
+
+
+def customer_search(wh: Reader, search: str = "", limit: int = 50) -> pd.DataFrame:
+    """Customers whose name or id contains `search` (case-insensitive), at most `limit` rows.
+
+    Exact id first, then active before churned, then by MRR at risk (by MRR when there are
+    no scores). `matched_customers` is the number of matches in total. With no search text
+    these are the accounts the CS team looks at first.
+    """
     require(wh, "fct_clientes_kpis")
-    return wh.query(
-        "select customer_id, company_name, churn_status, current_mrr from {analytics}.fct_clientes_kpis "
-        "order by company_name, customer_id"
-    )
+    scored = wh.table_exists("churn_scores")
+    sql = CUSTOMER_SEARCH_SQL.replace(
+        "{risk}", "scores.churn_probability * kpis.current_mrr" if scored else "kpis.current_mrr"
+    ).replace("{join}", LATEST_SCORES_JOIN if scored else "")
+    frame = wh.query(sql, {"search": (search or "").strip().lower(), "row_limit": int(limit)})
+    frame["current_mrr"] = pd.to_numeric(frame["current_mrr"]).astype(float)
+    return frame
 
 
-def optional_table(wh: Reader, table: str, customer_id: str, limit: int = 500) -> pd.DataFrame | None:
-    """One customer's rows of an optional per-customer fact table (newest first); None if not built."""
+# The per-customer fact tables Cliente 360 shows, with the column their newest rows sort on.
+DETAIL_ORDER = {
+    "fct_tickets": "opened_at",
+    "fct_faturas": "billing_month",
+    "fct_nps_respostas": "answered_date",
+    "fct_contratos": "start_date",
+}
+
+
+def optional_table(wh: Reader, table: str, customer_id: str, limit: int = 200) -> pd.DataFrame | None:
+    """One customer's newest `limit` rows of a per-customer fact table; None if it is not built.
+
+    `_total_rows` holds how many rows the customer has in all. `table` must be a key of
+    DETAIL_ORDER (an app constant, never user input).
+    """
+    order = DETAIL_ORDER[table]
     if not wh.table_exists(table):
         return None
     frame = wh.query(
-        f"select * from {{analytics}}.{table} where customer_id = @customer_id",  # table: an app constant
-        {"customer_id": customer_id},
+        f"select *, count(*) over () as _total_rows from {{analytics}}.{table} "
+        f"where customer_id = @customer_id order by {order} desc nulls last limit @row_limit",
+        {"customer_id": customer_id, "row_limit": int(limit)},
     )
-    dated = [c for c in frame.columns if c.endswith(("_at", "_date", "month")) and c != "signup_date"]
-    if dated:
-        frame = frame.sort_values(dated[0], ascending=False)
-    return frame.head(limit).reset_index(drop=True)
+    return frame.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- data quality

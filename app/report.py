@@ -178,14 +178,13 @@ def kpi_section(wh, lang: str) -> str:
 
 
 def risk_section(wh, lang: str, top: int) -> str:
-    frame = queries.portfolio(wh)
-    total_risk = frame["mrr_at_risk"].sum()
-    high = frame["risk_tier"].astype(str).str.lower().isin(["alto", "high"])
+    frame, totals = queries.portfolio_page(wh, top)
+    customers, total_risk, high = totals["customers"], totals["mrr_at_risk"], totals["high_risk"]
     summary = tr(
-        f"MRR em risco (probabilidade × MRR) em {fmt.number(len(frame), 0, lang)} clientes ativos: "
-        f"{fmt.brl(total_risk, 2, lang)}; {fmt.number(high.sum(), 0, lang)} em risco alto.",
-        f"MRR at risk (probability × MRR) across {fmt.number(len(frame), 0, lang)} active customers: "
-        f"{fmt.brl(total_risk, 2, lang)}; {fmt.number(high.sum(), 0, lang)} at high risk.",
+        f"MRR em risco (probabilidade × MRR) em {fmt.number(customers, 0, lang)} clientes ativos: "
+        f"{fmt.brl(total_risk, 2, lang)}; {fmt.number(high, 0, lang)} em risco alto.",
+        f"MRR at risk (probability × MRR) across {fmt.number(customers, 0, lang)} active customers: "
+        f"{fmt.brl(total_risk, 2, lang)}; {fmt.number(high, 0, lang)} at high risk.",
         lang,
     )
     rows = [

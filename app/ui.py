@@ -135,35 +135,42 @@ def metric(
     container.metric(label, value, delta=delta, help=help, delta_color=delta_color)
 
 
+PICKER_ROWS = 50  # the customer picker lists at most this many matches of the search text
+
+
 def pick_customer(key: str) -> str:
-    """Search box + picker shared by Cliente 360 and the Simulador (remembers the choice across pages)."""
-    index = data.load("customer_index")
-    if index.empty:
-        raise DataUnavailable("fct_clientes_kpis has no customers", "just dev")
+    """Search box + short picker shared by Cliente 360 and the Simulador (remembers the choice).
+
+    The warehouse does the search (name or id contains the text) and returns at most
+    PICKER_ROWS matches, so the picker stays small at any portfolio size. With no search
+    text the picker lists the accounts with the most MRR at risk.
+    """
     default = st.session_state.get("selected_customer") or st.query_params.get("cliente")
-    if not default:
-        try:
-            default = data.load("portfolio")["customer_id"].iloc[0]  # the top MRR-at-risk account
-        except DataUnavailable:
-            default = index["customer_id"].iloc[0]
     cols = st.columns([1, 2])
-    search = (
-        cols[0]
-        .text_input(tr("Buscar (nome ou id)", "Search (name or id)"), key=f"{key}_search")
-        .strip()
-        .lower()
+    search = cols[0].text_input(
+        tr("Buscar cliente (nome ou id)", "Search customer (name or id)"),
+        key=f"{key}_search",
+        placeholder=tr("ex.: Silva, C000123", "e.g. Silva, C000123"),
     )
-    matches = index
-    if search:
-        haystack = index["company_name"].fillna("").str.lower() + " " + index["customer_id"].str.lower()
-        matches = index[haystack.str.contains(search, regex=False)]
+    matches = data.load("customer_search", search.strip().lower(), PICKER_ROWS)
+    total = int(matches["matched_customers"].iloc[0]) if not matches.empty else 0
     if matches.empty:
-        cols[1].warning(tr("Nenhum cliente encontrado.", "No customer found."))
-        matches = index[index["customer_id"] == default]
-    ids = list(matches["customer_id"].head(500))
-    if default in set(index["customer_id"]) and default not in ids and not search:
-        ids.insert(0, default)
-    names = dict(zip(index["customer_id"], index["company_name"].fillna(""), strict=False))
+        if search.strip():
+            cols[1].warning(tr("Nenhum cliente encontrado.", "No customer found."))
+        else:
+            raise DataUnavailable("fct_clientes_kpis has no customers", "just dev")
+    if not default:
+        top = matches if not search.strip() else data.load("customer_search", "", 1)
+        default = str(top["customer_id"].iloc[0]) if not top.empty else None
+    names = dict(zip(matches["customer_id"], matches["company_name"].fillna(""), strict=False))
+    ids = list(matches["customer_id"])
+    if default and default not in names and (not search.strip() or matches.empty):
+        found = data.load("customer_search", str(default).lower(), 1)
+        if not found.empty and found["customer_id"].iloc[0] == default:
+            ids.insert(0, default)
+            names[default] = found["company_name"].fillna("").iloc[0]
+    if not ids:
+        raise DataUnavailable("fct_clientes_kpis has no customers", "just dev")
     chosen = cols[1].selectbox(
         tr("Cliente", "Customer"),
         ids,
@@ -171,5 +178,14 @@ def pick_customer(key: str) -> str:
         format_func=lambda cid: f"{names.get(cid, '')} ({cid})",
         key=f"{key}_customer",
     )
+    if total > len(matches):
+        cols[1].caption(
+            tr(
+                f"{fmt.number(len(matches), 0, lang())} de {fmt.number(total, 0, lang())} clientes "
+                "encontrados; refine a busca para ver outros.",
+                f"{fmt.number(len(matches), 0, lang())} of {fmt.number(total, 0, lang())} customers "
+                "found; refine the search to see others.",
+            )
+        )
     st.session_state["selected_customer"] = chosen
     return chosen

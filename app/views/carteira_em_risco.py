@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import data, fmt, ui
 from app.i18n import tr
-from app.portfolio import MAX_TABLE_ROWS
+from app.queries import EXPORT_MAX_ROWS
 
 TIERS = ["risco", "atenção", "saudável"]
 
@@ -57,29 +57,45 @@ def main() -> None:
             "360": st.column_config.LinkColumn(display_text=tr("abrir", "open")),
         },
     )
-    if summary["customers"] > MAX_TABLE_ROWS:
+    shown, total = len(table), summary["customers"]
+    if total == 0:
+        st.info(tr("Nenhum cliente corresponde aos filtros.", "No customer matches the filters."))
+    elif total > shown:
         st.caption(
             tr(
-                f"Mostrando os {fmt.number(MAX_TABLE_ROWS, 0, lang)} primeiros de "
-                f"{fmt.number(summary['customers'], 0, lang)}; o CSV traz todos.",
-                f"Showing the top {fmt.number(MAX_TABLE_ROWS, 0, lang)} of "
-                f"{fmt.number(summary['customers'], 0, lang)}; the CSV has them all.",
+                f"Mostrando os {fmt.number(shown, 0, lang)} primeiros de {fmt.number(total, 0, lang)} "
+                "clientes (por MRR em risco). Refine os filtros ou exporte o CSV.",
+                f"Showing the top {fmt.number(shown, 0, lang)} of {fmt.number(total, 0, lang)} "
+                "customers (by MRR at risk). Narrow the filters or export the CSV.",
             )
         )
+    else:
+        st.caption(tr(f"{fmt.number(total, 0, lang)} clientes.", f"{fmt.number(total, 0, lang)} customers."))
+    exported = min(total, EXPORT_MAX_ROWS)
     st.download_button(
-        tr("Exportar CSV (com os filtros)", "Export CSV (filtered)"),
-        data=view["csv"],
+        tr(
+            f"Exportar CSV ({fmt.number(exported, 0, lang)} linhas, com os filtros)",
+            f"Export CSV ({fmt.number(exported, 0, lang)} rows, filtered)",
+        ),
+        data=lambda: data.portfolio_export(filters),  # built on click, with the filters shown above
         file_name="carteira_em_risco.csv",
         mime="text/csv",
         key="risk_export",
         icon=":material/download:",
+        disabled=total == 0,
     )
-    st.caption(
-        tr(
-            "O CSV usa ';' como separador e vírgula decimal (abre direto no Excel em pt-BR).",
-            "The CSV uses ';' as separator and decimal comma (opens directly in pt-BR Excel).",
+    note = tr(
+        "O CSV usa ';' como separador e vírgula decimal (abre direto no Excel em pt-BR).",
+        "The CSV uses ';' as separator and decimal comma (opens directly in pt-BR Excel).",
+    )
+    if total > EXPORT_MAX_ROWS:
+        note += " " + tr(
+            f"Limitado aos {fmt.number(EXPORT_MAX_ROWS, 0, lang)} primeiros por MRR em risco; "
+            "filtre para exportar o restante.",
+            f"Capped at the top {fmt.number(EXPORT_MAX_ROWS, 0, lang)} by MRR at risk; "
+            "filter to export the rest.",
         )
-    )
+    st.caption(note)
 
 
 ui.run_page(main)

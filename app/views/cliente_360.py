@@ -217,8 +217,15 @@ def main() -> None:
                 if not c.startswith(HIDDEN_DETAIL_COLUMNS) and not c.startswith("has_invalid")
             ]
         ]
+        total = int(detail["_total_rows"].iloc[0])
         st.caption(
-            fmt.number(len(detail), 0, lang)
+            tr(
+                f"{fmt.number(len(detail), 0, lang)} de {fmt.number(total, 0, lang)} registros "
+                "(mais recentes primeiro)",
+                f"{fmt.number(len(detail), 0, lang)} of {fmt.number(total, 0, lang)} rows (newest first)",
+            )
+            if total > len(detail)
+            else fmt.number(total, 0, lang)
             + tr(" registros (mais recentes primeiro)", " rows (newest first)")
         )
         st.dataframe(shown, hide_index=True, width="stretch", key="c360_detail_table")

@@ -8,10 +8,21 @@ Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
-from app_helpers import PIPELINE, run_step
+
+# Bare `pytest` (unlike `python -m pytest` / `just test`) does not put the repo root on
+# sys.path, and tests/warehouse/ (no __init__.py) then shadows the real `warehouse` package as
+# a namespace package without get_warehouse. Put the repo first and re-import it for real.
+_REPO = str(Path(__file__).resolve().parents[2])
+if sys.path[0] != _REPO:
+    sys.path.insert(0, _REPO)
+if "warehouse" in sys.modules and getattr(sys.modules["warehouse"], "__file__", None) is None:
+    for _name in [m for m in sys.modules if m == "warehouse" or m.startswith("warehouse.")]:
+        del sys.modules[_name]
+from app_helpers import PIPELINE, run_step  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -100,8 +100,17 @@ def test_portfolio_and_customer_queries_match(both_backends):
     _close(kpis_dev, kpis_prod, "churn_probability")
     tickets = queries.optional_table(prod, "fct_tickets", customer)
     assert tickets is not None and len(tickets) == len(queries.optional_table(dev, "fct_tickets", customer))
-    assert queries.optional_table(prod, "fct_table_that_does_not_exist", customer) is None
-    assert len(queries.customer_index(prod)) == len(queries.customer_index(dev))
+    for search in ("", customer.lower(), "a"):
+        found_dev = queries.customer_search(dev, search, 20)
+        found_prod = queries.customer_search(prod, search, 20)
+        assert list(found_prod["customer_id"]) == list(found_dev["customer_id"]), search
+        assert list(found_prod["matched_customers"]) == list(found_dev["matched_customers"]), search
+    filters = {"uf": a["uf"].iloc[0], "search": "a", "min_probability": 0.01}
+    rows_dev, summary_dev = queries.portfolio_page(dev, 5, **filters)
+    rows_prod, summary_prod = queries.portfolio_page(prod, 5, **filters)
+    assert list(rows_prod["customer_id"]) == list(rows_dev["customer_id"])
+    assert summary_prod["customers"] == summary_dev["customers"]
+    assert summary_prod["mrr_at_risk"] == pytest.approx(summary_dev["mrr_at_risk"], rel=1e-9)
 
 
 def test_quality_queries_match(both_backends):

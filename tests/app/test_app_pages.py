@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 import shutil
 
 import pandas as pd
 import pytest
 from app_helpers import PAGES, metrics, open_page, parse_number, problems
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
-from streamlit.testing.v1 import app_test
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 from app import fmt, queries
 
@@ -45,25 +43,31 @@ def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader)
     assert filtered["Clientes ativos"] == fmt.number(expected["active_customers"])
 
 
-class RecordingStorage(MemoryMediaFileStorage):
-    """Media storage that keeps what download buttons serve, so the test can read the CSV."""
+class RecordingDeferred:
+    """Keeps the callables of deferred download buttons, so the test can build the file like a click."""
 
-    served: dict[str, bytes] = {}
+    callables: dict[str, object] = {}
 
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = super().load_and_get_id(path_or_data, mimetype, kind, filename)
-        RecordingStorage.served[file_id] = self.get_file(file_id).content
-        return file_id
+    @classmethod
+    def install(cls, monkeypatch):
+        original = MediaFileManager.add_deferred
+
+        def add_deferred(self, data_callable, *args, **kwargs):
+            file_id = original(self, data_callable, *args, **kwargs)
+            cls.callables[file_id] = data_callable
+            return file_id
+
+        monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
 
 
 def _download(at, key: str) -> bytes:
     button = next(b for b in at.get("download_button") if b.key == key)
-    file_id = os.path.splitext(os.path.basename(button.proto.url))[0]
-    return RecordingStorage.served[file_id]
+    assert button.proto.deferred_file_id, "the CSV is built on click (deferred)"
+    return RecordingDeferred.callables[button.proto.deferred_file_id]()
 
 
 def test_risk_filters_change_the_table_and_csv_matches(app_data, reader, monkeypatch):
-    monkeypatch.setattr(app_test, "MemoryMediaFileStorage", RecordingStorage)
+    RecordingDeferred.install(monkeypatch)
     at = open_page("carteira_em_risco")
     everyone = at.dataframe[0].value
     portfolio = queries.portfolio(reader)
@@ -88,6 +92,19 @@ def test_risk_filters_change_the_table_and_csv_matches(app_data, reader, monkeyp
     assert metrics(at)["MRR em risco"] == fmt.brl_card(expected["mrr_at_risk"].sum())
 
 
+def test_risk_table_shows_the_top_rows_with_the_count(app_data, reader, monkeypatch):
+    from app import portfolio as portfolio_view
+
+    monkeypatch.setattr(portfolio_view, "MAX_TABLE_ROWS", 7)
+    at = open_page("carteira_em_risco")
+    assert problems(at) == []
+    ranked = queries.portfolio(reader)
+    assert list(at.dataframe[0].value["ID"]) == list(ranked["customer_id"].head(7))
+    note = " ".join(c.value for c in at.caption)
+    assert f"Mostrando os 7 primeiros de {fmt.number(len(ranked))} clientes" in note
+    assert metrics(at)["Clientes"] == fmt.number(len(ranked))  # the KPIs count every match
+
+
 def test_risk_search_finds_one_customer(app_data, reader):
     portfolio = queries.portfolio(reader)
     target = portfolio.iloc[len(portfolio) // 2]
@@ -99,7 +116,7 @@ def test_risk_search_finds_one_customer(app_data, reader):
 
 
 def test_customer_360_shows_the_searched_customer(app_data, reader):
-    index = queries.customer_index(reader)
+    index = queries.customer_search(reader, "", 10_000)
     target = index.iloc[len(index) // 3]
     at = open_page("cliente_360")
     at.text_input(key="c360_search").input(target["customer_id"]).run()
@@ -130,7 +147,8 @@ def test_simulator_probability_rises_when_usage_drops(app_data, reader):
     customers = list(portfolio["customer_id"].iloc[::step].head(8))
     changes = {}
     for customer in customers:
-        at.selectbox(key="sim_customer").set_value(customer).run()
+        at.text_input(key="sim_search").input(customer).run()  # the picker lists the search's matches
+        assert at.selectbox(key="sim_customer").value == customer
         before, _ = _probabilities(at)
         at.slider(key=f"sim_{customer}_usage").set_value(-100).run()
         assert problems(at) == []

@@ -10,55 +10,101 @@ import pytest
 from app import queries
 
 
-def _portfolio() -> pd.DataFrame:
-    frame = pd.DataFrame(
-        {
-            "customer_id": ["CLI-1", "CLI-2", "CLI-3", "CLI-4"],
-            "company_name": ["Padaria Pão Quente", "Metalúrgica Aço", "Clínica Vida", None],
-            "segment": ["Varejo", "Indústria", "Saúde", "Varejo"],
-            "company_size": ["Pequena", "Grande", "Média", "Pequena"],
-            "uf": ["SP", "MG", "SP", "RJ"],
-            "csm_owner": ["Ana", "Bruno", "Ana", "Bruno"],
-            "plan": ["Essencial"] * 4,
-            "current_mrr": [1000.0, 5000.0, 2000.0, 300.0],
-            "churn_probability": [0.5, 0.1, 0.3, np.nan],
-            "health_score": [30.0, 80.0, 55.0, 60.0],
-            "health_tier": ["risco", "saudável", "atenção", "atenção"],
-            "risk_tier": ["alto", "baixo", "alto", None],
-            "top_drivers": [
-                json.dumps([{"feature": "events_30d", "delta": 0.2, "text": "uso caiu"}]),
-                None,
-                "[]",
-                None,
-            ],
-            "renewal_date": pd.to_datetime(["2025-01-31", "2025-06-30", None, "2025-03-01"]),
-        }
-    )
-    frame["mrr_at_risk"] = frame["churn_probability"] * frame["current_mrr"]
-    frame["drivers"] = frame["top_drivers"].map(queries.drivers_text)
-    return frame
+class DuckDBFixture:
+    """A real in-memory DuckDB holding two tiny marts, read the way the app reads the warehouse."""
+
+    def __init__(self):
+        import duckdb
+
+        self.con = duckdb.connect()
+        self.con.execute("create schema cs_ops_analytics")
+        kpis = pd.DataFrame(
+            {
+                "customer_id": ["CLI-1", "CLI-2", "CLI-3", "CLI-4", "CLI-5"],
+                "company_name": ["Padaria Pão Quente", "Metalúrgica Aço", "Clínica Vida", None, "Extinta"],
+                "segment": ["Varejo", "Indústria", "Saúde", "Varejo", "Varejo"],
+                "company_size": ["Pequena", "Grande", "Média", "Pequena", "Pequena"],
+                "uf": ["SP", "MG", "SP", "RJ", "SP"],
+                "csm_owner": ["Ana", "Bruno", "Ana", "Bruno", "Ana"],
+                "plan": ["Essencial"] * 5,
+                "current_mrr": [1000.0, 5000.0, 2000.0, 300.0, 0.0],
+                "seats": [5, 20, 8, 2, 1],
+                "health_score": [30.0, 80.0, 55.0, 60.0, 10.0],
+                "health_tier": ["risco", "saudável", "atenção", "atenção", "risco"],
+                "renewal_date": pd.to_datetime(["2025-01-31", "2025-06-30", None, "2025-03-01", None]),
+                "tenure_months": [12, 30, 6, 3, 20],
+                "churn_status": [0, 0, 0, 0, 1],
+            }
+        )
+        scores = pd.DataFrame(
+            {
+                "customer_id": ["CLI-1", "CLI-2", "CLI-3", "CLI-1"],
+                "snapshot_date": pd.to_datetime(["2025-01-31", "2025-01-31", "2025-01-31", "2024-12-31"]),
+                "churn_probability": [0.5, 0.1, 0.3, 0.99],
+                "risk_tier": ["alto", "baixo", "alto", "alto"],
+                "top_drivers": [
+                    json.dumps([{"feature": "events_30d", "delta": 0.2, "text": "uso caiu"}]),
+                    None,
+                    "[]",
+                    None,
+                ],
+                "model_version": ["v1"] * 4,
+            }
+        )
+        self.con.register("kpis_frame", kpis)
+        self.con.register("scores_frame", scores)
+        self.con.execute("create table cs_ops_analytics.fct_clientes_kpis as select * from kpis_frame")
+        self.con.execute("create table cs_ops_analytics.churn_scores as select * from scores_frame")
+
+    def query(self, sql, params=None):
+        from warehouse.base import fill_datasets, translate_params
+
+        sql = fill_datasets(sql, "cs_ops_raw_data", "cs_ops_analytics")
+        sql, used = translate_params(sql, params, "duckdb")
+        return self.con.execute(sql, used or None).df()
+
+    def table_exists(self, name, dataset="analytics"):
+        return name in {"fct_clientes_kpis", "churn_scores"}
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return DuckDBFixture()
 
 
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [
-        ({}, ["CLI-1", "CLI-2", "CLI-3", "CLI-4"]),
+        ({}, ["CLI-3", "CLI-1", "CLI-2", "CLI-4"]),  # MRR at risk 600, 500, 500, none
         ({"segment": "Varejo"}, ["CLI-1", "CLI-4"]),
-        ({"uf": "SP", "csm": "Ana"}, ["CLI-1", "CLI-3"]),
+        ({"uf": "SP", "csm": "Ana"}, ["CLI-3", "CLI-1"]),
         ({"health_tier": "atenção"}, ["CLI-3", "CLI-4"]),
-        ({"min_probability": 0.3}, ["CLI-1", "CLI-3"]),
-        ({"search": "  clínica "}, ["CLI-3"]),
+        ({"min_probability": 0.3}, ["CLI-3", "CLI-1"]),
+        ({"search": "  CLÍNICA "}, ["CLI-3"]),
         ({"search": "cli-2"}, ["CLI-2"]),
+        ({"search": "100%_"}, []),  # no LIKE wildcards: the text is matched literally
         ({"segment": "Varejo", "company_size": "Grande"}, []),
+        ({"segment": "x' or '1'='1"}, []),  # bound, never formatted into SQL
     ],
 )
-def test_filter_portfolio(kwargs, expected):
-    assert list(queries.filter_portfolio(_portfolio(), **kwargs)["customer_id"]) == expected
+def test_portfolio_filters_run_in_sql(tiny, kwargs, expected):
+    rows, summary = queries.portfolio_page(tiny, 500, **kwargs)
+    assert list(rows["customer_id"]) == expected
+    assert summary["customers"] == len(expected)
 
 
-def test_portfolio_csv_is_the_filtered_rows_in_pt_br_excel_format():
-    shown = queries.filter_portfolio(_portfolio(), segment="Varejo")
-    raw = queries.portfolio_csv(shown)
+def test_portfolio_page_ranks_limits_and_sums_over_every_match(tiny):
+    rows, summary = queries.portfolio_page(tiny, 2)
+    # latest scores only (CLI-1's older 0.99 is ignored); churned CLI-5 is out; unscored CLI-4 last
+    assert list(rows["customer_id"]) == ["CLI-3", "CLI-1"]  # 600 > 500 MRR at risk
+    assert list(rows["mrr_at_risk"]) == pytest.approx([600.0, 500.0])
+    assert summary == {"customers": 4, "mrr": 8300.0, "mrr_at_risk": pytest.approx(1600.0), "high_risk": 2}
+    assert rows.loc[rows["customer_id"] == "CLI-1", "drivers"].item() == "uso caiu"
+
+
+def test_portfolio_export_is_the_filtered_rows_in_pt_br_excel_format(tiny):
+    raw, rows, matched = queries.portfolio_export(tiny, segment="Varejo")
+    assert (rows, matched) == (2, 2)
     assert raw.startswith("\ufeff".encode())  # BOM: Excel reads UTF-8 accents
     back = pd.read_csv(io.BytesIO(raw), sep=";", decimal=",", encoding="utf-8-sig")
     assert list(back["customer_id"]) == ["CLI-1", "CLI-4"]
@@ -67,6 +113,18 @@ def test_portfolio_csv_is_the_filtered_rows_in_pt_br_excel_format():
     assert back.loc[0, "mrr_at_risk"] == pytest.approx(500.0)
     assert back.loc[0, "renewal_date"] == "2025-01-31"
     assert "1000,0000" in raw.decode("utf-8-sig")
+    raw, rows, matched = queries.portfolio_export(tiny, max_rows=1)  # the cap keeps the top rows
+    assert (rows, matched) == (1, 4)
+    assert pd.read_csv(io.BytesIO(raw), sep=";", decimal=",")["customer_id"].tolist() == ["CLI-3"]
+
+
+def test_customer_search_is_small_and_puts_the_exact_id_first(tiny):
+    found = queries.customer_search(tiny, "cli", 3)
+    assert len(found) == 3 and int(found["matched_customers"].iloc[0]) == 5
+    assert list(found["customer_id"]) == ["CLI-3", "CLI-2", "CLI-1"]  # active, by MRR at risk, then name
+    assert list(queries.customer_search(tiny, "cli-5", 50)["customer_id"]) == ["CLI-5"]
+    assert list(queries.customer_search(tiny, "padaria", 50)["customer_id"]) == ["CLI-1"]
+    assert queries.customer_search(tiny, "nobody", 50).empty
 
 
 @pytest.mark.parametrize(
@@ -161,7 +219,7 @@ def test_segment_filter_partitions_the_mrr(reader):
 
 def test_portfolio_is_ranked_by_mrr_at_risk(reader):
     frame = queries.portfolio(reader)
-    assert frame["mrr_at_risk"].is_monotonic_decreasing
+    assert frame["mrr_at_risk"].dropna().is_monotonic_decreasing
     assert (frame["churn_probability"].dropna().between(0, 1)).all()
     active = reader.query("select count(*) as n from {analytics}.fct_clientes_kpis where churn_status = 0")
     assert len(frame) == int(active["n"].iloc[0])
