@@ -1,7 +1,10 @@
 {#
     MRR bridge: for every month,
-    MRR(t) = MRR(t-1) + new + expansion + reactivation - contraction - churned.
-    Returns the months where it does not hold (beyond rounding).
+    MRR(t) = starting MRR(t) + new + expansion + reactivation - contraction - churned,
+    and starting MRR(t) = MRR(t-1) for every month after the first. The first month's
+    starting MRR is the opening balance (MRR already in force before the first loaded
+    batch), so the history does not open with a burst of "new" MRR.
+    Returns the months where either does not hold (beyond rounding).
 #}
 with
 
@@ -16,8 +19,9 @@ bridged as (
     select
         month,
         mrr,
-        coalesce(lag(mrr) over (order by month), 0)
-            + new_mrr + expansion_mrr + reactivation_mrr - contraction_mrr - churned_mrr as bridged_mrr
+        starting_mrr,
+        lag(mrr) over (order by month) as previous_month_mrr,
+        starting_mrr + new_mrr + expansion_mrr + reactivation_mrr - contraction_mrr - churned_mrr as bridged_mrr
     from kpis
 
 )
@@ -25,3 +29,4 @@ bridged as (
 select *
 from bridged
 where abs(mrr - bridged_mrr) > 0.01
+    or abs(starting_mrr - coalesce(previous_month_mrr, starting_mrr)) > 0.01

@@ -72,6 +72,13 @@ def dbt(data_dir: Path, *args: str) -> tuple[float, float]:
     return run([sys.executable, "-m", "warehouse.dbt", "build", *args, *paths], data_dir)
 
 
+def slowest_nodes(data_dir: Path, top: int = 8) -> list[list]:
+    """The slowest nodes of the last dbt run (from its run_results.json)."""
+    results = json.loads((data_dir / "dbt-target" / "run_results.json").read_text())["results"]
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
+    return [[r["unique_id"].split(".", 2)[-1], round(r["execution_time"], 2)] for r in ranked]
+
+
 def count_events(db: Path) -> int:
     import duckdb
 
@@ -140,9 +147,11 @@ def main() -> int:
         wall, cpu = dbt(bench_dir)
         incremental.append(wall)
         incremental_cpu.append(cpu)
+        slowest_incremental = slowest_nodes(bench_dir)
         wall, cpu = dbt(bench_dir, "--full-refresh")
         full.append(wall)
         full_cpu.append(cpu)
+        slowest_full = slowest_nodes(bench_dir)
     events_total = count_events(db)
     events_before = count_events(before)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -161,6 +170,7 @@ def main() -> int:
             statistics.median(incremental_cpu) / statistics.median(full_cpu), 3
         ),
         "peak_rss_mib_of_largest_child": round(peak_rss_mib, 1),
+        "slowest_nodes_seconds_last_run": {"full": slowest_full, "incremental": slowest_incremental},
         "targets": {"full_build_seconds": 60, "incremental_over_full": 0.25, "peak_memory_mib": 4096},
         "machine": {"cpus": os.cpu_count()},
         "notes": "dbt build = models + data tests + unit tests; DuckDB memory_limit/threads: profiles.yml",

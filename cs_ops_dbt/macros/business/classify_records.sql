@@ -64,3 +64,4 @@ checked as (
 
 {{ classify_versions(primary_key) }}
 {%- endmacro %}
+

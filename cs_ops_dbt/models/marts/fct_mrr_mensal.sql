@@ -5,6 +5,10 @@
     Movements, in this precedence: new (first MRR ever), reactivation (MRR again after
     a month at zero), churn (MRR went to zero: the month after the last active month),
     expansion, contraction, retained.
+    Months start at the first month covered by a loaded batch: MRR already in force
+    then (customers who signed up before the first batch) is the opening balance
+    (previous_mrr of that month), never new MRR. Earlier months are still used to
+    classify (a customer active before counts as reactivated, not new).
 #}
 with
 
@@ -123,6 +127,8 @@ final as (
         case when movement = 'churn' then previous_mrr else 0 end as churned_mrr,
         case when movement = 'reactivation' then mrr else 0 end as reactivation_mrr
     from classified
+    cross join calendar
+    where classified.month >= {{ cs_month_start('calendar.first_batch_date') }}
 
 )
 
