@@ -162,6 +162,7 @@ class Warehouse(ABC):
 
     target: str = ""
     read_only: bool = False
+    load_group_bytes: int = 0  # Parquet bytes handed to _load_group at once (0: one batch)
 
     def __init__(self, settings: Settings, contract: Contract | None = None):
         self.settings = settings
@@ -219,8 +220,11 @@ class Warehouse(ABC):
     def load_raw(self, raise_on_error: bool = True) -> list[LoadResult]:
         """Load every batch under <data>/raw that is not in the ledger yet, in batch-id order.
 
-        Each batch is validated completely, then loaded in one unit (all tables and its
-        ledger rows, or nothing). A bad batch does not stop the others; when any failed,
+        Each batch is validated completely before any of it is loaded, then loaded
+        all-or-nothing (all its tables and its ledger rows, or none). Validated batches are
+        handed to the backend in groups of up to `load_group_bytes` of Parquet (one batch
+        per group when 0): a backend may load a group in one transaction, which keeps every
+        batch of it all-or-nothing. A bad batch does not stop the others; when any failed,
         LoadError is raised at the end (unless raise_on_error=False) listing each problem.
         Returns one LoadResult per (batch, table) loaded or failed in this call.
         """
@@ -229,6 +233,24 @@ class Warehouse(ABC):
         ledger = self._ledger()
         results: list[LoadResult] = []
         problems: list[str] = []
+        group: list[tuple[Batch, list[CheckedFile]]] = []
+        group_bytes = 0
+
+        def fail(batch_id: str, message: str) -> None:
+            problems.append(message)
+            results.append(LoadResult(batch_id, "*", 0, STATUS_FAILED, message))
+
+        def flush() -> None:
+            errors = self._load_group(group) if group else {}
+            for batch, checked in group:
+                if batch.batch_id in errors:
+                    fail(batch.batch_id, errors[batch.batch_id])
+                else:
+                    results.extend(
+                        LoadResult(batch.batch_id, f.file.table, f.rows, STATUS_LOADED) for f in checked
+                    )
+            group.clear()
+
         for meta_path in self.raw_batch_paths():
             batch_id = meta_path.stem
             try:
@@ -237,12 +259,16 @@ class Warehouse(ABC):
                     self._check_unchanged(batch, ledger[batch_id])
                     continue
                 checked = check_batch(batch, self.contract)
-                self._load_batch(batch, checked, utc_now())
             except BadInputError as exc:
-                problems.append(str(exc))
-                results.append(LoadResult(batch_id, "*", 0, STATUS_FAILED, str(exc)))
+                fail(batch_id, str(exc))
                 continue
-            results += [LoadResult(batch_id, f.file.table, f.rows, STATUS_LOADED) for f in checked]
+            group.append((batch, checked))
+            group_bytes += sum(f.size for f in checked)
+            if group_bytes >= self.load_group_bytes:
+                flush()
+                group_bytes = 0
+        flush()
+        results.sort(key=lambda result: result.batch)  # stable: tables keep their order
         if problems and raise_on_error:
             listing = "\n  - ".join(problems)
             raise LoadError(
@@ -251,6 +277,20 @@ class Warehouse(ABC):
                 results,
             )
         return results
+
+    def _load_group(self, group: list[tuple[Batch, list[CheckedFile]]]) -> dict[str, str]:
+        """Load validated batches, each all-or-nothing; {batch_id: error} for those that failed.
+
+        The default loads one batch per transaction (`_load_batch`); a backend may override
+        it to load the whole group in one unit.
+        """
+        errors: dict[str, str] = {}
+        for batch, checked in group:
+            try:
+                self._load_batch(batch, checked, utc_now())
+            except BadInputError as exc:
+                errors[batch.batch_id] = str(exc)
+        return errors
 
     def _check_unchanged(self, batch: Batch, loaded: dict[str, str]) -> None:
         for file in batch.files:

@@ -66,6 +66,11 @@ class CheckedFile:
     sha256: str
     present_columns: tuple[str, ...]  # contract columns that the file has (added_in ones may be absent)
     arrow_types: dict[str, pa.DataType] = field(default_factory=dict)
+    size: int = 0  # bytes on disk
+
+    def signature(self) -> tuple:
+        """Files with the same signature can be read by one multi-file scan."""
+        return self.file.table, tuple((name, str(self.arrow_types[name])) for name in self.present_columns)
 
 
 def sha256_of(path: Path, chunk: int = 4 * 1024 * 1024) -> str:
@@ -233,7 +238,14 @@ def check_file(file: BatchFile, contract: Contract, compute_sha: bool = True) ->
             f"{file.source_file}: has {rows} rows but the batch metadata says {file.expected_rows}"
         )
     present = tuple(c.name for c in table.columns if c.name in actual)
-    return CheckedFile(file=file, rows=rows, sha256=digest, present_columns=present, arrow_types=actual)
+    return CheckedFile(
+        file=file,
+        rows=rows,
+        sha256=digest,
+        present_columns=present,
+        arrow_types=actual,
+        size=file.path.stat().st_size,
+    )
 
 
 def check_batch(batch: Batch, contract: Contract) -> list[CheckedFile]:

@@ -1,16 +1,21 @@
-"""Warehouse load benchmark: `python -m warehouse.bench [--batches 8 --events 150000 --repeat 5]`.
+"""Warehouse load benchmark: `python -m warehouse.bench [--customers 2000 --months 24 --repeat 5]`.
 
-Side by side in one run, on the same Parquet files (written here with the contract's
-schemas, so the bench does not depend on the generator):
+Side by side in one run, on the same Parquet files (a history written by
+`python -m generator` into a temporary dir; `--synthetic` writes random files with the
+contract's schemas instead):
 
 * baseline: a bare `create table t as select * from read_parquet([...every file of t...])`
-  per table in a fresh DuckDB file;
-* warehouse: `DuckDBWarehouse.load_raw()` into a fresh data dir (validation, checksums,
-  one transaction per batch, lineage columns, ledger).
+  per table into a fresh, persisted DuckDB file, then `checkpoint` and close, with the
+  same DuckDB settings as the load (threads, memory_limit = LOAD_MEMORY_LIMIT,
+  preserve_insertion_order = false);
+* warehouse: `DuckDBWarehouse.load_raw()` into a fresh data dir (schema check from the
+  Parquet footers, sha256 of every file, lineage columns, ledger, all-or-nothing
+  transactions of at most LOAD_GROUP_BYTES, a checkpoint after each).
 
 Each measurement runs in its own subprocess (so its peak RSS is its own); runs alternate
-and the medians are compared. Peak memory is also measured for loading half of the
-history and all of it: bounded by batch means the two stay close. Results go to
+and the medians are compared. Peak RSS is also measured for loading the first half of
+the history and all of it: bounded by batch (not history) means the two stay close.
+One extra instrumented load reports where the warehouse's time goes. Results go to
 `<data>/reports/bench_warehouse.json`.
 """
 
@@ -34,7 +39,7 @@ import pyarrow.parquet as pq
 
 from warehouse.config import get_settings, load_settings
 from warehouse.contract import load_contract
-from warehouse.duckdb_backend import LOAD_MEMORY_LIMIT
+from warehouse.duckdb_backend import LOAD_GROUP_BYTES, LOAD_MEMORY_LIMIT
 
 TARGET_RATIO = 0.8
 
@@ -94,39 +99,118 @@ def _cpu() -> float:
     return times.user + times.system
 
 
-def run_baseline(raw_dir: Path, db_path: Path) -> dict:
+def _threads() -> int:
+    import duckdb
+
+    return int(duckdb.connect().execute("select current_setting('threads')").fetchone()[0])
+
+
+def run_baseline(raw_dir: Path, db_path: Path, batches: int | None = None) -> dict:
+    """Bare CTAS per table with the load's DuckDB settings, checkpointed, into a persisted file."""
     import duckdb
 
     tables = sorted(load_contract().tables)
+    metas = sorted((raw_dir / "_batches").glob("*.json"))[:batches]
     cpu, started = _cpu(), time.perf_counter()
-    con = duckdb.connect(str(db_path))
+    con = duckdb.connect(
+        str(db_path),
+        config={
+            "threads": _threads(),
+            "memory_limit": LOAD_MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+        },
+    )
     rows = 0
     for table in tables:
-        files = sorted(str(p) for p in (raw_dir / table).glob("*.parquet"))
+        files = [str(raw_dir / table / f"{meta.stem}.parquet") for meta in metas]
         con.execute(f"create table {table} as select * from read_parquet($files)", {"files": files})
         rows += con.execute(f"select count(*) from {table}").fetchone()[0]
+    con.execute("checkpoint")
     con.close()
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "cpu_seconds": _cpu() - cpu, "rows": rows, "peak_mib": _peak_mib()}
 
 
-def run_load(raw_dir: Path, data_dir: Path, batches: int | None) -> dict:
-    from warehouse.duckdb_backend import DuckDBWarehouse
-
+def _link_history(raw_dir: Path, data_dir: Path, batches: int | None) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "raw").mkdir(exist_ok=True)
     metas = sorted((raw_dir / "_batches").glob("*.json"))[:batches]
-    for name in [p.name for p in raw_dir.iterdir() if p.is_dir() and p.name != "_batches"]:
+    for name in [p.name for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith("_")]:
         os.symlink(raw_dir / name, data_dir / "raw" / name)
     (data_dir / "raw" / "_batches").mkdir()
     for meta in metas:
         shutil.copy(meta, data_dir / "raw" / "_batches" / meta.name)
+
+
+def run_load(raw_dir: Path, data_dir: Path, batches: int | None) -> dict:
+    from warehouse.duckdb_backend import DuckDBWarehouse
+
+    _link_history(raw_dir, data_dir, batches)
     settings = load_settings({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir)})
     cpu, started = _cpu(), time.perf_counter()
     results = DuckDBWarehouse(settings).load_raw()
     seconds = time.perf_counter() - started
     rows = sum(r.rows for r in results)
     return {"seconds": seconds, "cpu_seconds": _cpu() - cpu, "rows": rows, "peak_mib": _peak_mib()}
+
+
+def run_profile(raw_dir: Path, data_dir: Path) -> dict:
+    """One load with a timer around each step (what a batch load spends its time on)."""
+    from warehouse import base
+    from warehouse.duckdb_backend import DuckDBWarehouse
+
+    _link_history(raw_dir, data_dir, None)
+    spent: dict[str, float] = {}
+
+    def timed(name: str, function):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    settings = load_settings({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir)})
+    wh = DuckDBWarehouse(settings)
+    base.check_batch = timed("validate (footer schema + sha256)", base.check_batch)
+    base.sha256_of = timed("  of which sha256", base.sha256_of)
+    import warehouse.batches as batches_module
+
+    batches_module.sha256_of = base.sha256_of
+    wh.ensure_datasets = timed("ensure_datasets", wh.ensure_datasets)
+    wh._ledger = timed("ledger lookup", wh._ledger)
+    wh._load_together = timed("insert with lineage + ledger rows + commit", wh._load_together)
+    wh._load_batch = timed("per-batch transactions", wh._load_batch)
+    wh._load_group = timed("load groups incl. checkpoint", wh._load_group)
+    started = time.perf_counter()
+    wh.load_raw()
+    spent["total"] = time.perf_counter() - started
+    grouped = spent.get("load groups incl. checkpoint", 0.0)
+    spent["checkpoint"] = grouped - spent.get("insert with lineage + ledger rows + commit", 0.0)
+    spent["checkpoint"] -= spent.get("per-batch transactions", 0.0)
+    order = [
+        "ensure_datasets",
+        "ledger lookup",
+        "validate (footer schema + sha256)",
+        "  of which sha256",
+        "insert with lineage + ledger rows + commit",
+        "per-batch transactions",
+        "checkpoint",
+        "total",
+    ]
+    return {name: round(spent[name], 3) for name in order if name in spent}
+
+
+def generate_history(out: Path, customers: int, months: int) -> Path:
+    """A real history from the generator (its CLI) in `out`; returns its raw dir."""
+    command = [sys.executable, "-m", "generator", "--customers", str(customers), "--months", str(months)]
+    command += ["--seed", "7", "--data-dir", str(out), "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"generator failed:\n{done.stderr[-3000:]}")
+    return out / "raw"
 
 
 def _measure(kind: str, raw_dir: Path, work: Path, batches: int | None = None) -> dict:
@@ -145,79 +229,113 @@ def _measure(kind: str, raw_dir: Path, work: Path, batches: int | None = None) -
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m warehouse.bench", description=__doc__)
-    parser.add_argument("--batches", type=int, default=8)
-    parser.add_argument("--events", type=int, default=150_000, help="eventos_uso rows per batch")
+    parser.add_argument("--customers", type=int, default=2000, help="generator customers")
+    parser.add_argument("--months", type=int, default=24, help="generator months (= batches)")
+    parser.add_argument("--synthetic", action="store_true", help="random files instead of the generator")
+    parser.add_argument("--batches", type=int, default=8, help="with --synthetic: batches")
+    parser.add_argument("--events", type=int, default=150_000, help="with --synthetic: events per batch")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--one", nargs=3, metavar=("KIND", "RAW", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.one:  # a single measurement (subprocess)
         kind, raw, out = args.one
-        if kind == "baseline":
-            result = run_baseline(Path(raw), Path(out).with_suffix(".duckdb"))
+        partial = args.batches if kind.endswith("partial") else None
+        if kind.startswith("baseline"):
+            result = run_baseline(Path(raw), Path(out).with_suffix(".duckdb"), partial)
+        elif kind == "profile":
+            result = run_profile(Path(raw), Path(out))
         else:
-            result = run_load(Path(raw), Path(out), args.batches if kind == "partial" else None)
+            result = run_load(Path(raw), Path(out), partial)
         print(json.dumps(result))
         return 0
 
     settings = get_settings()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="cs_ops_bench_") as tmp:
         work = Path(tmp)
-        raw_dir = work / "raw"
-        total = write_dataset(raw_dir, args.batches, args.events)
-        size = sum(p.stat().st_size for p in raw_dir.rglob("*.parquet"))
+        if args.synthetic:
+            raw_dir = work / "raw"
+            write_dataset(raw_dir, args.batches, args.events)
+            source = f"synthetic ({args.batches} batches, {args.events} eventos_uso rows each)"
+        else:
+            raw_dir = generate_history(work / "gen", args.customers, args.months)
+            source = f"python -m generator --customers {args.customers} --months {args.months} --seed 7"
+        batches = len(list((raw_dir / "_batches").glob("*.json")))
+        half_batches = max(batches // 2, 1)
+        size = sum(p.stat().st_size for p in raw_dir.rglob("*.parquet") if p.parent.name != "_state")
         runs: dict[str, list[dict]] = {"baseline": [], "warehouse": []}
         for _ in range(args.repeat):  # alternate, so drift hits both sides alike
             runs["baseline"].append(_measure("baseline", raw_dir, work))
             runs["warehouse"].append(_measure("load", raw_dir, work))
-        half = _measure("partial", raw_dir, work, batches=max(args.batches // 2, 1))
+        half = [_measure("partial", raw_dir, work, batches=half_batches) for _ in range(2)]
+        half_baseline = _measure("baseline-partial", raw_dir, work, batches=half_batches)
+        profile = _measure("profile", raw_dir, work)
+    total = runs["baseline"][0]["rows"]
     for kind, items in runs.items():
         assert all(item["rows"] == total for item in items), f"{kind} loaded a different row count"
     median = {kind: statistics.median(item["seconds"] for item in items) for kind, items in runs.items()}
     cpu = {kind: statistics.median(item["cpu_seconds"] for item in items) for kind, items in runs.items()}
     rate = {kind: total / seconds for kind, seconds in median.items()}
     ratio = rate["warehouse"] / rate["baseline"]
+    paired = [b["seconds"] / w["seconds"] for b, w in zip(runs["baseline"], runs["warehouse"], strict=True)]
     peak_full = statistics.median(item["peak_mib"] for item in runs["warehouse"])
+    peak_half = statistics.median(item["peak_mib"] for item in half)
     report = {
+        "source": source,
         "rows": total,
         "parquet_mib": round(size / 2**20, 1),
-        "batches": args.batches,
+        "batches": batches,
         "repeat": args.repeat,
+        "duckdb_settings_both_sides": {
+            "threads": _threads(),
+            "memory_limit": LOAD_MEMORY_LIMIT,
+            "preserve_insertion_order": False,
+            "persisted_file_and_final_checkpoint": True,
+        },
+        "load_group_bytes": LOAD_GROUP_BYTES,
         "median_seconds": {k: round(v, 3) for k, v in median.items()},
         "median_cpu_seconds": {k: round(v, 3) for k, v in cpu.items()},
         "rows_per_second": {k: round(v) for k, v in rate.items()},
-        "cpu_ratio_baseline_over_warehouse": round(cpu["baseline"] / cpu["warehouse"], 3),
-        "load_average_at_end": os.getloadavg()[0],
         "load_rate_ratio": round(ratio, 3),
+        "paired_ratios": [round(r, 3) for r in paired],
+        "cpu_ratio_baseline_over_warehouse": round(cpu["baseline"] / cpu["warehouse"], 3),
         "target_ratio": TARGET_RATIO,
         "meets_target": ratio >= TARGET_RATIO,
-        "load_memory_limit": LOAD_MEMORY_LIMIT,
+        "load_average_before": [round(v, 2) for v in load_before],
+        "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
         "peak_rss_mib": {
-            "baseline": round(statistics.median(item["peak_mib"] for item in runs["baseline"]), 1),
+            "baseline_all_batches": round(statistics.median(i["peak_mib"] for i in runs["baseline"]), 1),
+            f"baseline_first_{half_batches}_batches": round(half_baseline["peak_mib"], 1),
             "warehouse_all_batches": round(peak_full, 1),
-            f"warehouse_first_{max(args.batches // 2, 1)}_batches": round(half["peak_mib"], 1),
+            f"warehouse_first_{half_batches}_batches": round(peak_half, 1),
+            "warehouse_all_over_half": round(peak_full / peak_half, 3),
         },
-        "runs": runs,
+        "warehouse_profile_seconds": profile,
+        "runs": runs | {"warehouse_half": half, "baseline_half": [half_baseline]},
     }
     settings.reports_dir.mkdir(parents=True, exist_ok=True)
     out = settings.reports_dir / "bench_warehouse.json"
     out.write_text(json.dumps(report, indent=2))
-    print(
-        f"{total:,} rows in {args.batches} batches ({report['parquet_mib']} MiB Parquet), "
-        f"medians of {args.repeat}"
-    )
+    print(f"{total:,} rows in {batches} batches ({report['parquet_mib']} MiB Parquet) from {source}")
+    print(f"medians of {args.repeat}; DuckDB settings on both sides: {report['duckdb_settings_both_sides']}")
     print(f"{'':<26}{'seconds':>9}{'cpu s':>8}{'rows/s':>12}{'peak MiB':>10}")
+    peaks = {"baseline": report["peak_rss_mib"]["baseline_all_batches"], "warehouse": peak_full}
     for kind, label in (("baseline", "bare CTAS read_parquet"), ("warehouse", "warehouse load_raw")):
-        peak = report["peak_rss_mib"]["baseline"] if kind == "baseline" else peak_full
-        print(f"{label:<26}{median[kind]:>9.2f}{cpu[kind]:>8.2f}{rate[kind]:>12,.0f}{peak:>10.0f}")
+        print(f"{label:<26}{median[kind]:>9.2f}{cpu[kind]:>8.2f}{rate[kind]:>12,.0f}{peaks[kind]:>10.0f}")
     print(
         f"load rate ratio {ratio:.2f} (target >= {TARGET_RATIO}) -> "
-        f"{'OK' if ratio >= TARGET_RATIO else 'MISSED'}"
+        f"{'OK' if ratio >= TARGET_RATIO else 'MISSED'}; paired {report['paired_ratios']}"
     )
     print(
-        f"peak memory: half the history {half['peak_mib']:.0f} MiB vs all of it {peak_full:.0f} MiB "
-        f"(DuckDB buffer pool capped at {LOAD_MEMORY_LIMIT} during loads; one checkpoint per batch)"
+        f"peak RSS: first {half_batches} batches {peak_half:.0f} MiB vs all {batches} {peak_full:.0f} MiB "
+        f"(x{peak_full / peak_half:.2f}; baseline {half_baseline['peak_mib']:.0f} vs "
+        f"{peaks['baseline']:.0f} MiB)"
     )
+    print("where the load's time goes (one instrumented run, seconds):")
+    for name, value in profile.items():
+        print(f"  {name:<46}{value:>8.2f}")
+    print(f"load average before {report['load_average_before']}, at end {report['load_average_at_end']}")
     print(f"written {out}")
     return 0
 

@@ -233,16 +233,19 @@ class BigQueryWarehouse(Warehouse):
         lineage = {"_batch_id": batch_id, "_source_file": checked.file.source_file, "_loaded_at": loaded_at}
         parquet = pq.ParquetFile(checked.file.path)
         with pq.ParquetWriter(out, schema) as writer:
-            for chunk in parquet.iter_batches(batch_size=ROWS_PER_CHUNK):
-                arrays = []
-                for field in schema:
-                    if field.name in lineage:
-                        arrays.append(pa.array([lineage[field.name]] * chunk.num_rows, field.type))
-                    elif field.name in chunk.schema.names:
-                        arrays.append(self._cast(chunk.column(field.name), field, checked))
-                    else:
-                        arrays.append(pa.nulls(chunk.num_rows, field.type))
-                writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            try:
+                for chunk in parquet.iter_batches(batch_size=ROWS_PER_CHUNK):
+                    arrays = []
+                    for field in schema:
+                        if field.name in lineage:
+                            arrays.append(pa.array([lineage[field.name]] * chunk.num_rows, field.type))
+                        elif field.name in chunk.schema.names:
+                            arrays.append(self._cast(chunk.column(field.name), field, checked))
+                        else:
+                            arrays.append(pa.nulls(chunk.num_rows, field.type))
+                    writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=schema))
+            except (OSError, pa.ArrowException) as exc:  # a damaged page behind a readable footer
+                raise BadInputError(f"{checked.file.source_file}: could not be loaded ({exc})") from exc
 
     @staticmethod
     def _cast(array: pa.Array, field: pa.Field, checked: CheckedFile) -> pa.Array:

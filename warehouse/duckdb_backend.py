@@ -59,8 +59,10 @@ DUCKDB_TYPES = {
     "bool": "BOOLEAN",
 }
 POINTER = "CURRENT.json"
-KEEP_SNAPSHOTS = 3
-LOAD_MEMORY_LIMIT = "384MB"  # DuckDB's buffer pool during load_raw  # the current one and the two before it
+KEEP_SNAPSHOTS = 3  # the current one and the two before it
+LOAD_MEMORY_LIMIT = "384MB"  # DuckDB's buffer pool during load_raw (it spills beyond)
+LOAD_GROUP_BYTES = 128 * 2**20  # Parquet bytes loaded per transaction when several batches wait
+SOURCE_FILE_COLUMN = "_cs_ops_file"  # read_parquet's filename column in a multi-file insert
 _TRANSIENT_MARKERS = ("lock", "conflicting", "could not set", "does not exist", "no such file", "resource")
 
 
@@ -100,6 +102,7 @@ class DuckDBWarehouse(Warehouse):
     """Read-write access to the DuckDB build file."""
 
     target = "dev"
+    load_group_bytes = LOAD_GROUP_BYTES
 
     def __init__(self, settings: Settings, contract: Contract | None = None, lock_timeout: float = 60.0):
         super().__init__(settings, contract)
@@ -211,8 +214,98 @@ class DuckDBWarehouse(Warehouse):
             f"select {', '.join(exprs)} from read_parquet($path)"
         )
 
-    def _load_batch(self, batch: Batch, files: list[CheckedFile], loaded_at: dt.datetime) -> None:
+    def _group_insert_sql(self, files: list[CheckedFile]) -> str:
+        """One INSERT over several files of a table with the same schema (one per batch).
+
+        read_parquet scans the files in parallel (a generator file is one row group, so a
+        single-file scan uses one thread); each row gets its file's batch id and source
+        file through a join on the file name with the little `$files` list.
+        """
+        table = self.contract.table(files[0].file.table)
+        present = set(files[0].present_columns)
+        names, exprs = [], []
+        for column in table.columns:
+            names.append(_quote(column.name))
+            source = f"src.{_quote(column.name)}" if column.name in present else "null"
+            exprs.append(f"cast({source} as {DUCKDB_TYPES[column.type]})")
+        names += [_quote(name) for name in LINEAGE_COLUMNS]
+        exprs += ["lineage.batch_id", "lineage.source_file", "$loaded_at"]
+        return (
+            f"insert into {_quote(self.settings.raw_dataset)}.{_quote(table.name)} ({', '.join(names)}) "
+            f"select {', '.join(exprs)} "
+            f"from read_parquet($paths, filename = '{SOURCE_FILE_COLUMN}') as src "
+            "inner join (select unnest($paths) as path, unnest($batch_ids) as batch_id, "
+            "unnest($source_files) as source_file) as lineage "
+            f"on lineage.path = src.{SOURCE_FILE_COLUMN}"
+        )
+
+    def _write_ledger(
+        self, con: duckdb.DuckDBPyConnection, group: list[tuple[Batch, list[CheckedFile]]], loaded_at
+    ) -> None:
         raw = _quote(self.settings.raw_dataset)
+        con.executemany(
+            f"insert into {raw}.{LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                [batch.batch_id, f.file.table, f.file.source_file, f.sha256, f.rows, STATUS_LOADED, loaded_at]
+                for batch, files in group
+                for f in files
+            ],
+        )
+        con.executemany(
+            f"insert into {raw}.{BATCHES_TABLE} values (?, ?, ?, ?)",
+            [[batch.batch_id, batch.period_start, batch.period_end, loaded_at] for batch, _ in group],
+        )
+
+    def _load_group(self, group: list[tuple[Batch, list[CheckedFile]]]) -> dict[str, str]:
+        """Load several validated batches in one transaction: one multi-file INSERT per table.
+
+        All-or-nothing for the group, hence for each of its batches. If DuckDB cannot read
+        or cast a file (something the footer check cannot see), the group is rolled back
+        and loaded batch by batch, so the error names the file and only its batch fails.
+        Ends with a checkpoint: the WAL and the buffer pool hold at most one group.
+        """
+        if len(group) == 1:
+            errors = super()._load_group(group)
+        else:
+            try:
+                self._load_together(group)
+                errors = {}
+            except duckdb.Error:
+                errors = super()._load_group(group)
+        with self.connect() as con:
+            con.execute("checkpoint")
+        return errors
+
+    def _load_together(self, group: list[tuple[Batch, list[CheckedFile]]]) -> None:
+        loaded_at = utc_now()
+        scans: dict[tuple, list[tuple[Batch, CheckedFile]]] = {}
+        for batch, files in group:
+            for checked in files:
+                scans.setdefault(checked.signature(), []).append((batch, checked))
+        with self.connect() as con:
+            con.begin()
+            try:
+                for members in scans.values():
+                    con.execute(
+                        self._group_insert_sql([checked for _, checked in members]),
+                        {
+                            "paths": [str(checked.file.path) for _, checked in members],
+                            "batch_ids": [batch.batch_id for batch, _ in members],
+                            "source_files": [checked.file.source_file for _, checked in members],
+                            "loaded_at": loaded_at,
+                        },
+                    )
+                    for batch, checked in members:
+                        self._checkpoint(f"{batch.batch_id}:table:{checked.file.table}")
+                self._write_ledger(con, group, loaded_at)
+                for batch, _ in group:
+                    self._checkpoint(f"{batch.batch_id}:before_commit")
+                con.commit()
+            except BaseException:
+                con.rollback()
+                raise
+
+    def _load_batch(self, batch: Batch, files: list[CheckedFile], loaded_at: dt.datetime) -> None:
         with self.connect() as con:
             con.begin()
             try:
@@ -232,28 +325,9 @@ class DuckDBWarehouse(Warehouse):
                             f"{checked.file.source_file}: could not be loaded ({exc})"
                         ) from exc
                     self._checkpoint(f"{batch.batch_id}:table:{checked.file.table}")
-                con.executemany(
-                    f"insert into {raw}.{LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [
-                            batch.batch_id,
-                            f.file.table,
-                            f.file.source_file,
-                            f.sha256,
-                            f.rows,
-                            STATUS_LOADED,
-                            loaded_at,
-                        ]
-                        for f in files
-                    ],
-                )
-                con.execute(
-                    f"insert into {raw}.{BATCHES_TABLE} values (?, ?, ?, ?)",
-                    [batch.batch_id, batch.period_start, batch.period_end, loaded_at],
-                )
+                self._write_ledger(con, [(batch, files)], loaded_at)
                 self._checkpoint(f"{batch.batch_id}:before_commit")
                 con.commit()
-                con.execute("checkpoint")  # write this batch out now: memory stays bounded by one batch
             except BaseException:
                 con.rollback()
                 raise

@@ -162,3 +162,31 @@ def test_query_arrow_returns_the_same_rows(wh_env: WarehouseEnv) -> None:
         wh.publish()
         reader = get_warehouse(wh_env.settings, read_only=True)
         assert reader.query_arrow(sql, {"floor": 1002}).equals(table)
+
+
+@pytest.mark.prod
+def test_bigquery_reads_carry_the_maximum_bytes_billed_guard(bq_emulator: str, tmp_path: Path) -> None:
+    """Every query job the reads start has CS_OPS_MAX_BYTES_BILLED (the emulator runs them for real)."""
+    import dataclasses
+
+    settings = dataclasses.replace(make_settings(tmp_path, bq_emulator), maximum_bytes_billed=123_456_789)
+    wh = get_warehouse(settings)
+    wh.ensure_datasets()
+    wh.write_table(_scores(), "churn_scores")
+    reader = get_warehouse(settings, read_only=True)
+    sent: list[int | None] = []
+    real_query = reader.client.query
+
+    def spy(sql, job_config=None, **kwargs):
+        sent.append(job_config.maximum_bytes_billed if job_config is not None else None)
+        return real_query(sql, job_config=job_config, **kwargs)
+
+    reader.client.query = spy
+    frame = reader.query(
+        "select count(*) as n from {analytics}.churn_scores where risk_tier = @t", {"t": "alto"}
+    )
+    assert int(frame["n"].iloc[0]) == 1
+    assert reader.query_arrow("select customer_id from {analytics}.churn_scores").num_rows == 3
+    assert reader.list_tables("analytics") == {"churn_scores": 3}
+    assert len(sent) == 3
+    assert sent == [123_456_789] * 3, "no read may run without the cost guard"

@@ -123,6 +123,15 @@ def _wrong_type(env: WarehouseEnv, bid: str) -> None:
     _rewrite(env, bid, frame.set_column(index, "valor", pa.array([1.5] * frame.num_rows)))
 
 
+def _damaged_data_page(env: WarehouseEnv, bid: str) -> None:
+    """Footer intact (the schema check passes), first data page garbled: only a full read sees it."""
+    path = env.raw_dir / "faturas" / f"{bid}.parquet"
+    data = bytearray(path.read_bytes())
+    data[4:64] = b"\xff" * 60
+    path.write_bytes(bytes(data))
+    rawfiles.refresh_checksum(env.raw_dir, bid, "faturas")
+
+
 def _changed_after_metadata(env: WarehouseEnv, bid: str) -> None:
     frame = rawfiles.table_frame(load_contract().table("faturas"), 2)
     pq.write_table(frame.slice(1), env.raw_dir / "faturas" / f"{bid}.parquet")  # metadata not refreshed
@@ -136,8 +145,9 @@ def _changed_after_metadata(env: WarehouseEnv, bid: str) -> None:
         (_extra_column, "column 'desconto' is not in the contract"),
         (_wrong_type, "column 'valor' has type double, contract table 'faturas' expects string"),
         (_changed_after_metadata, "does not match the batch metadata"),
+        (_damaged_data_page, "could not be loaded"),
     ],
-    ids=["corrupt", "missing-column", "extra-column", "wrong-type", "checksum-vs-metadata"],
+    ids=["corrupt", "missing-column", "extra-column", "wrong-type", "checksum-vs-metadata", "damaged-page"],
 )
 def test_bad_file_rejects_its_batch_only(wh_env: WarehouseEnv, damage, expected: str) -> None:
     rawfiles.write_batch(wh_env.raw_dir, 1)
@@ -266,6 +276,7 @@ def test_batch_metadata_flat_layout_is_accepted(wh_env: WarehouseEnv) -> None:
 
 def test_a_failure_inside_the_batch_transaction_rolls_back_every_table(wh_env: WarehouseEnv) -> None:
     rawfiles.write_batch(wh_env.raw_dir, 1)
+    wh_env.warehouse().load_raw()
     b2 = rawfiles.write_batch(wh_env.raw_dir, 2)
     wh = wh_env.warehouse()
 
@@ -322,3 +333,49 @@ def test_compatible_arrow_types_are_cast_to_the_contract(wh_env: WarehouseEnv) -
     assert set(loaded["categoria"]) == {"Bug"}
     assert loaded["resolvido_em"].isna().all()
     assert pd.Timestamp(loaded["updated_at"].iloc[0]) == pd.Timestamp("2024-05-01 12:00", tz="UTC")
+
+
+@pytest.mark.parametrize("wh_env", ["dev"], indirect=True)
+def test_a_crash_inside_a_group_of_batches_leaves_none_of_them(wh_env: WarehouseEnv) -> None:
+    """DuckDB loads waiting batches together in one transaction: a crash keeps none of them."""
+    rawfiles.write_batch(wh_env.raw_dir, 1)
+    wh_env.warehouse().load_raw()
+    b2, b3, b4 = (rawfiles.write_batch(wh_env.raw_dir, i) for i in (2, 3, 4))
+    wh = wh_env.warehouse()
+    points: list[str] = []
+
+    def crash(point: str) -> None:
+        points.append(point)
+        if point == f"{b3}:before_commit":
+            raise RuntimeError("injected failure before commit")
+
+    wh._checkpoint = crash
+    with pytest.raises(RuntimeError, match="injected failure"):
+        wh.load_raw()
+    assert f"{b2}:before_commit" in points and f"{b4}:table:tickets" in points, "one group of three"
+    assert _actual(wh_env) == _expected([1])
+    assert set(wh_env.ledger()["batch_id"]) == {rawfiles.batch_id(1)}
+
+    assert {r.batch for r in wh_env.warehouse().load_raw()} == {b2, b3, b4}
+    assert _actual(wh_env) == _expected([1, 2, 3, 4])
+    assert wh_env.warehouse().load_raw() == [], "the ledger makes the next run a no-op"
+
+
+@pytest.mark.parametrize("wh_env", ["dev"], indirect=True)
+def test_group_size_bounds_each_transaction(wh_env: WarehouseEnv) -> None:
+    """With a budget of one byte every batch is its own transaction (and checkpoint)."""
+    for i in (1, 2, 3):
+        rawfiles.write_batch(wh_env.raw_dir, i)
+    wh = wh_env.warehouse()
+    wh.load_group_bytes = 1
+    groups: list[list[str]] = []
+    load_group = wh._load_group
+
+    def spy(group):
+        groups.append([batch.batch_id for batch, _ in group])
+        return load_group(group)
+
+    wh._load_group = spy
+    wh.load_raw()
+    assert groups == [[rawfiles.batch_id(i)] for i in (1, 2, 3)]
+    assert _actual(wh_env) == _expected([1, 2, 3])
