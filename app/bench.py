@@ -54,7 +54,7 @@ def generator_supports(flag: str) -> bool:
 def generator_args(customers: int, months: int | None, usage_scale: float | None, seed: int) -> list[str]:
     """The bench build's generator options (fewer usage events per user keep the build short)."""
     if usage_scale is None and generator_supports("--usage-scale"):
-        usage_scale = 0.25
+        usage_scale = 0.1
     if months is None:
         months = 12 if usage_scale is not None else 6
     args = ["--customers", str(customers), "--months", str(months), "--seed", str(seed)]
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "--usage-scale",
         type=float,
         default=None,
-        help="generator usage events per user scale (default 0.25 when the generator supports it)",
+        help="generator usage events per user scale (default 0.1 when the generator supports it)",
     )
     parser.add_argument("--seed", type=int, default=42, help="bench build seed")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the bench data even if it matches")

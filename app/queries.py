@@ -50,6 +50,22 @@ PRODUCED_BY = {
 }
 
 
+def read(
+    wh: Reader, sql: str, params: dict[str, Any] | None = None, tables: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """wh.query, checking for missing tables only when the query fails.
+
+    Every read opens a short-lived connection, so the happy path makes no extra round
+    trip; when the query fails and one of `tables` is missing, the error becomes
+    DataUnavailable naming the recipe that builds it.
+    """
+    try:
+        return wh.query(sql, params)
+    except Exception:
+        require(wh, *tables)
+        raise
+
+
 def require(wh: Reader, *tables: str) -> None:
     """Raise DataUnavailable naming the recipe when an analytics table is missing."""
     for table in tables:
@@ -63,8 +79,8 @@ def require(wh: Reader, *tables: str) -> None:
 
 
 def kpis_mensais(wh: Reader) -> pd.DataFrame:
-    require(wh, "fct_kpis_mensais")
-    frame = wh.query("select * from {analytics}.fct_kpis_mensais order by month")
+    sql = "select * from {analytics}.fct_kpis_mensais order by month"
+    frame = read(wh, sql, tables=("fct_kpis_mensais",))
     if frame.empty:
         raise DataUnavailable("fct_kpis_mensais is empty", "just dev")
     frame["month"] = as_dates(frame["month"])
@@ -76,14 +92,13 @@ FILTER_COLUMNS = ("segment", "company_size", "uf", "csm_owner")
 
 def filter_options(wh: Reader) -> dict[str, list[str]]:
     """Distinct values for the segment / size / UF / CSM filters (one round trip)."""
-    require(wh, "dim_clientes")
     # the column names come from FILTER_COLUMNS, never from user input
     sql = "\nunion all\n".join(
         f"select '{column}' as filter_column, {column} as value from {{analytics}}.dim_clientes "
         f"where {column} is not null group by {column}"
         for column in FILTER_COLUMNS
     )
-    frame = wh.query(sql)
+    frame = read(wh, sql, tables=("dim_clientes",))
     return {
         column: sorted(str(v) for v in frame.loc[frame["filter_column"] == column, "value"])
         for column in FILTER_COLUMNS
@@ -97,7 +112,6 @@ def mrr_by_month(
 
     Only additive sums; the rates for a filtered slice are derived in `filtered_rates`.
     """
-    require(wh, "fct_mrr_mensal", "dim_clientes")
     sql = """
         select
             mrr_mensal.month,
@@ -120,7 +134,8 @@ def mrr_by_month(
         group by mrr_mensal.month
         order by mrr_mensal.month
     """
-    frame = wh.query(sql, {"segment": segment, "company_size": company_size, "uf": uf, "csm": csm})
+    params = {"segment": segment, "company_size": company_size, "uf": uf, "csm": csm}
+    frame = read(wh, sql, params, ("fct_mrr_mensal", "dim_clientes"))
     frame["month"] = as_dates(frame["month"])
     for column in frame.columns.drop("month"):
         frame[column] = pd.to_numeric(frame[column]).astype(float)
@@ -152,10 +167,11 @@ def filtered_rates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def cohorts(wh: Reader) -> pd.DataFrame:
-    require(wh, "fct_retencao_coortes")
-    frame = wh.query(
+    frame = read(
+        wh,
         "select cohort_month, months_since_signup, customers, retained_customers, retention_rate "
-        "from {analytics}.fct_retencao_coortes order by cohort_month, months_since_signup"
+        "from {analytics}.fct_retencao_coortes order by cohort_month, months_since_signup",
+        tables=("fct_retencao_coortes",),
     )
     frame["cohort_month"] = as_dates(frame["cohort_month"])
     return frame
@@ -263,8 +279,8 @@ def portfolio_page(wh: Reader, limit: int = 500, **filters: Any) -> tuple[pd.Dat
     Returns (rows, summary) with summary = customers, mrr, mrr_at_risk, high_risk (over every
     matching customer, not only the rows returned).
     """
-    require(wh, "fct_clientes_kpis", "churn_scores")
-    frame = wh.query(PORTFOLIO_SQL, {**portfolio_params(**filters), "row_limit": int(limit)})
+    params = {**portfolio_params(**filters), "row_limit": int(limit)}
+    frame = read(wh, PORTFOLIO_SQL, params, ("fct_clientes_kpis", "churn_scores"))
     if frame.empty:
         if not any(portfolio_params(**filters)[k] not in (ALL, "", 0.0) for k in PORTFOLIO_FILTERS):
             raise DataUnavailable("no active customers in fct_clientes_kpis", "just dev")
@@ -377,48 +393,73 @@ def portfolio_export(wh: Reader, max_rows: int = EXPORT_MAX_ROWS, **filters: Any
 
 def customer_snapshots(wh: Reader, customer_id: str) -> pd.DataFrame:
     """Month-end snapshots for one customer (the same features the model sees)."""
-    require(wh, "fct_clientes_snapshot_mensal")
-    frame = wh.query(
+    frame = read(
+        wh,
         "select * from {analytics}.fct_clientes_snapshot_mensal "
         "where customer_id = @customer_id order by snapshot_date",
         {"customer_id": customer_id},
+        ("fct_clientes_snapshot_mensal",),
     )
     frame["snapshot_date"] = as_dates(frame["snapshot_date"])
     return frame
 
 
 def customer_mrr(wh: Reader, customer_id: str) -> pd.DataFrame:
-    require(wh, "fct_mrr_mensal")
-    frame = wh.query(
+    frame = read(
+        wh,
         "select * from {analytics}.fct_mrr_mensal where customer_id = @customer_id order by month",
         {"customer_id": customer_id},
+        ("fct_mrr_mensal",),
     )
     frame["month"] = as_dates(frame["month"])
     return frame
 
 
+CUSTOMER_KPIS_SQL = """
+    select
+        kpis.*,
+        clientes.cnpj,
+        clientes.city,
+        clientes.contact_email,
+        {score_columns}
+    from {analytics}.fct_clientes_kpis as kpis
+    inner join {analytics}.dim_clientes as clientes
+        on clientes.customer_id = kpis.customer_id
+    {score_join}
+    where kpis.customer_id = @customer_id
+"""
+SCORE_COLUMNS = ("churn_probability", "risk_tier", "top_drivers", "scored_snapshot_date")
+CUSTOMER_SCORE_JOIN = """
+    left join (
+        select
+            customer_id,
+            churn_probability,
+            risk_tier,
+            top_drivers,
+            snapshot_date as scored_snapshot_date,
+            row_number() over (partition by customer_id order by snapshot_date desc) as recency
+        from {analytics}.churn_scores
+        where customer_id = @customer_id
+    ) as scores
+        on scores.customer_id = kpis.customer_id and scores.recency = 1
+"""
+
+
 def customer_kpis(wh: Reader, customer_id: str) -> pd.DataFrame:
     """One row: fct_clientes_kpis + dim_clientes contact fields + the latest churn score (if any)."""
-    require(wh, "fct_clientes_kpis", "dim_clientes")
-    sql = """
-        select kpis.*, clientes.cnpj, clientes.city, clientes.contact_email
-        from {analytics}.fct_clientes_kpis as kpis
-        inner join {analytics}.dim_clientes as clientes
-            on clientes.customer_id = kpis.customer_id
-        where kpis.customer_id = @customer_id
-    """
-    frame = wh.query(sql, {"customer_id": customer_id})
-    score = None
-    if wh.table_exists("churn_scores"):
-        score = wh.query(
-            "select churn_probability, risk_tier, top_drivers, snapshot_date as scored_snapshot_date "
-            "from {analytics}.churn_scores where customer_id = @customer_id "
-            "order by snapshot_date desc limit 1",
-            {"customer_id": customer_id},
-        )
-    for column in ("churn_probability", "risk_tier", "top_drivers", "scored_snapshot_date"):
-        frame[column] = score[column].iloc[0] if score is not None and len(score) and len(frame) else None
-    return frame
+    params = {"customer_id": customer_id}
+    scored = CUSTOMER_KPIS_SQL.replace(
+        "{score_columns}", ", ".join(f"scores.{c}" for c in SCORE_COLUMNS)
+    ).replace("{score_join}", CUSTOMER_SCORE_JOIN)
+    try:
+        return wh.query(scored, params)
+    except Exception:
+        if wh.table_exists("churn_scores"):
+            raise
+    unscored = CUSTOMER_KPIS_SQL.replace(
+        "{score_columns}", ", ".join(f"null as {c}" for c in SCORE_COLUMNS)
+    ).replace("{score_join}", "")
+    return read(wh, unscored, params, ("fct_clientes_kpis", "dim_clientes"))
 
 
 CUSTOMER_SEARCH_SQL = """
@@ -456,12 +497,15 @@ def customer_search(wh: Reader, search: str = "", limit: int = 50) -> pd.DataFra
     no scores). `matched_customers` is the number of matches in total. With no search text
     these are the accounts the CS team looks at first.
     """
-    require(wh, "fct_clientes_kpis")
-    scored = wh.table_exists("churn_scores")
-    sql = CUSTOMER_SEARCH_SQL.replace(
-        "{risk}", "scores.churn_probability * kpis.current_mrr" if scored else "kpis.current_mrr"
-    ).replace("{join}", LATEST_SCORES_JOIN if scored else "")
-    frame = wh.query(sql, {"search": (search or "").strip().lower(), "row_limit": int(limit)})
+    params = {"search": (search or "").strip().lower(), "row_limit": int(limit)}
+    scored = CUSTOMER_SEARCH_SQL.replace("{risk}", "scores.churn_probability * kpis.current_mrr")
+    try:
+        frame = wh.query(scored.replace("{join}", LATEST_SCORES_JOIN), params)
+    except Exception:
+        if wh.table_exists("churn_scores"):
+            raise
+        unscored = CUSTOMER_SEARCH_SQL.replace("{risk}", "kpis.current_mrr").replace("{join}", "")
+        frame = read(wh, unscored, params, ("fct_clientes_kpis",))
     frame["current_mrr"] = pd.to_numeric(frame["current_mrr"]).astype(float)
     return frame
 
@@ -482,13 +526,16 @@ def optional_table(wh: Reader, table: str, customer_id: str, limit: int = 200) -
     DETAIL_ORDER (an app constant, never user input).
     """
     order = DETAIL_ORDER[table]
-    if not wh.table_exists(table):
-        return None
-    frame = wh.query(
-        f"select *, count(*) over () as _total_rows from {{analytics}}.{table} "
-        f"where customer_id = @customer_id order by {order} desc nulls last limit @row_limit",
-        {"customer_id": customer_id, "row_limit": int(limit)},
-    )
+    try:
+        frame = wh.query(
+            f"select *, count(*) over () as _total_rows from {{analytics}}.{table} "
+            f"where customer_id = @customer_id order by {order} desc nulls last limit @row_limit",
+            {"customer_id": customer_id, "row_limit": int(limit)},
+        )
+    except Exception:
+        if not wh.table_exists(table):
+            return None
+        raise
     return frame.reset_index(drop=True)
 
 
@@ -496,8 +543,11 @@ def optional_table(wh: Reader, table: str, customer_id: str, limit: int = 200) -
 
 
 def quality(wh: Reader) -> pd.DataFrame:
-    require(wh, "fct_qualidade_dados")
-    frame = wh.query("select * from {analytics}.fct_qualidade_dados order by table_name, batch_id")
+    frame = read(
+        wh,
+        "select * from {analytics}.fct_qualidade_dados order by table_name, batch_id",
+        tables=("fct_qualidade_dados",),
+    )
     for column in ("raw_rows", "clean_rows", "duplicate_rows", "quarantined_rows"):
         frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
     frame["reconciles"] = (
@@ -507,17 +557,22 @@ def quality(wh: Reader) -> pd.DataFrame:
 
 
 def quarantine_summary(wh: Reader) -> pd.DataFrame:
-    require(wh, "fct_quarentena")
-    return wh.query(
-        "select table_name, reason, count(*) as rows_quarantined from {analytics}.fct_quarentena "
-        "group by table_name, reason order by rows_quarantined desc, table_name, reason"
+    """Quarantined rows per table and reason (from the per-batch reason counts, not the rows)."""
+    frame = read(
+        wh,
+        "select table_name, reason, sum(quarantined_rows) as rows_quarantined "
+        "from {analytics}.fct_qualidade_dados_motivos "
+        "group by table_name, reason order by rows_quarantined desc, table_name, reason",
+        tables=("fct_qualidade_dados_motivos",),
     )
+    frame["rows_quarantined"] = pd.to_numeric(frame["rows_quarantined"]).astype("int64")
+    return frame
 
 
 def quarantine_examples(wh: Reader, table_name: str, reason: str, limit: int = 10) -> pd.DataFrame:
     """The first quarantined rows of one table for one reason."""
-    require(wh, "fct_quarentena")
-    return wh.query(
+    return read(
+        wh,
         """
         select table_name, batch_id, record_key, reason, raw_values
         from {analytics}.fct_quarentena
@@ -526,6 +581,7 @@ def quarantine_examples(wh: Reader, table_name: str, reason: str, limit: int = 1
         limit @row_limit
         """,
         {"table_name": table_name, "reason": reason, "row_limit": int(limit)},
+        ("fct_quarentena",),
     )
 
 

@@ -117,11 +117,22 @@ def customer_filters(options: dict[str, list[str]], key_prefix: str) -> dict[str
     }
 
 
-def chart(chart_obj) -> None:
-    """st.altair_chart with axis numbers and dates in the UI language."""
+def chart(builder: Callable[..., object], *args: object) -> None:
+    """A chart from `builder(*args)` (an Altair chart) with axis numbers and dates in the UI language.
+
+    The Vega-Lite spec is cached per builder, arguments and language: building and
+    validating Altair charts costs more than a cached page may take, so a rerun only
+    sends the cached spec (st.vega_lite_chart).
+    """
+    spec = _chart_spec(f"{builder.__module__}.{builder.__qualname__}", args, lang(), builder)
+    st.vega_lite_chart(spec, width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _chart_spec(name: str, args: tuple, language: str, _builder: Callable[..., object]) -> dict:
     from app import charts
 
-    st.altair_chart(charts.localized(chart_obj, lang()), width="stretch")
+    return charts.localized(_builder(*args), language).to_dict()
 
 
 def metric(

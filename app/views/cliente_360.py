@@ -97,11 +97,8 @@ def main() -> None:
         if components.empty:
             st.caption(tr("Sem componentes de saúde.", "No health components."))
         else:
-            ui.chart(
-                charts.horizontal_bars(
-                    components, "component", "score", tr("Pontos (0–100)", "Points (0–100)")
-                )
-            )
+            points = tr("Pontos (0–100)", "Points (0–100)")
+            ui.chart(charts.horizontal_bars, components, "component", "score", points)
     with right:
         st.markdown("**" + tr("Fatores da probabilidade de churn", "Churn probability drivers") + "**")
         drivers = parse_drivers(row.get("top_drivers"))
@@ -170,7 +167,7 @@ def main() -> None:
         if mrr.empty:
             st.caption(tr("Sem movimentos de MRR.", "No MRR movements."))
         else:
-            ui.chart(charts.line(mrr, "month", "mrr", "MRR (R$)"))
+            ui.chart(charts.line, mrr, "month", "mrr", "MRR (R$)")
             moves = mrr[["month", "movement", "previous_mrr", "mrr"]].copy()
             moves["month"] = moves["month"].map(lambda m: fmt.month(m, lang))
             moves["movement"] = moves["movement"].map(lambda v: value_label(v, lang))
@@ -189,7 +186,7 @@ def main() -> None:
         if snaps.empty or not pairs:
             st.caption(tr("Sem histórico mensal para este cliente.", "No monthly history for this customer."))
         else:
-            ui.chart(charts.multi_line(snaps, "snapshot_date", dict(pairs)))
+            ui.chart(charts.multi_line, snaps, "snapshot_date", dict(pairs))
 
     st.markdown("**" + tr("Detalhes", "Details") + "**")
     table = (

@@ -29,6 +29,71 @@ def scorer_label(name: str) -> str:
     }.get(name, name)
 
 
+# Chart builders (module level, data in the arguments: ui.chart caches their specs).
+
+
+def calibration_chart(curve: pd.DataFrame, lang: str) -> alt.LayerChart:
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0, curve["mean_predicted"].max()]}))
+        .mark_line(strokeDash=[4, 4], color="gray")
+        .encode(x="x:Q", y="x:Q")
+    )
+    points = (
+        alt.Chart(curve)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("mean_predicted:Q", title=tr("Probabilidade prevista", "Predicted probability", lang)),
+            y=alt.Y("observed_rate:Q", title=tr("Taxa observada", "Observed rate", lang)),
+            tooltip=["mean_predicted:Q", "observed_rate:Q", "rows:Q"],
+        )
+    )
+    return (diagonal + points).properties(height=300)
+
+
+def lift_chart(lift: pd.DataFrame, lang: str) -> alt.Chart:
+    return (
+        alt.Chart(lift)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X(
+                "k:Q",
+                title=tr("Top k% dos clientes", "Top k% of customers", lang),
+                axis=alt.Axis(format="%"),
+            ),
+            y=alt.Y("lift:Q", title="Lift"),
+            color=alt.Color("scorer:N", title=None),
+            tooltip=["scorer:N", "k:Q", "lift:Q"],
+        )
+        .properties(height=300)
+    )
+
+
+def backtest_chart(table: pd.DataFrame, lang: str) -> alt.Chart:
+    return (
+        alt.Chart(table)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("cutoff:N", title=tr("Corte", "Cutoff", lang)),
+            y=alt.Y("roc_auc:Q", title="ROC AUC", scale=alt.Scale(zero=False)),
+            color=alt.Color("scorer:N", title=None),
+            tooltip=["cutoff:N", "scorer:N", "roc_auc:Q"],
+        )
+        .properties(height=260)
+    )
+
+
+def importance_chart(frame: pd.DataFrame, lang: str) -> alt.Chart:
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("feature:N", sort="-x", title=None),
+            x=alt.X("importance:Q", title=tr("Queda no ROC AUC", "Drop in ROC AUC", lang)),
+        )
+        .properties(height=28 * len(frame))
+    )
+
+
 def main() -> None:
     lang = ui.lang()
     st.title(tr("Modelo de churn", "Churn model"))
@@ -98,21 +163,7 @@ def main() -> None:
         if curve.empty:
             st.caption(tr("Sem curva de calibração.", "No calibration curve."))
         else:
-            diagonal = (
-                alt.Chart(pd.DataFrame({"x": [0, curve["mean_predicted"].max()]}))
-                .mark_line(strokeDash=[4, 4], color="gray")
-                .encode(x="x:Q", y="x:Q")
-            )
-            points = (
-                alt.Chart(curve)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X("mean_predicted:Q", title=tr("Probabilidade prevista", "Predicted probability")),
-                    y=alt.Y("observed_rate:Q", title=tr("Taxa observada", "Observed rate")),
-                    tooltip=["mean_predicted:Q", "observed_rate:Q", "rows:Q"],
-                )
-            )
-            ui.chart((diagonal + points).properties(height=300))
+            ui.chart(calibration_chart, curve, lang)
     with right:
         st.markdown("**" + tr("Lift por fração do ranking", "Lift by ranking fraction") + "**")
         lift_rows = [
@@ -121,22 +172,7 @@ def main() -> None:
             for item in report.get("top_k") or []
         ]
         if lift_rows:
-            lift = pd.DataFrame(lift_rows)
-            ui.chart(
-                alt.Chart(lift)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X(
-                        "k:Q",
-                        title=tr("Top k% dos clientes", "Top k% of customers"),
-                        axis=alt.Axis(format="%"),
-                    ),
-                    y=alt.Y("lift:Q", title="Lift"),
-                    color=alt.Color("scorer:N", title=None),
-                    tooltip=["scorer:N", "k:Q", "lift:Q"],
-                )
-                .properties(height=300)
-            )
+            ui.chart(lift_chart, pd.DataFrame(lift_rows), lang)
         else:
             st.caption(tr("Sem dados de lift.", "No lift data."))
 
@@ -159,17 +195,7 @@ def main() -> None:
                     )
         if rows:
             table = pd.DataFrame(rows)
-            ui.chart(
-                alt.Chart(table)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X("cutoff:N", title=tr("Corte", "Cutoff")),
-                    y=alt.Y("roc_auc:Q", title="ROC AUC", scale=alt.Scale(zero=False)),
-                    color=alt.Color("scorer:N", title=None),
-                    tooltip=["cutoff:N", "scorer:N", "roc_auc:Q"],
-                )
-                .properties(height=260)
-            )
+            ui.chart(backtest_chart, table, lang)
             for column in ("roc_auc", "pr_auc", "top_decile_lift", "ece"):
                 table[column] = table[column].map(lambda v: fmt.number(v, 3, lang))
             st.dataframe(table, hide_index=True, width="stretch")
@@ -178,15 +204,7 @@ def main() -> None:
     if importance:
         st.subheader(tr("Importância das variáveis (permutação)", "Feature importance (permutation)"))
         frame = pd.DataFrame(importance).head(12)
-        ui.chart(
-            alt.Chart(frame)
-            .mark_bar()
-            .encode(
-                y=alt.Y("feature:N", sort="-x", title=None),
-                x=alt.X("importance:Q", title=tr("Queda no ROC AUC", "Drop in ROC AUC")),
-            )
-            .properties(height=28 * len(frame))
-        )
+        ui.chart(importance_chart, frame, lang)
 
     split = evaluation.get("split")
     if split:

@@ -97,9 +97,12 @@ def main() -> None:
     else:
         summary["label"] = summary["table_name"] + " · " + summary["reason"]
         ui.chart(
-            charts.horizontal_bars(
-                summary.head(20), "label", "rows_quarantined", tr("Linhas", "Rows"), color=charts.NEGATIVE
-            )
+            charts.horizontal_bars,
+            summary.head(20),
+            "label",
+            "rows_quarantined",
+            tr("Linhas", "Rows"),
+            charts.NEGATIVE,
         )
         reasons = list(dict.fromkeys(summary["table_name"] + " · " + summary["reason"]))
         chosen = st.selectbox(tr("Exemplos do motivo", "Examples for reason"), reasons, key="dq_reason")

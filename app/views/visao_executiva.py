@@ -94,10 +94,10 @@ def main() -> None:
     left, right = st.columns(2)
     with left:
         st.markdown("**" + tr("Evolução do MRR", "MRR trend") + "**")
-        ui.chart(charts.mrr_trend(monthly, lang))
+        ui.chart(charts.mrr_trend, monthly, lang)
     with right:
         st.markdown("**" + tr("Movimentos de MRR por mês", "MRR movements by month") + "**")
-        ui.chart(charts.movements(monthly, lang))
+        ui.chart(charts.movements, monthly, lang)
 
     st.markdown("**" + tr("Ponte de MRR (waterfall)", "MRR bridge (waterfall)") + "**")
     months = list(monthly["month"])
@@ -110,7 +110,7 @@ def main() -> None:
     )
     position = months.index(chosen)
     start_mrr = float(monthly["mrr"].iloc[position - 1]) if position > 0 else 0.0
-    ui.chart(charts.waterfall(charts.waterfall_steps(start_mrr, monthly.iloc[position], lang)))
+    ui.chart(charts.waterfall, charts.waterfall_steps(start_mrr, monthly.iloc[position], lang))
 
     st.markdown(
         "**"
@@ -124,7 +124,7 @@ def main() -> None:
     if cohorts.empty:
         st.caption(tr("Sem coortes ainda.", "No cohorts yet."))
     else:
-        ui.chart(charts.cohort_heatmap(cohorts, lang))
+        ui.chart(charts.cohort_heatmap, cohorts, lang)
 
     with st.expander(tr("Tabela mensal", "Monthly table")):
         table = monthly.copy()

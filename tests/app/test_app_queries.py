@@ -229,3 +229,35 @@ def test_quality_reconciles(reader):
     quality = queries.quality(reader)
     assert not quality.empty
     assert quality["reconciles"].all(), quality[~quality["reconciles"]]
+
+
+def test_quarantine_summary_counts_the_quarantined_rows(reader):
+    summary = queries.quarantine_summary(reader)
+    counted = reader.query(
+        "select table_name, reason, count(*) as n from {analytics}.fct_quarentena group by table_name, reason"
+    )
+    assert not summary.empty
+    assert dict(zip(zip(summary["table_name"], summary["reason"]), summary["rows_quarantined"])) == {
+        (t, r): int(n) for t, r, n in counted.itertuples(index=False)
+    }
+    assert summary["rows_quarantined"].is_monotonic_decreasing
+
+
+def test_missing_tables_are_checked_only_when_a_read_fails(reader):
+    calls = []
+
+    class Counting:
+        def query(self, sql, params=None):
+            calls.append("query")
+            return reader.query(sql, params)
+
+        def table_exists(self, name, dataset="analytics"):
+            calls.append(f"exists:{name}")
+            return reader.table_exists(name, dataset)
+
+    queries.kpis_mensais(Counting())
+    assert calls == ["query"]  # the happy path is one round trip
+    calls.clear()
+    assert queries.optional_table(Counting(), "fct_tickets", "nobody")["_total_rows"].empty
+    with pytest.raises(queries.DataUnavailable, match="just transform"):
+        queries.read(Counting(), "select * from {analytics}.fct_not_built", tables=("fct_not_built",))
