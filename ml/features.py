@@ -15,6 +15,7 @@ recomputed from whatever the caller passes (what-if rows included): a driver suc
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 KINDS = ("ratio", "at_most")
@@ -72,3 +73,36 @@ class AsFloat(TransformerMixin, BaseEstimator):
 
     def get_feature_names_out(self, input_features=None):
         return self.feature_names_in_ if input_features is None else np.asarray(input_features, dtype=object)
+
+
+class CategoryCodes(TransformerMixin, BaseEstimator):
+    """Categories as numeric codes for the trees (fast: pandas' hashed lookup, not a Python loop).
+
+    Categories seen at least `min_frequency` times in training get codes 0..k-1 (sorted); rarer
+    and unseen ones share code k ("other"); missing stays NaN (the trees learn where it goes).
+    """
+
+    def __init__(self, min_frequency: int = 20):
+        self.min_frequency = min_frequency
+
+    def fit(self, X, y=None):  # noqa: N803
+        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
+        self.n_features_in_ = X.shape[1]
+        self.categories_ = []
+        for col in X.columns:
+            counts = pd.Series(X[col]).dropna().astype(str).value_counts()
+            self.categories_.append(sorted(counts.index[counts >= self.min_frequency].tolist()))
+        return self
+
+    def transform(self, X):  # noqa: N803
+        out = np.empty((len(X), len(self.categories_)), dtype=np.float64)
+        for j, (col, cats) in enumerate(zip(self.feature_names_in_, self.categories_, strict=True)):
+            values = X[col]
+            codes = pd.Index(cats, dtype=object).get_indexer(values).astype(np.float64)
+            codes[codes < 0] = len(cats)
+            codes[pd.isna(values)] = np.nan
+            out[:, j] = codes
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        return self.feature_names_in_

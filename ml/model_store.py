@@ -49,11 +49,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.frozen._frozen.FrozenEstimator",
     "ml.features.DerivedFeatures",
     "ml.features.AsFloat",
-    # HistGradientBoosting's own categorical encoder passes the other columns through with
-    # partial(check_array): both are listed (and checked) separately, so a partial wrapping
-    # any other function is still refused.
-    "functools.partial",
-    "sklearn.utils.validation.check_array",
+    "ml.features.CategoryCodes",
 )
 
 

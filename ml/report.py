@@ -215,7 +215,7 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         + ".",
         "- **Model:** scikit-learn Pipeline (ColumnTransformer: numbers as they are, missing left to the "
         "trees; derived ratios/flags from the feature spec computed row by row inside the pipeline; "
-        "categories as ordinal codes) → HistGradientBoostingClassifier with native categorical splits, "
+        "categories as codes, rare ones grouped) → HistGradientBoostingClassifier, "
         "Platt-calibrated on the calibration window (newest training months, no cross-validation refits). "
         f"random_state={evaluation['random_state']}.",
         "- **Baselines:** logistic regression on the spec's columns (impute, scale, one-hot; same "
