@@ -193,6 +193,14 @@ def _empty_manifest() -> pa.Table:
     return _manifest("", [], None, "", np.empty(0, np.int64))
 
 
+def _writable(fr: Frame, values) -> np.ndarray:
+    """An int64 array the defect may overwrite: the frame's own array when it owns its
+    columns (no copy), else a copy (the values may be simulation state)."""
+    if fr.owned and isinstance(values, np.ndarray) and values.dtype == np.int64:
+        return values
+    return np.array(values, dtype=np.int64, copy=True)
+
+
 def _apply_cell(fr: Frame, kind: str, column: str, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Apply a column-level defect; returns the rows where it took effect (non-null cells)."""
     col = fr.cols[column]
@@ -215,16 +223,16 @@ def _apply_cell(fr: Frame, kind: str, column: str, rows: np.ndarray, rng: np.ran
     elif kind in ("enum_variant", "email_malformed"):
         col.ensure_variant(n)[rows] = rng.integers(1, 7, len(rows))
     elif kind == "orphan_fk":
-        col.values = values = np.array(values, dtype=np.int64, copy=True)
+        col.values = values = _writable(fr, values)
         values[rows] = ORPHAN_BASE[col.prefix] + rng.integers(0, 99_999, len(rows))
     elif kind == "negative_value":
-        col.values = values = np.array(values, dtype=np.int64, copy=True)
+        col.values = values = _writable(fr, values)
         values[rows] = -np.abs(values[rows]) - 1
     elif kind == "absurd_value":
-        col.values = values = np.array(values, dtype=np.int64, copy=True)
+        col.values = values = _writable(fr, values)
         values[rows] = ABSURD[column](rng, values[rows])
     elif kind == "future_timestamp":
-        col.values = values = np.array(values, dtype=np.int64, copy=True)
+        col.values = values = _writable(fr, values)
         shift_days = rng.integers(365, 5 * 365, len(rows))
         values[rows] += shift_days if col.kind == DATE else shift_days * US_PER_DAY
     else:  # pragma: no cover - a spec typo
@@ -278,12 +286,16 @@ def inject(
     manifest = pa.concat_tables(parts_manifest) if parts_manifest else _empty_manifest()
     # rows for later batches go last (stable), then render
     later = emit > batch
-    if later.any() and not later[n - int(later.sum()) :].all():
-        order = np.concatenate([np.flatnonzero(~later), np.flatnonzero(later)])
-        position = np.empty(n, np.int64)
-        position[order] = np.arange(n)
-        fr = fr.take(order)
-        emit = emit[order]
+    tail = n - int(later.sum())
+    if later.any() and not later[tail:].all():
+        # swap the late rows outside the tail with the on-time rows inside it
+        out = np.flatnonzero(later[:tail])
+        into = tail + np.flatnonzero(~later[tail:])
+        fr.emit = emit
+        fr = fr.swap(out, into)
+        emit = fr.emit
+        position = np.arange(n)
+        position[out], position[into] = into, out
         dup, resent = position[dup], position[resent]
     table = materialize(fr)
     parts = [(table, emit)]

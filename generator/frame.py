@@ -71,6 +71,7 @@ class Frame:
     cols: dict[str, Col]
     emit: np.ndarray  # batch number in which each row is delivered
     extra: dict = field(default_factory=dict)
+    owned: bool = False  # the numpy columns are this frame's own (may be changed in place)
 
     def take(self, order: np.ndarray) -> Frame:
         """The same rows in another order (numpy/arrow takes on the unrendered columns)."""
@@ -91,6 +92,41 @@ class Frame:
                 dict_limit=col.dict_limit,
             )
         return Frame(self.table, self.n, cols, self.emit[order], self.extra)
+
+    def swap(self, a: np.ndarray, b: np.ndarray) -> Frame:
+        """The same rows with rows a[i] and b[i] exchanged (a and b disjoint): a copy and a
+        few element swaps per column instead of a full gather."""
+
+        def swapped(values):
+            if isinstance(values, pa.DictionaryArray) and values.offset == 0:
+                indices = np.array(values.indices.to_numpy(zero_copy_only=False), copy=True)
+                indices[a], indices[b] = indices[b], indices[a].copy()
+                mask = None
+                if values.null_count:
+                    mask = np.array(values.is_null(), copy=True)
+                    mask[a], mask[b] = mask[b], mask[a].copy()
+                return pa.DictionaryArray.from_arrays(pa.array(indices, mask=mask), values.dictionary)
+            if isinstance(values, (pa.Array, pa.ChunkedArray)):
+                order = np.arange(self.n)
+                order[a], order[b] = b, a
+                return values.take(pa.array(order))
+            out = values if self.owned and isinstance(values, np.ndarray) else np.array(values, copy=True)
+            out[a], out[b] = out[b], out[a].copy()
+            return out
+
+        cols = {}
+        for name, col in self.cols.items():
+            cols[name] = Col(
+                col.kind,
+                swapped(col.values),
+                prefix=col.prefix,
+                width=col.width,
+                vocab=col.vocab,
+                null=None if col.null is None else swapped(col.null),
+                variant=None if col.variant is None else swapped(col.variant),
+                dict_limit=col.dict_limit,
+            )
+        return Frame(self.table, self.n, cols, swapped(self.emit), self.extra, self.owned)
 
     def key_strings(self, index: np.ndarray) -> list[str]:
         """Original (clean) primary-key text of the given rows, for the dirt manifest."""

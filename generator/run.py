@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 import sys
+import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from generator import bizcal, dirt, simulation, storage
 from generator.options import (
@@ -46,7 +47,11 @@ HIGH_CARDINALITY = {
 }
 
 
+# raw batch files: snappy is the cheapest codec to write (and Parquet's default, read by
+# every engine); the truth files are written once per run and use zstd
+RAW_COMPRESSION = "snappy"
 WORKERS = 2  # jobs run beside the simulation thread: two cores
+_BUILD_LOCK = threading.Lock()
 MAX_INFLIGHT = 2  # batches simulated but not yet finalised (bounds memory)
 
 
@@ -236,7 +241,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                     _run_table_job, job, out["frames"].pop(table), previous[table], held
                 )
             truth = pool.submit(
-                storage.write_parquet, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.parquet"
+                storage.write_arrow, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.arrow"
             )
             inflight.append((bid, batch, out["period"], futures, truth, _snapshot(state)))
             del out
@@ -328,7 +333,7 @@ def _finalize(
         },
         schema=MANIFEST_SCHEMA,
     )
-    storage.write_parquet(m_now, paths.parts / "dirt_manifest" / f"{bid}.parquet")
+    storage.write_arrow(m_now, paths.parts / "dirt_manifest" / f"{bid}.arrow")
     meta = {
         "batch_id": bid,
         "batch_number": batch,
@@ -372,10 +377,13 @@ class _TableResult:
 
 def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None) -> _TableResult:
     """Dirt, render, split off the rows due later, write one table of one batch."""
-    frame = source() if callable(source) else source  # the events arrive as a builder
     rng = np.random.default_rng([job.seed, job.month + 1000, 100 + job.index])
-    parts, manifest = dirt.inject(frame, job.rate, rng, job.batch)
-    del frame, source
+    # the events arrive as a builder; one month's events are built at a time (memory),
+    # while the other worker writes the previous month or the small tables
+    with _BUILD_LOCK if callable(source) else contextlib.nullcontext():
+        frame = source() if callable(source) else source
+        parts, manifest = dirt.inject(frame, job.rate, rng, job.batch)
+        del frame, source
     if previous is not None:
         held = previous.result().later
     batch = job.batch
@@ -398,7 +406,7 @@ def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Tab
     now = _concat(now_parts, job.schema)
     later_rows = [_plain(t, job.schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows]
     later = pa.concat_tables(later_rows) if later_rows else None
-    digest = storage.write_parquet(now, job.path, job.unique_ish)
+    digest = storage.write_parquet(now, job.path, job.unique_ish, compression=RAW_COMPRESSION)
     return _TableResult(now.num_rows, digest, manifest, later)
 
 
@@ -411,10 +419,10 @@ def _batch_ids(start: tuple[int, int], emit: pa.ChunkedArray) -> pa.Array:
 
 
 def _concat_parts(folder: Path) -> pa.Table | None:
-    files = sorted(folder.glob("*.parquet"))
+    files = sorted(folder.glob("*.arrow"))
     if not files:
         return None
-    return pa.concat_tables([pq.read_table(f) for f in files])
+    return pa.concat_tables([storage.read_arrow(f) for f in files])
 
 
 def _write_truth(paths: _Paths, state: dict) -> None:

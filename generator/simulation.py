@@ -991,24 +991,34 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
     more = rng.bit_generator.random_raw(m)
     # day: uniform inside the customer's active window of the month, weighted by the calendar
     u_day = cap["lo"][cust] + ((bits & 0xFFF).astype(np.float64) + 0.5) * (1 / 4096) * cap["span"][cust]
-    day = d0 + lut[np.minimum((u_day * len(lut)).astype(np.int64), len(lut) - 1)]
-    seconds = _HOUR_LUT[(bits >> 12) & 0xFFF] + ((((bits >> 24) & 0xFFF) * 3600) >> 12).astype(np.int64)
-    when = (day * 86_400 + seconds) * US_PER_S
-    user = cap["first_user"][cust] + (
-        (((bits >> 36) & 0xFFFF).astype(np.int64) * cap["active_users"][cust]) >> 16
-    )
+    when = lut[np.minimum((u_day * len(lut)).astype(np.int64), len(lut) - 1)] + d0
+    del u_day
+    when *= 86_400
+    when += _HOUR_LUT[(bits >> 12) & 0xFFF]
+    when += (((bits >> 24) & 0xFFF) * 3600 >> 12).astype(np.int64)
+    when *= US_PER_S
+    user = ((bits >> 36) & 0xFFFF).astype(np.int64)
+    user *= cap["active_users"][cust]
+    user >>= 16
+    user += cap["first_user"][cust]
     # breadth: healthy accounts use more of their licensed modules
     slot = (_SLOT_LUT[(bits >> 52) & 0x3F] * cap["used"][cust]).astype(np.int64)
     code = cap["mod_order"][cust]
     module = np.where(slot < 2, slot, _PERMS_FLAT[code * (N_MODULES - 2) + np.maximum(slot - 2, 0)] + 2)
+    del slot, code
     feature = pools.FEATURE_OFFSET[module] + (
         ((bits >> 58) & 0x3F).astype(np.int64) * pools.FEATURE_COUNT[module] >> 6
     )
+    del bits
     duration = _DURATION_LUT[more & 0xFFF] + ((more >> 12) & 0x3F).astype(np.int64)
+    del more
+    cust_id = cust.astype(np.int64)
+    cust_id += 1
+    del cust
     p = pools.get_pools()
     cols = {
         "id_evento": Col(ID, first_id + np.arange(m), prefix="EVT-", width=12),
-        "id_cliente": Col(ID, cust.astype(np.int64) + 1, prefix="CLI-", width=6, dict_limit=n + 1),
+        "id_cliente": Col(ID, cust_id, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
         "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module.astype(np.int32)), p.modulos)),
         "funcionalidade": Col(
@@ -1017,7 +1027,7 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
         "ocorrido_em": Col(TS, when),
         "duracao_segundos": Col(INT, duration),
     }
-    return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64))
+    return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64), owned=True)
 
 
 def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, batch):

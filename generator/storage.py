@@ -22,7 +22,9 @@ def _tmp(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
-def write_parquet(table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = ()) -> str:
+def write_parquet(
+    table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = (), compression: str = "zstd"
+) -> str:
     """Write to a temp name then rename; returns the sha256 of the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
@@ -32,19 +34,37 @@ def write_parquet(table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = 
         for field in table.schema
         if field.name not in no_dictionary and not pa.types.is_timestamp(field.type)
     ]
+    sink = pa.BufferOutputStream()
     pq.write_table(
         table,
-        tmp,
-        compression="zstd",
-        compression_level=1,
+        sink,
+        compression=compression,
+        compression_level=1 if compression == "zstd" else None,
         use_dictionary=dictionary,
         row_group_size=1_000_000,
         write_statistics=False,
         store_schema=False,  # readers see the contract's plain types (dictionary columns stay an encoding)
     )
-    digest = sha256_of(tmp)
+    data = sink.getvalue()  # hashed in memory, then written once: no re-read of the file
+    digest = hashlib.sha256(memoryview(data)).hexdigest()
+    with open(tmp, "wb") as handle:
+        handle.write(memoryview(data))
     os.replace(tmp, path)
     return digest
+
+
+def write_arrow(table: pa.Table, path: Path) -> None:
+    """An Arrow IPC file (temp name, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _tmp(path)
+    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    os.replace(tmp, path)
+
+
+def read_arrow(path: Path) -> pa.Table:
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
 
 
 def write_bytes(data: bytes, path: Path) -> None:
@@ -76,8 +96,8 @@ def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> No
     with open(tmp, "wb") as handle:
         np.savez(handle, **state["c"], u_created=state.get("u_created", np.empty(0, np.int32)))
     os.replace(tmp, state_dir / CUSTOMERS_FILE)
-    for name, table in pending.items():
-        write_parquet(table, state_dir / f"pending_{name}.parquet")
+    for name, table in pending.items():  # Arrow IPC: cheap to write every batch, read back exactly
+        write_arrow(table, state_dir / f"pending_{name}.arrow")
     meta = {key: value for key, value in state.items() if key not in ARRAY_KEYS}
     meta["pending_tables"] = sorted(pending)
     write_json(meta, state_dir / STATE_FILE)
@@ -89,9 +109,7 @@ def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
     with np.load(state_dir / CUSTOMERS_FILE) as arrays:
         customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
         u_created = arrays["u_created"].astype(np.int32)
-    pending = {
-        name: pq.read_table(state_dir / f"pending_{name}.parquet") for name in meta.pop("pending_tables")
-    }
+    pending = {name: read_arrow(state_dir / f"pending_{name}.arrow") for name in meta.pop("pending_tables")}
     meta["c"] = customers
     meta["u_created"] = u_created
     return meta, pending
