@@ -9,6 +9,7 @@ the few rows the dirt injector picked, so plain Python is fine there.
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -114,6 +115,17 @@ def patch(array: pa.Array, index: np.ndarray, values: list) -> pa.Array:
     """Replace array[index[k]] with values[k] (values may contain None)."""
     if len(index) == 0:
         return array
+    if pa.types.is_dictionary(array.type):  # new dictionary entries, the rows point at them
+        extra = pa.array(values, type=array.type.value_type)
+        indices = np.array(array.indices.to_numpy(zero_copy_only=False), dtype=np.int32, copy=True)
+        indices[index] = len(array.dictionary) + np.arange(len(index), dtype=np.int32)
+        mask = np.asarray(array.is_null()) if array.null_count else None
+        if mask is not None:
+            mask = mask.copy()
+            mask[index] = [v is None for v in values]
+        return pa.DictionaryArray.from_arrays(
+            pa.array(indices, mask=mask), pa.concat_arrays([array.dictionary, extra])
+        )
     extra = pa.array(values, type=array.type)
     take = np.arange(len(array), dtype=np.int64)
     take[index] = len(array) + np.arange(len(index), dtype=np.int64)
@@ -153,8 +165,22 @@ def dictionary_ids(
 # --- dates -------------------------------------------------------------------------------------
 
 
+_DATE_LUT_DAYS = 47_482  # 1970-01-01 .. 2099-12-31
+
+
+@lru_cache(maxsize=1)
+def _date_lut() -> np.ndarray:
+    """(days, 10) uint8: the ISO text of every day from 1970 to 2099, built once."""
+    text = pa.array(np.arange(_DATE_LUT_DAYS, dtype=np.int32), pa.date32()).cast(pa.string())
+    return np.frombuffer(text.buffers()[2], dtype=np.uint8, count=10 * _DATE_LUT_DAYS).reshape(-1, 10)
+
+
 def iso_dates(days: np.ndarray) -> pa.Array:
-    return pa.array(np.asarray(days, dtype=np.int32), pa.date32()).cast(pa.string())
+    """'YYYY-MM-DD' from day numbers (a row gather from a lookup table of fixed-width text)."""
+    days = np.asarray(days, dtype=np.int64)
+    if len(days) and days.min() >= 0 and days.max() < _DATE_LUT_DAYS:
+        return strings_from_matrix(_date_lut()[days])
+    return pa.array(days.astype(np.int32), pa.date32()).cast(pa.string())
 
 
 def iso_timestamps(micros: np.ndarray) -> pa.Array:
@@ -245,6 +271,30 @@ def _check_digits_from_root(root_digits: np.ndarray, branch: int) -> tuple[np.nd
     return dv1, np.where(r2 < 2, 0, 11 - r2)
 
 
+@lru_cache(maxsize=1)
+def _cnpj_chunk_sums() -> tuple[np.ndarray, ...]:
+    """Weighted digit sums of every 4-digit chunk, for both check digits and both root halves."""
+    digits = _LUT4.astype(np.int32) - 48  # (10000, 4)
+    return tuple(digits @ weights[i : i + 4].astype(np.int32) for weights in (_W1, _W2) for i in (0, 4))
+
+
+def _check_digits_of_base(base: np.ndarray, branch: int) -> tuple[np.ndarray, np.ndarray]:
+    """_check_digits_from_root for 8-digit roots, from two table lookups per sum."""
+    base = np.asarray(base)
+    if base.dtype != np.uint32:
+        base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
+    high = base // np.uint32(10_000)  # uint32 maths: roots have 8 digits
+    low = base - high * np.uint32(10_000)
+    w1_high, w1_low, w2_high, w2_low = _cnpj_chunk_sums()
+    branch_digits = np.array([int(c) for c in f"{branch:04d}"], dtype=np.int32)
+    s1 = w1_high[high] + w1_low[low] + np.int32(branch_digits @ _W1[8:12].astype(np.int32))
+    r1 = s1 % np.int32(11)
+    dv1 = np.where(r1 < 2, np.int32(0), np.int32(11) - r1)
+    s2 = w2_high[high] + w2_low[low] + np.int32(branch_digits @ _W2[8:12].astype(np.int32)) + 2 * dv1
+    r2 = s2 % np.int32(11)
+    return dv1, np.where(r2 < 2, np.int32(0), np.int32(11) - r2)
+
+
 def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """The two CNPJ check digits of root `base` (8 digits) and `branch` (4 digits)."""
     return _check_digits_from_root(digits_matrix(np.asarray(base, dtype=np.int64), 8) - 48, branch)
@@ -272,26 +322,40 @@ def cnpj_is_valid(text: str) -> bool:
     return list(expected[0]) == digits
 
 
+@lru_cache(maxsize=1)
+def _cnpj_halves() -> tuple[np.ndarray, np.ndarray]:
+    """Punctuated text of a CNPJ root's two 4-digit halves: 1234 -> '12.34', 5678 -> '5.678'."""
+    high = np.empty((10_000, 5), dtype=np.uint8)
+    high[:, :2], high[:, 2], high[:, 3:] = _LUT4[:, :2], ord("."), _LUT4[:, 2:]
+    low = np.empty((10_000, 5), dtype=np.uint8)
+    low[:, 0], low[:, 1], low[:, 2:] = _LUT4[:, 0], ord("."), _LUT4[:, 1:]
+    return high, low
+
+
 def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
-    """'12.345.678/0001-95' (variant CNPJ_DIGITS: 14 digits; CNPJ_BAD_DV: a wrong check digit)."""
-    base = np.asarray(base, dtype=np.int64)
+    """'12.345.678/0001-95' (variant CNPJ_DIGITS: 14 digits; CNPJ_BAD_DV: a wrong check digit).
+
+    Built from lookup tables of the root's two punctuated 4-digit halves."""
+    base = np.asarray(base)
+    if base.dtype != np.uint32:
+        base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
     n = base.shape[0]
-    root = digits_matrix(base, 8)
-    dv1, dv2 = _check_digits_from_root(root - 48, 1)
+    dv1, dv2 = _check_digits_of_base(base, 1)
+    high = base // np.uint32(10_000)
+    low = base - high * np.uint32(10_000)
     if variant is not None:
         bad = variant == CNPJ_BAD_DV
-        dv2 = np.where(bad, (dv2 + 1 + (root[:, 0].astype(np.int64) - 48) % 8) % 10, dv2)  # always differs
+        first = (high // np.uint32(1000)).astype(np.int32)
+        dv2 = np.where(bad, (dv2 + 1 + first % 8) % 10, dv2)  # always differs
+    high_text, low_text = _cnpj_halves()
     matrix = np.empty((n, 18), dtype=np.uint8)
-    matrix[:, 0:2] = root[:, 0:2]
-    matrix[:, 2] = ord(".")
-    matrix[:, 3:6] = root[:, 2:5]
-    matrix[:, 6] = ord(".")
-    matrix[:, 7:10] = root[:, 5:8]
+    matrix[:, 0:5] = high_text[high]
+    matrix[:, 5:10] = low_text[low]
     matrix[:, 10:16] = np.frombuffer(b"/0001-", dtype=np.uint8)
     matrix[:, 16] = dv1 + 48
     matrix[:, 17] = dv2 + 48
     text = strings_from_matrix(matrix)
     if variant is not None and (variant == CNPJ_DIGITS).any():
-        plain = np.concatenate([root, matrix[:, 11:15], matrix[:, 16:18]], axis=1)
+        plain = np.concatenate([_LUT4[high], _LUT4[low], matrix[:, 11:15], matrix[:, 16:18]], axis=1)
         text = pc.if_else(pa.array(variant == CNPJ_DIGITS), strings_from_matrix(plain), text)
     return text

@@ -758,6 +758,15 @@ def _dict(codes: np.ndarray, pool: pa.Array) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), pool)
 
 
+def _from_pool(pool: pa.Array, codes: np.ndarray) -> pa.Array:
+    """Pool entries by index: dictionary-encoded when there are more rows than entries (no
+    per-row string copies), a plain take for the small monthly deltas (a file then does
+    not carry the whole pool)."""
+    if len(codes) >= len(pool):
+        return _dict(codes, pool)
+    return pool.take(pa.array(codes))
+
+
 def _company_domain(p: pools.Pools, c: dict, cust: np.ndarray) -> pa.Array:
     pair = c["sobrenome"][cust].astype(np.int64) * len(p.atividades) + c["atividade"][cust]
     return p.company_domain.take(pa.array(pair))
@@ -777,9 +786,9 @@ def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: in
 
     updated = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
     pair = pick("sobrenome").astype(np.int64) * len(p.atividades) + pick("atividade")
-    razao = p.company_name.take(pa.array(pair * len(p.sufixos) + pick("sufixo")))
+    razao = _from_pool(p.company_name, pair * len(p.sufixos) + pick("sufixo"))
     role = pick("contato_first") % len(pools.EMAIL_ROLES)
-    email = p.company_email.take(pa.array(pair * len(pools.EMAIL_ROLES) + role))
+    email = _from_pool(p.company_email, pair * len(pools.EMAIL_ROLES) + role)
     cols = {
         "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
         "razao_social": Col(TEXT, razao),
