@@ -161,7 +161,7 @@ def pick_customer(key: str) -> str:
     search = cols[0].text_input(
         tr("Buscar cliente (nome ou id)", "Search customer (name or id)"),
         key=f"{key}_search",
-        placeholder=tr("ex.: Silva, C000123", "e.g. Silva, C000123"),
+        placeholder=tr("ex.: Silva, CLI-000123", "e.g. Silva, CLI-000123"),
     )
     matches = data.load("customer_search", search.strip().lower(), PICKER_ROWS)
     total = int(matches["matched_customers"].iloc[0]) if not matches.empty else 0
@@ -200,3 +200,123 @@ def pick_customer(key: str) -> str:
         )
     st.session_state["selected_customer"] = chosen
     return chosen
+
+
+# Column headers for tables shown as they come from the marts (pt, en); others keep their name.
+COLUMN_LABELS = {
+    "month": ("Mês", "Month"),
+    "mrr": ("MRR", "MRR"),
+    "previous_mrr": ("MRR anterior", "Previous MRR"),
+    "new_mrr": ("MRR novo", "New MRR"),
+    "expansion_mrr": ("Expansão", "Expansion"),
+    "contraction_mrr": ("Contração", "Contraction"),
+    "churned_mrr": ("MRR perdido", "Churned MRR"),
+    "reactivation_mrr": ("Reativação", "Reactivation"),
+    "active_customers": ("Clientes ativos", "Active customers"),
+    "churned_customers": ("Clientes perdidos", "Churned customers"),
+    "logo_churn_rate": ("Churn de logos", "Logo churn"),
+    "gross_mrr_churn_rate": ("Churn bruto de MRR", "Gross MRR churn"),
+    "net_mrr_churn_rate": ("Churn líquido de MRR", "Net MRR churn"),
+    "nrr": ("NRR", "NRR"),
+    "grr": ("GRR", "GRR"),
+    "quick_ratio": ("Quick ratio", "Quick ratio"),
+    "table_name": ("Tabela", "Table"),
+    "batch_id": ("Lote", "Batch"),
+    "raw_rows": ("Bruto", "Raw"),
+    "ledger_rows": ("Ledger", "Ledger"),
+    "clean_rows": ("Limpo", "Clean"),
+    "duplicate_rows": ("Duplicados", "Duplicates"),
+    "quarantined_rows": ("Quarentena", "Quarantined"),
+    "reconciles": ("Fecha?", "Reconciles?"),
+    "record_key": ("Chave", "Key"),
+    "reason": ("Motivo", "Reason"),
+    "raw_values": ("Valores brutos", "Raw values"),
+    "source_file": ("Arquivo", "File"),
+    "sha256": ("sha256", "sha256"),
+    "row_count": ("Linhas", "Rows"),
+    "status": ("Situação", "Status"),
+    "loaded_at": ("Carregado em", "Loaded at"),
+    "period_start": ("Início", "Period start"),
+    "period_end": ("Fim", "Period end"),
+    "ticket_id": ("Ticket", "Ticket"),
+    "priority": ("Prioridade", "Priority"),
+    "category": ("Categoria", "Category"),
+    "ticket_status": ("Situação", "Status"),
+    "opened_at": ("Aberto em", "Opened at"),
+    "first_response_at": ("1ª resposta", "First response"),
+    "resolved_at": ("Resolvido em", "Resolved at"),
+    "csat": ("CSAT", "CSAT"),
+    "first_response_hours": ("Horas até 1ª resposta", "Hours to first response"),
+    "resolution_hours": ("Horas até resolução", "Hours to resolution"),
+    "invoice_id": ("Fatura", "Invoice"),
+    "contract_id": ("Contrato", "Contract"),
+    "billing_month": ("Competência", "Billing month"),
+    "issued_date": ("Emissão", "Issued"),
+    "due_date": ("Vencimento", "Due"),
+    "paid_date": ("Pagamento", "Paid"),
+    "amount": ("Valor", "Amount"),
+    "invoice_status": ("Situação", "Status"),
+    "payment_delay_days": ("Dias de atraso", "Days late"),
+    "is_paid_late": ("Paga com atraso", "Paid late"),
+    "response_id": ("Resposta", "Response"),
+    "user_id": ("Usuário", "User"),
+    "answered_date": ("Respondida em", "Answered"),
+    "score": ("Nota", "Score"),
+    "nps_category": ("Categoria NPS", "NPS category"),
+    "comment": ("Comentário", "Comment"),
+    "plan": ("Plano", "Plan"),
+    "modules": ("Módulos", "Modules"),
+    "seats": ("Licenças", "Seats"),
+    "cycle_value": ("Valor do ciclo", "Cycle value"),
+    "billing_cycle": ("Ciclo", "Billing cycle"),
+    "billing_cycle_months": ("Meses do ciclo", "Cycle months"),
+    "contract_movement": ("Movimento", "Movement"),
+    "contract_status": ("Situação", "Status"),
+    "cancellation_reason": ("Motivo do cancelamento", "Cancellation reason"),
+    "start_date": ("Início", "Start"),
+    "end_date": ("Fim", "End"),
+    "cancelled_date": ("Cancelado em", "Cancelled"),
+    "effective_end_date": ("Fim efetivo", "Effective end"),
+}
+MONEY_COLUMNS = {"mrr", "amount", "cycle_value"}
+RATE_COLUMNS = {"logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate", "nrr", "grr"}
+
+
+def display_frame(frame, language: str | None = None):
+    """A mart frame as text for st.dataframe: pt-BR (or en) numbers, money, dates and headers.
+
+    Streamlit formats numbers en-US only, so the cells become text; money reads R$ 1.234,56.
+    """
+    import pandas as pd
+
+    language = language or lang()
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = frame[column]
+        if column in MONEY_COLUMNS or column.endswith("_mrr"):
+            shown = values.map(lambda v: fmt.brl(v, 2, language))
+        elif column in RATE_COLUMNS:
+            shown = values.map(lambda v: fmt.pct(v, 2, language))
+        elif column == "month" or column.endswith("_month"):
+            shown = values.map(lambda v: fmt.month(pd.Timestamp(v), language) if pd.notna(v) else "—")
+        elif column.endswith("_at"):
+            shown = values.map(lambda v: fmt.timestamp(v, language) if pd.notna(v) else "—")
+        elif column.endswith("_date") or column in ("period_start", "period_end"):
+            shown = values.map(lambda v: fmt.day(pd.Timestamp(v), language) if pd.notna(v) else "—")
+        elif pd.api.types.is_bool_dtype(values):
+            shown = values.map(lambda v: tr("sim", "yes", language) if v else tr("não", "no", language))
+        elif pd.api.types.is_integer_dtype(values):
+            shown = values.map(lambda v: fmt.number(v, 0, language))
+        elif pd.api.types.is_float_dtype(values):
+            shown = values.map(lambda v: fmt.number(v, 2, language))
+        else:
+            shown = values.map(_text)
+        label = COLUMN_LABELS.get(column)
+        out[tr(*label, language) if label else column] = shown
+    return out
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "—"
+    return str(value)

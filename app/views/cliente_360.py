@@ -59,7 +59,7 @@ def main() -> None:
         )
     )
 
-    k = st.columns([1.6, 1, 1.3, 1.1, 1])
+    k = st.columns([1.5, 1, 1.3, 1.3, 1.1])
     ui.metric(k[0], "MRR", fmt.brl(row.get("current_mrr"), 2, lang))
     ui.metric(
         k[1],
@@ -225,7 +225,7 @@ def main() -> None:
             else fmt.number(total, 0, lang)
             + tr(" registros (mais recentes primeiro)", " rows (newest first)")
         )
-        st.dataframe(shown, hide_index=True, width="stretch", key="c360_detail_table")
+        st.dataframe(ui.display_frame(shown, lang), hide_index=True, width="stretch", key="c360_detail_table")
 
 
 ui.run_page(main)

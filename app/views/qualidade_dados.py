@@ -88,7 +88,7 @@ def main() -> None:
     )
     st.dataframe(shown, hide_index=True, width="stretch", key="dq_reconciliation")
     with st.expander(tr("Por lote", "By batch")):
-        st.dataframe(quality, hide_index=True, width="stretch")
+        st.dataframe(ui.display_frame(quality, lang), hide_index=True, width="stretch")
 
     st.subheader(tr("Quarentena por motivo", "Quarantine by reason"))
     summary = data.load("quarantine_summary")
@@ -109,16 +109,16 @@ def main() -> None:
         table_name, reason = chosen.split(" · ", 1)
         picked = data.load("quarantine_examples", table_name, reason).copy()
         picked["raw_values"] = picked["raw_values"].map(_pretty)
-        st.dataframe(picked, hide_index=True, width="stretch", key="dq_examples")
+        st.dataframe(ui.display_frame(picked, lang), hide_index=True, width="stretch", key="dq_examples")
 
     st.subheader(tr("Ledger de cargas", "Load ledger"))
     ledger_view = ledger.copy()
-    ledger_view["loaded_at"] = ledger_view["loaded_at"].map(lambda v: fmt.timestamp(v, lang))
-    ledger_view["row_count"] = ledger_view["row_count"].map(lambda v: fmt.number(v, 0, lang))
     ledger_view["sha256"] = ledger_view["sha256"].astype(str).str[:12] + "…"
-    st.dataframe(ledger_view, hide_index=True, width="stretch", key="dq_ledger")
+    loaded_text = tr("carregado", "loaded")
+    ledger_view["status"] = ledger_view["status"].map(lambda s: loaded_text if s == "loaded" else s)
+    st.dataframe(ui.display_frame(ledger_view, lang), hide_index=True, width="stretch", key="dq_ledger")
     with st.expander(tr("Lotes (períodos)", "Batches (periods)")):
-        st.dataframe(batches, hide_index=True, width="stretch")
+        st.dataframe(ui.display_frame(batches, lang), hide_index=True, width="stretch")
 
 
 def _pretty(raw) -> str:

@@ -127,9 +127,7 @@ def main() -> None:
         ui.chart(charts.cohort_heatmap, cohorts, lang)
 
     with st.expander(tr("Tabela mensal", "Monthly table")):
-        table = monthly.copy()
-        table["month"] = table["month"].dt.strftime("%Y-%m")
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(ui.display_frame(monthly.iloc[::-1], lang), hide_index=True, width="stretch")
 
 
 ui.run_page(main)

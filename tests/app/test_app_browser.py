@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from pathlib import Path
+
 import pytest
 from app_server import (
     CHROMIUM,
@@ -21,6 +25,11 @@ pytestmark = [
 
 
 def test_every_page_in_a_real_browser(built_data_dir, tmp_path):
+    """Every page without an error element, in pt-BR and after the English toggle.
+
+    Screenshots go to <data dir>/reports/screenshots/; with CS_OPS_APP_SCREENSHOTS_DIR=app/screenshots
+    they also replace the ones the README shows.
+    """
     from playwright.sync_api import sync_playwright
 
     shots = built_data_dir / "reports" / "screenshots"
@@ -28,7 +37,7 @@ def test_every_page_in_a_real_browser(built_data_dir, tmp_path):
     with streamlit_server(built_data_dir, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
             for path, title in PAGE_URLS:
                 page.goto(f"{url}/{path}")
                 wait_for_page(page, title)
@@ -38,6 +47,10 @@ def test_every_page_in_a_real_browser(built_data_dir, tmp_path):
                 name = path or "visao-executiva"
                 page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
                 assert (shots / f"{name}.png").stat().st_size > 10_000
+                if os.environ.get("CS_OPS_APP_SCREENSHOTS_DIR"):  # refresh the README's screenshots
+                    target = Path(os.environ["CS_OPS_APP_SCREENSHOTS_DIR"])
+                    target.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(shots / f"{name}.png", target / f"{name}.png")
             # the language toggle re-renders the page in English
             page.goto(url)
             wait_for_page(page, "Visão executiva")

@@ -214,9 +214,9 @@ def test_data_quality_counts_match_the_ledger(app_data, reader):
     summary = queries.quarantine_summary(reader)
     last = summary.iloc[-1]
     at.selectbox(key="dq_reason").set_value(f"{last['table_name']} · {last['reason']}").run()
-    examples = next(df.value for df in at.dataframe if "record_key" in df.value.columns)
+    examples = next(df.value for df in at.dataframe if "Chave" in df.value.columns)  # record_key, in pt-BR
     assert len(examples) == min(10, int(last["rows_quarantined"]))
-    assert set(examples["reason"]) == {last["reason"]} and set(examples["table_name"]) == {last["table_name"]}
+    assert set(examples["Motivo"]) == {last["reason"]} and set(examples["Tabela"]) == {last["table_name"]}
 
 
 def test_english_toggle(app_data, reader):
