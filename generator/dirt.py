@@ -255,7 +255,10 @@ def inject(
     manifests = []
     row_ops: dict[str, np.ndarray] = {}
     if rate > 0 and n:
-        dirty = np.flatnonzero(rng.random(n) < rate)
+        picked = rng.random(n) < rate
+        if fr.clean is not None:
+            picked &= ~fr.clean
+        dirty = np.flatnonzero(picked)
         weights = np.array([w for _, _, w in spec])
         choice = np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(len(dirty)), side="right")
         choice = np.minimum(choice, len(spec) - 1)

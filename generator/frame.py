@@ -72,6 +72,7 @@ class Frame:
     emit: np.ndarray  # batch number in which each row is delivered
     extra: dict = field(default_factory=dict)
     owned: bool = False  # the numpy columns are this frame's own (may be changed in place)
+    clean: np.ndarray | None = None  # rows the dirt injector leaves alone
 
     def take(self, order: np.ndarray) -> Frame:
         """The same rows in another order (numpy/arrow takes on the unrendered columns)."""

@@ -520,6 +520,8 @@ def step(state: dict) -> dict:
     if len(idx):
         c["active"][idx] = True
         c["react_day"][idx] = react_day[idx]
+        c["susp_start"][idx] = -1  # a win-back starts with a clean slate (old debts settled)
+        c["susp_end"][idx] = -1
         c["z"][idx] = c["mu"][idx]
         c["ctr_id"][idx] = state["next"]["CTR-"] + np.arange(len(idx))
         state["next"]["CTR-"] += len(idx)
@@ -540,17 +542,18 @@ def step(state: dict) -> dict:
         )
     ghosts = np.flatnonzero(prehistory_churned)
     if len(ghosts):
-        ctr_rows.insert(
-            0,
-            _contract_rows(
-                c,
-                ghosts,
-                CTR_STATUS["Cancelado"],
-                cancel_day=c["churn_day"][ghosts],
-                reason=c["churn_reason"][ghosts].astype(np.int64),
-                updated_day=c["churn_day"][ghosts],
-            ),
+        # the pre-history churner's only contract row: kept clean (a defect there could
+        # not be healed by a later row, and the churn would vanish from the history)
+        rows_ = _contract_rows(
+            c,
+            ghosts,
+            CTR_STATUS["Cancelado"],
+            cancel_day=c["churn_day"][ghosts],
+            reason=c["churn_reason"][ghosts].astype(np.int64),
+            updated_day=c["churn_day"][ghosts],
         )
+        rows_["clean"][:] = True
+        ctr_rows.insert(0, rows_)
 
     # activity window within the month
     win_start = np.where(is_new, c["signup"], np.where(react, react_day, d0))
@@ -623,6 +626,14 @@ def step(state: dict) -> dict:
     rng = rng_for(seed, k, "nps")
     nps_frame = _nps_frame(state, rng, can_use, active_users, first_user, h, use_start, use_end, month, batch)
 
+    # suspension transitions of this month, while the account is still a customer (this
+    # month's invoices can only suspend from next month on: due + 30 days)
+    alive = (c["active"] & ~react) | churn
+    churn_by = np.where(churn, churn_day, np.iinfo(np.int64).max)
+    s_start, s_end = c["susp_start"].copy(), c["susp_end"].copy()
+    suspend = alive & (s_start >= d0) & (s_start < d1) & (s_start < churn_by)
+    resume = alive & (s_end >= d0) & (s_end < d1) & (s_start >= 0) & (s_end < churn_by)
+
     # 10. invoices -------------------------------------------------------------------------------
     rng = rng_for(seed, k, "invoices")
     faturas_frame = _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0, d1, batch)
@@ -633,12 +644,6 @@ def step(state: dict) -> dict:
     c["csm"] = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c["csm"]).astype(
         np.int16
     )
-    # suspension transitions of this month, while the account is still a customer
-    alive = (c["active"] & ~react) | churn
-    churn_by = np.where(churn, churn_day, np.iinfo(np.int64).max)
-    s_start, s_end = c["susp_start"], c["susp_end"]
-    suspend = alive & (s_start >= d0) & (s_start < d1) & (s_start < churn_by)
-    resume = alive & (s_end >= d0) & (s_end < d1) & (s_start >= 0) & (s_end < churn_by)
     rows = [
         (np.flatnonzero(is_new | first_batch_initial), "Ativo", c["signup"], None),
         (np.flatnonzero(prehistory_churned), "Cancelado", c["churn_day"], None),
@@ -706,6 +711,7 @@ def _contract_rows(c, idx, status, cancel_day=None, reason=None, end_override=No
         "cancel": np.full(m, -1) if cancel_day is None else np.asarray(cancel_day),
         "reason": np.full(m, -1) if reason is None else np.asarray(reason),
         "updated": np.asarray(updated_day),
+        "clean": np.zeros(m, bool),
     }
 
 
@@ -728,6 +734,7 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
             "cancel",
             "reason",
             "updated",
+            "clean",
         )
         data = {key: np.empty(0, np.int64) for key in keys}
     m = len(data["cust"])
@@ -750,7 +757,9 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
         "motivo_cancelamento": Col(ENUM, np.maximum(reason, 0), vocab=tuple(pools.MOTIVOS), null=reason < 0),
         "updated_at": Col(TS, updated),
     }
-    return Frame("contratos", m, cols, np.full(m, batch, np.int64))
+    fr = Frame("contratos", m, cols, np.full(m, batch, np.int64))
+    fr.clean = data["clean"].astype(bool)
+    return fr
 
 
 def _dict(codes: np.ndarray, pool: pa.Array) -> pa.DictionaryArray:
@@ -1164,7 +1173,8 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     overdue = np.flatnonzero(paid - due > SUSPEND_AFTER_DAYS)
     if len(overdue):
         who, s0, s1 = cust[overdue], due[overdue] + SUSPEND_AFTER_DAYS, paid[overdue]
-        extend = (c["susp_start"][who] >= 0) & (c["susp_end"][who] >= s0)
+        # a suspension still open after this month absorbs the new one (blocked until all is paid)
+        extend = (c["susp_start"][who] >= 0) & (c["susp_end"][who] >= np.minimum(s0, d1))
         c["susp_end"][who] = np.where(extend, np.maximum(c["susp_end"][who], s1), s1)
         c["susp_start"][who] = np.where(extend, c["susp_start"][who], s0)
     value = c["mrr_cents"][cust] * cycle_months[cust]

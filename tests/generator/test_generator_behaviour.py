@@ -187,3 +187,93 @@ def test_ids_and_names_look_brazilian(raw) -> None:
     assert raw["contratos"]["id_contrato"].dropna().str.fullmatch(r"CTR-\d{7}").all()
     created = pd.to_datetime(_iso_dates(raw["usuarios"]["data_criacao"].dropna()).dropna())
     assert created.min() >= pd.Timestamp(dt.date(2012, 1, 1)) and created.max() < pd.Timestamp("2025-04-01")
+
+
+def _status_history(raw, table: str, key: str) -> pd.DataFrame:
+    """Rows with a clean key, their plain status and updated_at, in time order."""
+    rows = raw[table].dropna(subset=[key, "updated_at"])
+    rows = rows.assign(plain=rows["status"].map(_plain)).drop_duplicates([key, "updated_at", "plain"])
+    return rows.sort_values([key, "updated_at"])
+
+
+def test_suspensions_follow_overdue_invoices_block_usage_and_end_in_payment_or_churn(raw, truth) -> None:
+    clientes = _status_history(raw, "clientes", "id_cliente")
+    clientes = clientes.assign(next_status=clientes.groupby("id_cliente")["plain"].shift(-1))
+    clientes = clientes.assign(next_at=clientes.groupby("id_cliente")["updated_at"].shift(-1))
+    suspended = clientes[clientes["plain"] == "suspenso"]
+    assert len(suspended) >= 20, len(suspended)
+    # behaviour-driven: an invoice of the customer was due 30 days before the suspension
+    faturas = raw["faturas"].dropna(subset=["id_cliente"])
+    due = _iso_dates(faturas["data_vencimento"])
+    due_days = set(zip(faturas["id_cliente"], due.dt.date, strict=True))
+    start = suspended["updated_at"].dt.tz_convert(None).dt.normalize()
+    matched = [  # updated_at is UTC: business hours in Brasília can fall on the next UTC day
+        any((customer, (day - pd.Timedelta(days=30 + lag)).date()) in due_days for lag in (0, 1))
+        for customer, day in zip(suspended["id_cliente"], start, strict=True)
+    ]
+    assert sum(matched) >= 0.9 * len(suspended), (sum(matched), len(suspended))
+    # it ends with a payment (Ativo) or a cancellation, both happen
+    outcomes = suspended["next_status"].value_counts()
+    assert outcomes.get("ativo", 0) > 0 and outcomes.get("cancelado", 0) > 0, outcomes.to_dict()
+    # no usage while blocked (a day of margin at both ends: times are UTC, business hours BRT)
+    manifest = truth["dirt_manifest"]
+    dirty = set(manifest.loc[manifest["table"] == "eventos_uso", "record_key"])
+    events = raw["eventos_uso"].dropna(subset=["id_cliente", "ocorrido_em"])
+    events = events[~events["id_evento"].isin(dirty)]
+    closed = suspended.dropna(subset=["next_at"])
+    closed = closed[closed["next_at"] - closed["updated_at"] > pd.Timedelta(days=3)]
+    assert len(closed) >= 10
+    inside = 0
+    for row in closed.itertuples():
+        mine = events.loc[events["id_cliente"] == row.id_cliente, "ocorrido_em"]
+        lo, hi = row.updated_at + pd.Timedelta(days=1), row.next_at - pd.Timedelta(days=1)
+        inside += int(((mine > lo) & (mine < hi)).sum())
+    assert inside == 0, inside
+    # suspended accounts churn far more often than the base
+    ever = set(suspended["id_cliente"])
+    churned = _window_churners(truth)
+    base = set(truth["clientes"]["id_cliente"])
+    assert len(ever & churned) / len(ever) > 2 * len(churned) / len(base)
+
+
+def test_users_are_deactivated_and_stop_using_the_product(raw, truth) -> None:
+    users = _status_history(raw, "usuarios", "id_usuario")
+    last = users.groupby("id_usuario").tail(1).set_index("id_usuario")
+    inactive = last[last["plain"] == "inativo"]
+    assert 0.02 < len(inactive) / len(last) < 0.6, len(inactive) / len(last)
+    # an Inativo user has no usage after the deactivation (dirty event rows aside)
+    manifest = truth["dirt_manifest"]
+    dirty = set(manifest.loc[manifest["table"] == "eventos_uso", "record_key"])
+    events = raw["eventos_uso"].dropna(subset=["id_usuario", "ocorrido_em"])
+    events = events[~events["id_evento"].isin(dirty)]
+    events = events.join(inactive["updated_at"].rename("off_at"), on="id_usuario", how="inner")
+    assert len(events) > 0  # they did use the product before
+    assert (events["ocorrido_em"] > events["off_at"] + pd.Timedelta(hours=12)).sum() == 0
+    # every user of an account that churned for good ends Inativo; idle users leave healthy accounts too
+    final = truth["clientes"]
+    final = final[final["churn_date"].notna() & final["reactivation_date"].isna()]
+    gone = last[last["id_cliente"].isin(_window_churners(truth) & set(final["id_cliente"]))]
+    assert len(gone) > 50 and (gone["plain"] == "inativo").mean() > 0.95
+    staying = last[~last["id_cliente"].isin(set(final["id_cliente"]))]
+    assert 0.01 < (staying["plain"] == "inativo").mean() < 0.5
+
+
+def test_first_batch_carries_the_prehistory_churners(raw, truth) -> None:
+    first = raw["clientes"][raw["clientes"]["_batch_id"] == "b0001_2024-01"].dropna(subset=["id_cliente"])
+    cancelled = first[first["status"].map(_plain) == "cancelado"]
+    before = cancelled[cancelled["updated_at"] < pd.Timestamp(FIRST_MONTH, tz="UTC")]
+    n_base = first["id_cliente"].nunique()
+    assert 0.15 * n_base < len(before) < 0.4 * n_base, (len(before), n_base)
+    # each comes with its last contract term, cancelled before the first month, with a reason
+    contratos = raw["contratos"][raw["contratos"]["_batch_id"] == "b0001_2024-01"]
+    ended = contratos[contratos["status"].map(_plain) == "cancelado"]
+    ended_on = _iso_dates(ended["data_cancelamento"])
+    early = ended[ended_on < pd.Timestamp(FIRST_MONTH)]
+    assert len(early) > 0.9 * len(before)
+    assert len(set(before["id_cliente"]) - set(early["id_cliente"])) < 0.05 * len(before)
+    assert early["motivo_cancelamento"].notna().mean() > 0.95
+    # in the truth: churned before the first month (or came back since, and maybe left again)
+    clientes = truth["clientes"].set_index("id_cliente")
+    assert clientes.loc[sorted(set(before["id_cliente"])), "churn_date"].notna().all()
+    prehistory = clientes[clientes["churn_date"] < dt.date(2024, 1, 1)]
+    assert len(set(before["id_cliente"]) & set(prehistory.index)) > 0.9 * len(before)
