@@ -108,3 +108,21 @@ def test_predict_with_drivers_on_what_if_rows_without_ids(saved, synthetic):
     out = predict_with_drivers(model, __import__("pandas").concat([base, worse], ignore_index=True))
     assert out["churn_probability"].iloc[1] > out["churn_probability"].iloc[0]
     assert any("adoção" in d["text"] for d in out["top_drivers"].iloc[1])
+
+
+def test_tree_what_ifs_equal_stacked_what_ifs(saved, synthetic):
+    """The per-tree shortcut gives exactly what predict_proba gives on each stacked what-if frame."""
+    from ml.explain import TreeWhatIf, stacked_what_if_deltas, what_if_deltas
+
+    frame, _ = synthetic
+    model = load_model(saved)
+    assert TreeWhatIf.for_model(model.estimator, model.spec) is not None  # our model takes the fast path
+    rows = frame.tail(700).copy()
+    rows.loc[rows.index[:5], "segment"] = np.nan  # missing and unseen categories, missing numbers
+    rows.loc[rows.index[5:10], "uf"] = "XX"
+    rows.loc[rows.index[10:15], "events_30d"] = np.nan
+    fast_p, fast_d = what_if_deltas(model.estimator, rows, model.spec, model.reference, chunk_rows=256)
+    slow_p, slow_d = stacked_what_if_deltas(model.estimator, rows, model.spec, model.reference)
+    np.testing.assert_allclose(fast_p, model.predict_proba(rows), atol=1e-12)
+    np.testing.assert_allclose(fast_d, slow_d, atol=1e-12)
+    assert (np.abs(fast_d) > 1e-3).any()
