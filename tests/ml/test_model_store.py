@@ -126,3 +126,28 @@ def test_tree_what_ifs_equal_stacked_what_ifs(saved, synthetic):
     np.testing.assert_allclose(fast_p, model.predict_proba(rows), atol=1e-12)
     np.testing.assert_allclose(fast_d, slow_d, atol=1e-12)
     assert (np.abs(fast_d) > 1e-3).any()
+
+
+def test_a_reader_between_new_model_and_new_metadata_gets_the_new_model(trained, saved, tmp_path):
+    import threading
+    import time
+
+    from ml.model_store import save_model
+
+    result, _ = trained
+    other_dir = tmp_path / "other"
+    other = save_model(
+        result.eval_models.calibrated, result.model.spec, result.model.reference, {}, other_dir / MODEL_FILE
+    )
+    assert other.metadata["sha256"] != load_model(saved).metadata["sha256"]
+    # a writer replaces the model file first and its metadata a moment later (ml.model_store.save_model)
+    saved.write_bytes((other_dir / MODEL_FILE).read_bytes())
+    later = threading.Timer(
+        0.2, lambda: metadata_path(saved).write_text(metadata_path(other_dir / MODEL_FILE).read_text())
+    )
+    later.start()
+    started = time.perf_counter()
+    loaded = load_model(saved)
+    later.join()
+    assert loaded.metadata["sha256"] == other.metadata["sha256"]
+    assert time.perf_counter() - started < 5
