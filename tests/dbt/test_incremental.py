@@ -18,6 +18,7 @@ TABLES = {
     "int_eventos_uso__rejeitados": ["batch_id", "event_id", "raw_values"],
     "int_eventos_uso__orfaos": ["event_id"],
     "fct_eventos_uso": ["event_id"],
+    "int_usuarios__classified": ["batch_id", "source_file", "raw_values", "record_status", "version_rank"],
     "fct_clientes_snapshot_mensal": ["customer_id", "snapshot_date"],
     "fct_mrr_mensal": ["customer_id", "month"],
     "fct_kpis_mensais": ["month"],
@@ -30,7 +31,7 @@ LABEL_COLUMNS = ["churn_status", "is_label_complete"]
 RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
 INCREMENTAL_MODELS = (
     "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
-    "int_uso__mensal", "int_uso__janelas_mensais",
+    "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
 )  # fmt: skip
 
 

@@ -88,19 +88,37 @@ candidates as (
 
 ),
 
-first_seen as (
+{% if is_incremental() %}
+{#
+    Ids of the new batch already kept by an earlier one. An inner join lets the
+    engine hash the new batch's ids and stream the history past them, instead of
+    hashing every id in history as an anti-join on the whole table would.
+#}
+seen_before as (
 
-    select *
-    from candidates
-    {% if is_incremental() %}
-    where not exists (
-        select 1
-        from {{ this }} as existing
-        where existing.event_id = candidates.event_id
-    )
-    {% endif %}
+    select distinct existing.event_id
+    from {{ this }} as existing
+    inner join candidates
+        on existing.event_id = candidates.event_id
 
 ),
+
+first_seen as (
+
+    select candidates.*
+    from candidates
+    left join seen_before
+        on candidates.event_id = seen_before.event_id
+    where seen_before.event_id is null
+
+),
+{% else %}
+first_seen as (
+
+    select * from candidates
+
+),
+{% endif %}
 
 known_customers as (
 

@@ -5,6 +5,6 @@
     Deduplication: latest updated_at, then latest batch, then source file.
 #}
 {{ classify_records(
-    'stg_erp__usuarios',
+    'int_usuarios__parsed',
     'user_id'
 ) }}

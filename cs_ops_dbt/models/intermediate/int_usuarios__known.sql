@@ -3,4 +3,4 @@
     rules, with the end of the first batch period that brought one (first_known_date).
     Usage events that name another user are quarantined as orphan_user.
 #}
-{{ known_ids('stg_erp__usuarios', 'user_id') }}
+{{ known_ids('int_usuarios__parsed', 'user_id') }}
