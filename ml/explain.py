@@ -102,6 +102,18 @@ def stacked_what_if_deltas(
     return base, deltas
 
 
+def _one_column_per_input(name: str, transformer) -> bool:
+    """The column bookkeeping of TreeWhatIf holds only for these steps of ml.model's tree pipeline."""
+    from ml.features import AsFloat, CategoryCodes, DerivedFeatures
+
+    if name == "remainder":
+        return transformer == "drop"
+    if name == "derived":
+        steps = getattr(transformer, "steps", None)
+        return bool(steps) and len(steps) == 1 and isinstance(steps[0][1], DerivedFeatures)
+    return isinstance(transformer, AsFloat if name == "num" else CategoryCodes) and name in ("num", "cat")
+
+
 class TreeWhatIf:
     """Exact what-if deltas for CalibratedClassifierCV(FrozenEstimator(Pipeline(ColumnTransformer,
     HistGradientBoostingClassifier))) as built by ml.model.
@@ -167,8 +179,9 @@ class TreeWhatIf:
                 or getattr(hgb, "_preprocessor", None) is not None
                 or (hgb.is_categorical_ is not None and hgb.is_categorical_.any())
                 or not hasattr(preprocess, "output_indices_")
+                or not all(_one_column_per_input(name, t) for name, t, _ in preprocess.transformers_)
             ):
-                return None
+                return None  # e.g. a model saved before ml.features existed (imputer indicators, one-hot)
             return cls(cc.calibrators[0], preprocess, hgb, spec)
         except (AttributeError, IndexError, KeyError, TypeError, ValueError):
             return None

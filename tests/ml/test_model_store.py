@@ -151,3 +151,30 @@ def test_a_reader_between_new_model_and_new_metadata_gets_the_new_model(trained,
     later.join()
     assert loaded.metadata["sha256"] == other.metadata["sha256"]
     assert time.perf_counter() - started < 5
+
+
+def test_other_pipelines_fall_back_to_stacked_what_ifs(trained, synthetic):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from ml.explain import TreeWhatIf, stacked_what_if_deltas, what_if_deltas
+    from ml.model import build_preprocessor, calibrate
+
+    result, _ = trained
+    frame, _ = synthetic
+    spec = result.model.spec
+    rows = frame[frame["is_label_complete"]]
+    fit, cal = rows.head(6000), rows.iloc[6000:9000]
+    # gradient boosting behind one-hot + imputer indicators (a model saved by an older ml version)
+    one_hot = Pipeline(
+        [
+            ("preprocess", build_preprocessor(spec, scale=False)),
+            ("model", HistGradientBoostingClassifier(max_iter=20)),
+        ]
+    ).fit(fit[spec.features], fit["churn_status"])
+    older = calibrate(one_hot, cal[spec.features], cal["churn_status"])
+    for model in (older, result.eval_models.logistic):
+        assert TreeWhatIf.for_model(model, spec) is None
+        probe = frame.tail(50)
+        p, d = what_if_deltas(model, probe, spec, result.model.reference)
+        p2, d2 = stacked_what_if_deltas(model, probe, spec, result.model.reference)
+        np.testing.assert_array_equal(d, d2)
