@@ -130,9 +130,18 @@ def chart(builder: Callable[..., object], *args: object) -> None:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _chart_spec(name: str, args: tuple, language: str, _builder: Callable[..., object]) -> dict:
+    """The chart's Vega-Lite spec with its datasets already as Arrow IPC bytes (what Streamlit sends)."""
+    import pandas as pd
+    from streamlit import dataframe_util
+
     from app import charts
 
-    return charts.localized(_builder(*args), language).to_dict()
+    spec = charts.localized(_builder(*args), language).to_dict()
+    spec["datasets"] = {
+        name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(values))
+        for name, values in (spec.get("datasets") or {}).items()
+    }
+    return spec
 
 
 def metric(

@@ -27,6 +27,7 @@ ANALYTICS_TABLES = [
     "fct_clientes_snapshot_mensal",
     "churn_scores",
     "fct_qualidade_dados",
+    "fct_qualidade_dados_motivos",
     "fct_quarentena",
     "fct_tickets",
 ]
