@@ -10,6 +10,20 @@ from app import data, fmt, ui
 from app.i18n import tr
 
 METRICS = ["roc_auc", "pr_auc", "brier", "ece", "top_decile_lift"]
+METRIC_LABELS = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "brier": "Brier",
+    "ece": "ECE",
+    "top_decile_lift": "Lift top 10%",
+}
+
+
+def _when(value, lang: str) -> str:
+    try:
+        return fmt.timestamp(value, lang)
+    except (TypeError, ValueError):
+        return str(value or "—")
 
 
 def scorers(evaluation: dict) -> dict[str, dict]:
@@ -61,7 +75,9 @@ def lift_chart(lift: pd.DataFrame, lang: str) -> alt.Chart:
                 axis=alt.Axis(format="%"),
             ),
             y=alt.Y("lift:Q", title="Lift"),
-            color=alt.Color("scorer:N", title=None),
+            color=alt.Color(
+                "scorer:N", title=None, legend=alt.Legend(labelLimit=280, orient="bottom", columns=2)
+            ),
             tooltip=["scorer:N", "k:Q", "lift:Q"],
         )
         .properties(height=300)
@@ -75,7 +91,9 @@ def backtest_chart(table: pd.DataFrame, lang: str) -> alt.Chart:
         .encode(
             x=alt.X("cutoff:N", title=tr("Corte", "Cutoff", lang)),
             y=alt.Y("roc_auc:Q", title="ROC AUC", scale=alt.Scale(zero=False)),
-            color=alt.Color("scorer:N", title=None),
+            color=alt.Color(
+                "scorer:N", title=None, legend=alt.Legend(labelLimit=280, orient="bottom", columns=2)
+            ),
             tooltip=["cutoff:N", "scorer:N", "roc_auc:Q"],
         )
         .properties(height=260)
@@ -113,7 +131,7 @@ def main() -> None:
             x
             for x in [
                 tr("Versão", "Version") + f": `{evaluation.get('model_version', '—')}`",
-                tr("Treinado em", "Trained at") + f": {evaluation.get('trained_at', '—')}",
+                tr("Treinado em", "Trained at") + f": {_when(evaluation.get('trained_at'), lang)}",
                 tr("Fonte", "Source") + f": {evaluation.get('source', '—')}",
                 evaluation.get("label", ""),
             ]
@@ -144,7 +162,7 @@ def main() -> None:
         for metric in METRICS:
             row[metric] = fmt.number(report.get(metric), 4 if metric in ("brier", "ece") else 3, lang)
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(rows).rename(columns=METRIC_LABELS), hide_index=True, width="stretch")
     if evaluation.get("oracle") is None and evaluation.get("oracle_note"):
         st.caption(tr("Oráculo", "Oracle") + f": {evaluation['oracle_note']}")
     targets = evaluation.get("targets") or {}
@@ -198,7 +216,8 @@ def main() -> None:
             ui.chart(backtest_chart, table, lang)
             for column in ("roc_auc", "pr_auc", "top_decile_lift", "ece"):
                 table[column] = table[column].map(lambda v: fmt.number(v, 3, lang))
-            st.dataframe(table, hide_index=True, width="stretch")
+            table = table.rename(columns={"cutoff": tr("Corte", "Cutoff"), "scorer": tr("Modelo", "Scorer")})
+            st.dataframe(table.rename(columns=METRIC_LABELS), hide_index=True, width="stretch")
 
     importance = evaluation.get("permutation_importance") or []
     if importance:
