@@ -56,7 +56,7 @@ def generator_args(customers: int, months: int | None, usage_scale: float | None
     if usage_scale is None and generator_supports("--usage-scale"):
         usage_scale = 0.1
     if months is None:
-        months = 12 if usage_scale is not None else 6
+        months = 15  # ml train needs >= 13 months (label horizon + gap + validation + calibration)
     args = ["--customers", str(customers), "--months", str(months), "--seed", str(seed)]
     if usage_scale is not None:
         args += ["--usage-scale", repr(float(usage_scale))]
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="runs per page and mode (median reported)")
     parser.add_argument("--customers", type=int, default=TARGET_SCALE, help="bench build size (100000)")
     parser.add_argument(
-        "--months", type=int, default=None, help="bench build months (default 12 with --usage-scale, else 6)"
+        "--months", type=int, default=None, help="bench build months (default 15: ml train needs at least 13)"
     )
     parser.add_argument(
         "--usage-scale",
