@@ -216,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         from warehouse.config import get_settings
 
         data_dir = get_settings().data_dir
+    load_before = os.getloadavg()
     full = bench_full(args.repeats, args.customers, args.months)
     # enough rows that per-call setup does not matter on either side (vectorised: ~0.2 s a run)
     faker = bench_faker(args.repeats, vector_rows=500_000, faker_rows=3_000)
@@ -225,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": sys.version.split()[0],
             "load_average": os.getloadavg(),
+            "load_average_at_start": load_before,
         },
         "full_generation": full,
         "customers_vs_faker": faker,
