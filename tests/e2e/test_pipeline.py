@@ -121,7 +121,8 @@ def _check_marts(settings: Settings) -> pd.DataFrame:
     monthly = wh.query("select * from {analytics}.fct_kpis_mensais order by month")
     assert len(monthly) >= 15, "one row per month (the initial base signed up before the first batch)"
     assert str(monthly["month"].max())[:7] == "2025-03", "KPIs run up to the last batch month"
-    previous = monthly["mrr"].shift(1).fillna(0)
+    # the first month opens with the MRR already in force before the first batch (starting_mrr)
+    previous = monthly["mrr"].shift(1).fillna(monthly["starting_mrr"].iloc[0])
     identity = (
         previous
         + monthly["new_mrr"]
