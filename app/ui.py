@@ -313,7 +313,8 @@ def display_frame(frame, language: str | None = None):
         elif column.endswith("_date") or column in ("period_start", "period_end"):
             shown = values.map(lambda v: fmt.day(pd.Timestamp(v), language) if pd.notna(v) else "—")
         elif pd.api.types.is_bool_dtype(values):
-            shown = values.map(lambda v: tr("sim", "yes", language) if v else tr("não", "no", language))
+            words = {True: tr("sim", "yes", language), False: tr("não", "no", language)}
+            shown = values.map(lambda v, words=words: "—" if pd.isna(v) else words[bool(v)])
         elif pd.api.types.is_integer_dtype(values):
             shown = values.map(lambda v: fmt.number(v, 0, language))
         elif pd.api.types.is_float_dtype(values):

@@ -110,3 +110,22 @@ def test_brl_card_switches_to_compact_above_ten_million():
     assert fmt.brl_card(9_999_999.99) == "R$ 9.999.999,99"
     assert fmt.brl_card(31_124_330.12) == "R$ 31,12 mi"
     assert fmt.brl_card(None) == "—"
+
+
+def test_display_frame_formats_pt_br_and_survives_missing_booleans():
+    import pandas as pd
+
+    from app import ui
+
+    frame = pd.DataFrame(
+        {
+            "has_time_before_opening": pd.array([True, None, False], dtype="boolean"),
+            "amount": [1234.56, None, 2.0],
+            "due_date": pd.to_datetime(["2025-01-31", None, "2025-02-28"]),
+        }
+    )
+    shown = ui.display_frame(frame, "pt")
+    assert list(shown["has_time_before_opening"]) == ["sim", "—", "não"]
+    assert list(shown["Valor"]) == ["R$ 1.234,56", "—", "R$ 2,00"]
+    assert list(shown["Vencimento"]) == ["31/01/2025", "—", "28/02/2025"]
+    assert list(ui.display_frame(frame, "en").columns) == ["has_time_before_opening", "Amount", "Due"]
