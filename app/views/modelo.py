@@ -64,6 +64,11 @@ def calibration_chart(curve: pd.DataFrame, lang: str) -> alt.LayerChart:
     return (diagonal + points).properties(height=300)
 
 
+def _scorer_color() -> alt.Color:
+    """One colour per scorer, legend below the chart with full names."""
+    return alt.Color("scorer:N", title=None, legend=alt.Legend(labelLimit=280, orient="bottom", columns=2))
+
+
 def lift_chart(lift: pd.DataFrame, lang: str) -> alt.Chart:
     return (
         alt.Chart(lift)
@@ -75,9 +80,7 @@ def lift_chart(lift: pd.DataFrame, lang: str) -> alt.Chart:
                 axis=alt.Axis(format="%"),
             ),
             y=alt.Y("lift:Q", title="Lift"),
-            color=alt.Color(
-                "scorer:N", title=None, legend=alt.Legend(labelLimit=280, orient="bottom", columns=2)
-            ),
+            color=_scorer_color(),
             tooltip=["scorer:N", "k:Q", "lift:Q"],
         )
         .properties(height=300)
@@ -91,9 +94,7 @@ def backtest_chart(table: pd.DataFrame, lang: str) -> alt.Chart:
         .encode(
             x=alt.X("cutoff:N", title=tr("Corte", "Cutoff", lang)),
             y=alt.Y("roc_auc:Q", title="ROC AUC", scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                "scorer:N", title=None, legend=alt.Legend(labelLimit=280, orient="bottom", columns=2)
-            ),
+            color=_scorer_color(),
             tooltip=["cutoff:N", "scorer:N", "roc_auc:Q"],
         )
         .properties(height=260)
