@@ -201,13 +201,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _insert_sql(self, checked: CheckedFile) -> str:
         table = self.contract.table(checked.file.table)
-        present = set(checked.present_columns)
-        names, exprs = [], []
-        for column in table.columns:
-            names.append(_quote(column.name))
-            source = _quote(column.name) if column.name in present else "null"
-            exprs.append(f"cast({source} as {DUCKDB_TYPES[column.type]})")
-        names += [_quote(name) for name in LINEAGE_COLUMNS]
+        names, exprs = _contract_columns(table, checked.present_columns, source="")
         exprs += ["$batch_id", "$source_file", "$loaded_at"]
         return (
             f"insert into {_quote(self.settings.raw_dataset)}.{_quote(table.name)} ({', '.join(names)}) "
@@ -222,13 +216,7 @@ class DuckDBWarehouse(Warehouse):
         file through a join on the file name with the little `$files` list.
         """
         table = self.contract.table(files[0].file.table)
-        present = set(files[0].present_columns)
-        names, exprs = [], []
-        for column in table.columns:
-            names.append(_quote(column.name))
-            source = f"src.{_quote(column.name)}" if column.name in present else "null"
-            exprs.append(f"cast({source} as {DUCKDB_TYPES[column.type]})")
-        names += [_quote(name) for name in LINEAGE_COLUMNS]
+        names, exprs = _contract_columns(table, files[0].present_columns, source="src.")
         exprs += ["lineage.batch_id", "lineage.source_file", "$loaded_at"]
         return (
             f"insert into {_quote(self.settings.raw_dataset)}.{_quote(table.name)} ({', '.join(names)}) "
@@ -509,3 +497,16 @@ class DuckDBReader(Warehouse):
     publish = _refuse
     _ledger = _refuse
     _load_batch = _refuse
+
+
+def _contract_columns(table, present_columns, source: str) -> tuple[list[str], list[str]]:
+    """Target column names (contract columns, then lineage) and the cast of each contract
+    column from `source` (a table alias prefix, or ""); a column the file lacks is null."""
+    present = set(present_columns)
+    names = [_quote(column.name) for column in table.columns] + [_quote(n) for n in LINEAGE_COLUMNS]
+    exprs = [
+        f"cast({source + _quote(column.name) if column.name in present else 'null'} "
+        f"as {DUCKDB_TYPES[column.type]})"
+        for column in table.columns
+    ]
+    return names, exprs
