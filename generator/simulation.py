@@ -659,6 +659,11 @@ def step(state: dict) -> dict:
 
     # 12. truth ----------------------------------------------------------------------------------
     truth_rows = np.flatnonzero(at_risk | is_new | react)
+    from generator import forecast  # imported here: forecast imports this module
+
+    # P(churn within HORIZON_DAYS after this month's end | the state at the month end);
+    # null for customers not active at the month end (generator/forecast.py)
+    churn_prob = forecast.churn_probability(state, k, truth_rows)
     truth = pa.table(
         {
             "id_cliente": frame.fmt.fixed_ids("CLI-", truth_rows + 1, 6),
@@ -666,6 +671,8 @@ def step(state: dict) -> dict:
             "health": pa.array(np.round(h[truth_rows], 6)),
             "churn_hazard": pa.array(np.round(hazard[truth_rows], 6)),
             "churned_in_month": pa.array(churn[truth_rows]),
+            "churn_prob_90d": pa.array(np.round(churn_prob, 6), mask=np.isnan(churn_prob)),
+            "churn_prob_horizon_days": pa.array(np.full(len(truth_rows), forecast.HORIZON_DAYS, np.int16)),
         }
     )
     state["next_month"] = k + 1

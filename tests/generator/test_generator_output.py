@@ -207,7 +207,15 @@ def test_truth_is_separate_and_consistent(dataset, truth) -> None:
     data_dir, summary = dataset
     assert not (data_dir / "raw" / "truth").exists()
     mensal, clientes = truth["clientes_mensal"], truth["clientes"]
-    assert list(mensal.columns) == ["id_cliente", "mes", "health", "churn_hazard", "churned_in_month"]
+    assert list(mensal.columns) == [
+        "id_cliente",
+        "mes",
+        "health",
+        "churn_hazard",
+        "churned_in_month",
+        "churn_prob_90d",
+        "churn_prob_horizon_days",
+    ]
     assert mensal["churn_hazard"].between(0, 1).all() and mensal["health"].between(0, 1).all()
     assert (mensal.groupby("id_cliente")["mes"].apply(lambda s: s.is_unique)).all()
     assert {"id_cliente", "churn_date", "churn_reason"} <= set(clientes.columns)

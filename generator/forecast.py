@@ -1,0 +1,307 @@
+"""The true churn probability as of a month end: P(churn within the next `horizon_days`).
+
+`simulation.step` writes, per customer and month, the hazard of *that* month. The label
+the churn model predicts is "churns within 90 days after the snapshot (the month end)",
+and its true probability is the expectation, over the generator's own future
+randomness, given everything the simulation knows at the month end: latent health z,
+its mean-reversion level mu, the decline/boost regime in force and its months left,
+the contract anniversary date, scheduled suspensions and the onboarding offset. It is
+not a realised path: the health moves after the snapshot are integrated out.
+
+How it is integrated (deterministic, no random numbers):
+
+* The health moves as z' = z + a (mu - z) + noise + drift. Writing z_j = m_j + y_j, the
+  mean path m_j (start value z, the drift of the regime in force) is per customer and
+  the noise part y_j (y_0 = 0, y_j = (1 - a) y_{j-1} + N(0, s^2)) is the same process
+  for every customer. y is discretised once on a grid (Tauchen) and carried forward
+  month by month as a survival-weighted distribution (a small dynamic program per
+  customer), so the product of monthly survivals is integrated exactly on the grid.
+* Regimes are enumerated: the one in force runs out as in the simulation; in a month
+  where none is in force a decline starts with DECLINE_START_P (magnitude by 2-node
+  Gauss-Legendre, length classes 2..6 months cut at the horizon) or a boost with
+  BOOST_START_P (1 node, its mean). Approximation: at most one *new* regime start
+  inside the horizon (a second one needs two starts within 3 months, < 0.2%).
+* Monthly hazards are the simulation's (`month_hazards`): mid-term every month, the
+  non-renewal hazard in the anniversary month (with that month's budget season), plus
+  SUSPENDED_CHURN in a month the account starts suspended.
+* Day-exact window: a mid-term churn falls on a uniform day of its month, a
+  non-renewal on the contract end date, so a month only partly inside the window
+  counts with the share of its days inside (the 90 days after Jan 31 reach May 1).
+
+Approximations, each small and documented in generator/README.md (truth section):
+suspensions are those already scheduled at the month end (invoices issued after it
+can first block an account two months later, so only the third month is affected);
+a mid-term upgrade that would move the anniversary out of the window (<= 1.4% a
+month, healthy accounts) is ignored; a churn after a win-back inside the window is
+not counted. `churn_probability_mc` is a brute-force Monte Carlo of the same
+dynamics (any number of regime starts) that the tests use to bound the grid error.
+
+The constants and the hazard come from generator.simulation. The regime draws and the
+onboarding offset are written inline in `simulation.step`; they are mirrored here
+once, as named constants, and tests/generator/test_forecast.py replays a month of
+`step` with the same random draws to prove the mirror is exact.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from generator import simulation as sim
+
+HORIZON_DAYS = 90  # the churn label's horizon (cs_ops_dbt var churn_horizon_days)
+
+# mirrored from simulation.step §2 (checked by the replay test)
+DECLINE_DRIFT = (0.3, 0.75)  # a decline pulls z down by U(0.3, 0.75) a month ...
+DECLINE_MONTHS = (2, 6)  # ... for 2..6 months (uniform, inclusive)
+BOOST_DRIFT = (0.2, 0.45)  # a recovery pushes z up by U(0.2, 0.45) a month ...
+BOOST_MONTHS = 2  # ... for 2 months
+ONBOARDING_MONTHS = 3  # new customers are weaker in their first 3 months ...
+ONBOARDING_OFFSET = 0.5  # ... by up to 0.5 on the logit scale, fading linearly
+DAYS_PER_MONTH = 30.44
+
+GRID_POINTS = 7  # noise grid points; tests bound the error against a fine grid and Monte Carlo
+GRID_SPAN = 3.0  # the grid covers +-3 standard deviations of the noise at the horizon
+DECLINE_NODES = 1  # Gauss-Legendre nodes for the decline magnitude (1 = its mean)
+_GAUSS_LEGENDRE = {  # (node, weight) on [0, 1]
+    1: ((0.5, 1.0),),
+    2: ((0.5 - 0.5 / math.sqrt(3.0), 0.5), (0.5 + 0.5 / math.sqrt(3.0), 0.5)),
+    3: ((0.5 - 0.5 * math.sqrt(0.6), 5 / 18), (0.5, 8 / 18), (0.5 + 0.5 * math.sqrt(0.6), 5 / 18)),
+}
+
+
+def onboarding_offset(day0: int, signup: np.ndarray) -> np.ndarray:
+    """How much weaker (logit scale) a customer is in the month starting on day0."""
+    tenure = (day0 - signup) / DAYS_PER_MONTH
+    return np.where(
+        tenure < ONBOARDING_MONTHS,
+        ONBOARDING_OFFSET * (ONBOARDING_MONTHS - np.clip(tenure, 0, ONBOARDING_MONTHS)) / ONBOARDING_MONTHS,
+        0.0,
+    )
+
+
+def month_hazards(h, suspended, anniv, month: int):
+    """(mid-term hazard, non-renewal hazard) of a month, as simulation.step §3 draws them.
+
+    `anniv` may be False (no anniversary in the month): the non-renewal hazard is then 0.0."""
+    risk = sim.sigmoid(sim.CHURN_SLOPE * (sim.CHURN_CENTER - h))
+    p_mid = sim.CHURN_FLOOR + sim.CHURN_MID_SCALE * risk + np.where(suspended, sim.SUSPENDED_CHURN, 0.0)
+    if anniv is False:
+        return p_mid, 0.0
+    p_ren = np.where(
+        anniv,
+        sim.RENEWAL_SEASON[month - 1] * (sim.CHURN_RENEWAL_BASE + sim.CHURN_RENEWAL_SCALE * risk),
+        0.0,
+    )
+    return p_mid, p_ren
+
+
+def health_step(z, mu, drift, left, r, decline, boost, decline_len, noise):
+    """One month of latent health from uniform r, magnitudes and noise (simulation.step §2).
+
+    decline/boost are the positive magnitudes drawn for every customer; returns (z, drift, left)."""
+    start_decline = (left == 0) & (r < sim.DECLINE_START_P)
+    start_boost = (left == 0) & (r >= sim.DECLINE_START_P) & (r < sim.DECLINE_START_P + sim.BOOST_START_P)
+    drift = np.where(start_decline, -decline, np.where(start_boost, boost, drift))
+    left = np.where(start_decline, decline_len, np.where(start_boost, BOOST_MONTHS, left))
+    z = z + sim.HEALTH_REVERSION * (mu - z) + noise + np.where(left > 0, drift, 0.0)
+    return z, drift, np.maximum(left - 1, 0)
+
+
+def _months(state: dict, k: int, horizon_days: int):
+    """The months after month k that the window (month end, month end + horizon] touches:
+    [(year, month, d0, d1, share of the month's days inside the window)], window [w0, w1)."""
+    _, _, _, w0 = sim.month_bounds(state, k)
+    w1 = w0 + horizon_days
+    out = []
+    j = 1
+    while True:
+        year, month, d0, d1 = sim.month_bounds(state, k + j)
+        if d0 >= w1:
+            break
+        out.append((year, month, d0, d1, (min(d1, w1) - d0) / (d1 - d0)))
+        j += 1
+    return out, w0, w1
+
+
+def _known(c: dict, rows: np.ndarray, months, w0: int, w1: int):
+    """Per future month: suspended at its start, anniversary inside it and inside the window."""
+    s0, s1, end = c["susp_start"][rows], c["susp_end"][rows], c["ctr_end"][rows]
+    out = []
+    for _, month, d0, d1, share in months:
+        suspended = (s0 >= 0) & (s0 < d0) & (s1 >= d0)
+        anniv = (end >= d0) & (end < d1)
+        out.append((month, d0, share, suspended, anniv, anniv & (end >= w0) & (end < w1)))
+    return out
+
+
+def _grid(months: int, points: int):
+    """Noise grid, the distribution of y_1 on it, and the transposed month-to-month transition
+    (Tauchen: the mass of N(rho y, s^2) in each grid cell)."""
+    from statistics import NormalDist
+
+    rho, s = 1.0 - sim.HEALTH_REVERSION, sim.HEALTH_NOISE
+    sd = s * math.sqrt(sum(rho ** (2 * i) for i in range(months)))
+    y = np.linspace(-GRID_SPAN * sd, GRID_SPAN * sd, points)
+    edges = np.concatenate([[-np.inf], (y[1:] + y[:-1]) / 2, [np.inf]])
+    cdf = np.vectorize(NormalDist().cdf)
+    # Sheppard's correction: binning to cells of width dy adds dy^2 / 12 of variance per month
+    s_cell = math.sqrt(max(s * s - (y[1] - y[0]) ** 2 / 12.0, 0.25 * s * s))
+
+    def rows(centres: np.ndarray) -> np.ndarray:
+        return np.diff(cdf((edges[None, :] - centres[:, None]) / s_cell), axis=1)
+
+    return y, rows(np.zeros(1))[0], np.ascontiguousarray(rows(rho * y).T)
+
+
+_GRIDS: dict[tuple[int, int], tuple] = {}
+
+
+def churn_probability(
+    state: dict,
+    k: int,
+    rows: np.ndarray,
+    horizon_days: int = HORIZON_DAYS,
+    grid_points: int = GRID_POINTS,
+    decline_nodes: int = DECLINE_NODES,
+) -> np.ndarray:
+    """P(churn within `horizon_days` after the end of month k) for customers `rows`, given the
+    simulation state at the end of month k (after `step` for month k). NaN for customers that
+    are not active at that month end."""
+    c = state["c"]
+    rows = np.asarray(rows, np.int64)
+    out = np.full(len(rows), np.nan)
+    is_live = c["active"][rows]
+    live = rows[is_live]
+    if len(live) == 0:
+        return out
+    months, w0, w1 = _months(state, k, horizon_days)
+    key = (len(months), grid_points)
+    if key not in _GRIDS:
+        _GRIDS[key] = _grid(len(months), grid_points)
+    y, first, trans_t = _GRIDS[key]
+    known = _known(c, live, months, w0, w1)
+    mu, signup = c["mu"][live], c["signup"][live]
+    a = sim.HEALTH_REVERSION
+    n = len(live)
+    lo, hi = DECLINE_DRIFT
+    nodes = _GAUSS_LEGENDRE[decline_nodes]
+    declines = [(lo + (hi - lo) * u, wt) for u, wt in nodes]
+    boost = sum(BOOST_DRIFT) / 2
+    lengths = np.arange(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1)
+
+    # a branch: weight, mean path m, drift, months left, survival-weighted noise distribution
+    # (grid x customers), P(churn inside the window) so far
+    base = {
+        "w": np.ones(n),
+        "m": c["z"][live].astype(np.float64),
+        "drift": c["drift"][live].astype(np.float64),
+        "left": c["drift_left"][live].astype(np.int64),
+        "pi": None,
+        "acc": np.zeros(n),
+    }
+    branches = [base]
+    total = len(months)
+    for j, (month, d0, share, suspended, anniv, anniv_in) in enumerate(known):
+        # regime starts, from the base lineage only (at most one new start inside the horizon)
+        free = base["left"] == 0
+        if free.any():
+            remaining = total - j
+            cut = np.minimum(lengths, remaining)
+            spawned = [
+                (sim.DECLINE_START_P * float(np.mean(cut == length)) * wt, -mag, int(length))
+                for length in np.unique(cut)
+                for mag, wt in declines
+            ]
+            spawned.append((sim.BOOST_START_P, boost, min(BOOST_MONTHS, remaining)))
+            for p_start, drift, length in spawned:
+                branches.append(
+                    {
+                        "w": base["w"] * free * p_start,
+                        "m": base["m"],
+                        "drift": np.full(n, drift),
+                        "left": np.full(n, length, np.int64),
+                        "pi": base["pi"],
+                        "acc": base["acc"],
+                    }
+                )
+            base["w"] = base["w"] * np.where(free, 1.0 - sim.DECLINE_START_P - sim.BOOST_START_P, 1.0)
+        onb = onboarding_offset(d0, signup)
+        ann = np.flatnonzero(anniv)
+        for br in branches:
+            br["m"] = br["m"] + a * (mu - br["m"]) + np.where(br["left"] > 0, br["drift"], 0.0)
+            br["left"] = np.maximum(br["left"] - 1, 0)
+            h = sim.sigmoid(y[:, None] + (br["m"] - onb)[None, :])  # grid x customers
+            p_mid, _ = month_hazards(h, suspended[None, :], False, month)
+            churn = p_mid * share
+            stay = 1.0 - p_mid
+            if len(ann):  # the few customers with their anniversary in this month
+                _, p_ren = month_hazards(h[:, ann], suspended[None, ann], True, month)
+                churn[:, ann] = p_ren * anniv_in[None, ann] + p_mid[:, ann] * (1.0 - p_ren) * share
+                stay[:, ann] *= 1.0 - p_ren
+            pred = first[:, None] if br["pi"] is None else trans_t @ br["pi"]
+            br["acc"] = br["acc"] + (pred * churn).sum(axis=0)
+            br["pi"] = pred * stay
+    prob = sum(br["w"] * br["acc"] for br in branches)
+    out[is_live] = np.clip(prob, 0.0, 1.0)
+    return out
+
+
+def churn_probability_mc(
+    state: dict, k: int, rows: np.ndarray, horizon_days: int = HORIZON_DAYS, paths: int = 2000, seed: int = 0
+) -> np.ndarray:
+    """Brute-force Monte Carlo of the same quantity (any number of regime starts), for tests."""
+    c = state["c"]
+    rows = np.asarray(rows, np.int64)
+    out = np.full(len(rows), np.nan)
+    live = rows[c["active"][rows]]
+    months, w0, w1 = _months(state, k, horizon_days)
+    known = _known(c, live, months, w0, w1)
+    rng = np.random.default_rng([seed, k])
+    n = len(live)
+    shape = (paths, n)
+    z = np.broadcast_to(c["z"][live], shape).copy()
+    mu = c["mu"][live]
+    drift = np.broadcast_to(c["drift"][live].astype(np.float64), shape).copy()
+    left = np.broadcast_to(c["drift_left"][live].astype(np.int64), shape).copy()
+    alive = np.ones(shape, bool)
+    churned = np.zeros(shape, bool)
+    for month, d0, share, suspended, anniv, anniv_in in known:
+        z, drift, left = health_step(
+            z,
+            mu,
+            drift,
+            left,
+            rng.random(shape),
+            rng.uniform(*DECLINE_DRIFT, shape),
+            rng.uniform(*BOOST_DRIFT, shape),
+            rng.integers(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1, shape),
+            rng.normal(0.0, sim.HEALTH_NOISE, shape),
+        )
+        h = sim.sigmoid(z - onboarding_offset(d0, c["signup"][live]))
+        p_mid, p_ren = month_hazards(h, suspended, anniv, month)
+        u = rng.random(shape)
+        churn = alive & (u < 1 - (1 - p_mid) * (1 - p_ren))
+        at_anniv = churn & (u < p_ren)
+        in_window = np.where(at_anniv, anniv_in, rng.random(shape) < share)
+        churned |= churn & in_window
+        alive &= ~churn
+    out[c["active"][rows]] = churned.mean(axis=0)
+    return out
+
+
+def horizon_months_touched(state: dict, k: int, horizon_days: int = HORIZON_DAYS) -> int:
+    """How many months after month k the window touches (3, or 4 when it spills a day)."""
+    return len(_months(state, k, horizon_days)[0])
+
+
+__all__ = [
+    "HORIZON_DAYS",
+    "churn_probability",
+    "churn_probability_mc",
+    "health_step",
+    "horizon_months_touched",
+    "month_hazards",
+    "onboarding_offset",
+]
