@@ -35,6 +35,12 @@ def strings_from_matrix(chars: np.ndarray) -> pa.Array:
     return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
+def _store(buffer: np.ndarray, dtype, offset: int, stride: int, values) -> None:
+    """buffer[offset + i * stride] (as dtype, unaligned) = values[i]."""
+    rows = (len(buffer) - offset - np.dtype(dtype).itemsize) // stride + 1
+    np.ndarray((rows,), dtype=dtype, buffer=buffer, offset=offset, strides=(stride,))[...] = values
+
+
 _LUT4 = np.array([[48 + (v // 10**p) % 10 for p in (3, 2, 1, 0)] for v in range(10_000)], dtype=np.uint8)
 _LUT4_WORDS = _LUT4.view(np.uint32).reshape(-1)
 
@@ -70,9 +76,12 @@ def _digit_words(numbers: np.ndarray, chunks: int) -> np.ndarray:
                 words[off] = _digit_words(numbers[off], chunks)
             return words
     words = np.empty((numbers.shape[0], chunks), dtype=np.uint32)
-    if n and numbers.min() >= 0 and numbers.max() < 2**32:  # uint32 maths is ~3x faster
+    if n and numbers.min() >= 0 and (top := numbers.max()) < 2**32:  # uint32 maths is ~3x faster
         rest32 = numbers.astype(np.uint32)
         for chunk in range(chunks - 1, -1, -1):
+            if chunk == 0 and top < 10_000**chunks:  # the leading chunk needs no division
+                words[:, 0] = _LUT4_WORDS[rest32]
+                break
             quotient32 = rest32 // np.uint32(10_000)
             words[:, chunk] = _LUT4_WORDS[rest32 - quotient32 * np.uint32(10_000)]
             rest32 = quotient32
@@ -105,6 +114,17 @@ def fixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
         words[:, : len(head) // 4] = np.frombuffer(head, dtype=np.uint32)
         words[:, len(head) // 4 :] = _digit_words(numbers, chunks)
         return strings_from_matrix(words.view(np.uint8).reshape(n, len(head) + width))
+    if len(head) == 4 and pad < 4 and n:
+        # 4-byte word stores into the rows: the digit words end at the row's end, their
+        # leading zero padding is then overwritten by the prefix word
+        row = len(head) + width
+        data = np.empty(n * row, dtype=np.uint8)
+        words = _digit_words(numbers, chunks)
+        for chunk in range(chunks):
+            _store(data, np.uint32, 4 - pad + 4 * chunk, row, words[:, chunk])
+        _store(data, np.uint32, 0, row, np.frombuffer(head, dtype=np.uint32)[0])
+        offsets = np.arange(0, (n + 1) * row, row, dtype=np.int32)
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     matrix = np.empty((n, len(head) + width), dtype=np.uint8)
     matrix[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
     matrix[:, len(head) :] = digits_matrix(numbers, width)
@@ -278,8 +298,16 @@ def _cnpj_chunk_sums() -> tuple[np.ndarray, ...]:
     return tuple(digits @ weights[i : i + 4].astype(np.int32) for weights in (_W1, _W2) for i in (0, 4))
 
 
+@lru_cache(maxsize=1)
+def _dv_of_sum() -> np.ndarray:
+    """CNPJ check digit from its weighted digit sum: 0 if sum % 11 < 2 else 11 - sum % 11."""
+    rest = np.arange(2048) % 11
+    return np.where(rest < 2, 0, 11 - rest).astype(np.int32)
+
+
 def _check_digits_of_base(base: np.ndarray, branch: int) -> tuple[np.ndarray, np.ndarray]:
-    """_check_digits_from_root for 8-digit roots, from two table lookups per sum."""
+    """_check_digits_from_root for 8-digit roots, from table lookups (the two 4-digit
+    halves' weighted sums, then the sum's check digit)."""
     base = np.asarray(base)
     if base.dtype != np.uint32:
         base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
@@ -287,12 +315,16 @@ def _check_digits_of_base(base: np.ndarray, branch: int) -> tuple[np.ndarray, np
     low = base - high * np.uint32(10_000)
     w1_high, w1_low, w2_high, w2_low = _cnpj_chunk_sums()
     branch_digits = np.array([int(c) for c in f"{branch:04d}"], dtype=np.int32)
-    s1 = w1_high[high] + w1_low[low] + np.int32(branch_digits @ _W1[8:12].astype(np.int32))
-    r1 = s1 % np.int32(11)
-    dv1 = np.where(r1 < 2, np.int32(0), np.int32(11) - r1)
-    s2 = w2_high[high] + w2_low[low] + np.int32(branch_digits @ _W2[8:12].astype(np.int32)) + 2 * dv1
-    r2 = s2 % np.int32(11)
-    return dv1, np.where(r2 < 2, np.int32(0), np.int32(11) - r2)
+    dv_of = _dv_of_sum()
+    s1 = w1_high[high]
+    s1 += w1_low[low]
+    s1 += np.int32(branch_digits @ _W1[8:12].astype(np.int32))
+    dv1 = dv_of[s1]
+    s2 = w2_high[high]
+    s2 += w2_low[low]
+    s2 += np.int32(branch_digits @ _W2[8:12].astype(np.int32))
+    s2 += 2 * dv1
+    return dv1, dv_of[s2]
 
 
 def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -323,19 +355,28 @@ def cnpj_is_valid(text: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _cnpj_halves() -> tuple[np.ndarray, np.ndarray]:
-    """Punctuated text of a CNPJ root's two 4-digit halves: 1234 -> '12.34', 5678 -> '5.678'."""
-    high = np.empty((10_000, 5), dtype=np.uint8)
-    high[:, :2], high[:, 2], high[:, 3:] = _LUT4[:, :2], ord("."), _LUT4[:, 2:]
-    low = np.empty((10_000, 5), dtype=np.uint8)
-    low[:, 0], low[:, 1], low[:, 2:] = _LUT4[:, 0], ord("."), _LUT4[:, 1:]
-    return high, low
+def _cnpj_words() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """8-byte words of CNPJ text, stored at offsets 0 and 5 of an 18-byte row: the root's
+    high half '12.34' (3 bytes then overwritten), the low half with what follows '5.678/00';
+    and the two check digits as one 2-byte word per value 00..99."""
+    high = np.zeros((10_000, 8), dtype=np.uint8)
+    high[:, :2], high[:, 2], high[:, 3:5] = _LUT4[:, :2], ord("."), _LUT4[:, 2:]
+    low = np.empty((10_000, 8), dtype=np.uint8)
+    low[:, 0], low[:, 1], low[:, 2:5] = _LUT4[:, 0], ord("."), _LUT4[:, 1:]
+    low[:, 5:8] = np.frombuffer(b"/00", dtype=np.uint8)
+    pairs = np.ascontiguousarray(_LUT4[:100, 2:])
+    return (
+        high.view(np.uint64).reshape(-1),
+        low.view(np.uint64).reshape(-1),
+        pairs.view(np.uint16).reshape(-1),
+    )
 
 
 def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
     """'12.345.678/0001-95' (variant CNPJ_DIGITS: 14 digits; CNPJ_BAD_DV: a wrong check digit).
 
-    Built from lookup tables of the root's two punctuated 4-digit halves."""
+    Each 18-byte row is written with four word stores (root halves, '001-', check digits)
+    from lookup tables; the few rows of other variants are patched afterwards."""
     base = np.asarray(base)
     if base.dtype != np.uint32:
         base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
@@ -344,18 +385,25 @@ def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
     high = base // np.uint32(10_000)
     low = base - high * np.uint32(10_000)
     if variant is not None:
-        bad = variant == CNPJ_BAD_DV
-        first = (high // np.uint32(1000)).astype(np.int32)
-        dv2 = np.where(bad, (dv2 + 1 + first % 8) % 10, dv2)  # always differs
-    high_text, low_text = _cnpj_halves()
-    matrix = np.empty((n, 18), dtype=np.uint8)
-    matrix[:, 0:5] = high_text[high]
-    matrix[:, 5:10] = low_text[low]
-    matrix[:, 10:16] = np.frombuffer(b"/0001-", dtype=np.uint8)
-    matrix[:, 16] = dv1 + 48
-    matrix[:, 17] = dv2 + 48
-    text = strings_from_matrix(matrix)
-    if variant is not None and (variant == CNPJ_DIGITS).any():
-        plain = np.concatenate([_LUT4[high], _LUT4[low], matrix[:, 11:15], matrix[:, 16:18]], axis=1)
-        text = pc.if_else(pa.array(variant == CNPJ_DIGITS), strings_from_matrix(plain), text)
+        bad = np.flatnonzero(variant == CNPJ_BAD_DV)
+        first = (high[bad] // np.uint32(1000)).astype(np.int32)
+        dv2[bad] = (dv2[bad] + 1 + first % 8) % 10  # always differs
+    high_words, low_words, pair_words = _cnpj_words()
+    data = np.empty(n * 18, dtype=np.uint8)
+    if n:
+        _store(data, np.uint64, 0, 18, high_words[high])
+        _store(data, np.uint64, 5, 18, low_words[low])
+        _store(data, np.uint32, 12, 18, np.frombuffer(b"001-", dtype=np.uint32)[0])
+        dv1 *= 10
+        dv1 += dv2
+        _store(data, np.uint16, 16, 18, pair_words[dv1])
+    offsets = np.arange(0, (n + 1) * 18, 18, dtype=np.int32)
+    text = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    if variant is not None:
+        digits = np.flatnonzero(variant == CNPJ_DIGITS)
+        if len(digits):
+            rows = data.reshape(n, 18)[digits]
+            parts = [_LUT4[high[digits]], _LUT4[low[digits]], rows[:, 11:15], rows[:, 16:18]]
+            plain = np.concatenate(parts, axis=1)
+            text = patch(text, digits, strings_from_matrix(plain).to_pylist())
     return text

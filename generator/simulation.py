@@ -21,6 +21,8 @@ months as one long run.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -197,32 +199,71 @@ def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     """Who the customers are: segment, size, place, CSM, name parts, CNPJ root.
 
     Three 64-bit random words per customer are cut into twelve 16-bit uniform fields
-    (uint32 arithmetic); categorical draws go through 4096-entry lookup tables."""
-    p = pools.get_pools()
+    (uint32 arithmetic, one field widened at a time); categorical draws go through
+    4096-entry lookup tables. Returned in the state's dtypes (CUSTOMER_ARRAYS; the CNPJ
+    root as uint32), so nothing is widened to 64 bits on the way."""
+    lut = _profile_luts()
     fields = rng.bit_generator.random_raw(3 * n).view(np.uint16).reshape(12, n)
-    wide = fields.astype(np.uint32)
     shift = np.uint32(16)
 
-    def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k (uint32)
-        return (wide[k] * np.asarray(size, dtype=np.uint32)) >> shift
+    def field(k: int) -> np.ndarray:
+        return fields[k].astype(np.uint32)
 
-    seg = _SEGMENTO_LUT[wide[0] >> np.uint32(4)]  # top 12 bits index the 4096-entry tables
-    porte = _PORTE_LUT[wide[1] >> np.uint32(4)]
-    uf = pools.choice_lut(p.uf_p)[wide[2] >> np.uint32(4)]
-    n_csm = len(p.csm_names)
+    def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k (uint32)
+        wide = field(k)
+        wide *= size if isinstance(size, np.ndarray) else np.uint32(size)
+        wide >>= shift
+        return wide
+
+    def top12(k: int) -> np.ndarray:  # the top 12 bits index the 4096-entry tables
+        return fields[k] >> np.uint16(4)
+
+    seg = lut["seg"][top12(0)]
+    porte = lut["porte"][top12(1)]
+    uf = lut["uf"][top12(2)]
     key_accounts = 6  # the first CSMs own the Grande/Enterprise accounts
+    csm = np.where(porte >= 2, pick(4, key_accounts), pick(4, lut["n_csm"] - key_accounts) + key_accounts)
+    cnpj = field(10)
+    cnpj <<= shift
+    cnpj |= fields[11]
+    cnpj %= np.uint32(98_999_999)
+    cnpj += np.uint32(1_000_000)
     return {
         "seg": seg,
         "porte": porte,
         "uf": uf,
-        "city": p.cidade_offset[uf] + pick(3, p.cidade_count[uf]),
-        "csm": np.where(porte >= 2, pick(4, key_accounts), key_accounts + pick(4, n_csm - key_accounts)),
-        "sobrenome": pick(5, len(p.last_names)),
-        "atividade": p.atividade_offset[seg] + pick(6, p.atividade_count[seg]),
-        "sufixo": p.sufixo_offset[porte] + pick(7, p.sufixo_count[porte]),
-        "contato_first": pick(8, len(p.first_names)),
-        "contato_last": pick(9, len(p.last_names)),
-        "cnpj_base": np.uint32(1_000_000) + ((wide[10] << shift) | wide[11]) % np.uint32(98_999_999),
+        "city": (lut["cidade_offset"][uf] + pick(3, lut["cidade_count"][uf])).astype(np.int16),
+        "csm": csm.astype(np.int16),
+        "sobrenome": pick(5, lut["n_last"]).view(np.int32),
+        "atividade": (lut["atividade_offset"][seg] + pick(6, lut["atividade_count"][seg])).view(np.int32),
+        "sufixo": (lut["sufixo_offset"][porte] + pick(7, lut["sufixo_count"][porte])).view(np.int32),
+        "contato_first": pick(8, lut["n_first"]).view(np.int32),
+        "contato_last": pick(9, lut["n_last"]).view(np.int32),
+        "cnpj_base": cnpj,
+    }
+
+
+@functools.lru_cache(maxsize=1)
+def _profile_luts() -> dict:
+    """customer_profile's lookup tables in small integer types (built once per process)."""
+    p = pools.get_pools()
+
+    def u32(values) -> np.ndarray:
+        return np.asarray(values).astype(np.uint32)
+
+    return {
+        "seg": _SEGMENTO_LUT.astype(np.int8),
+        "porte": _PORTE_LUT.astype(np.int8),
+        "uf": pools.choice_lut(p.uf_p).astype(np.int16),
+        "cidade_offset": u32(p.cidade_offset),
+        "cidade_count": u32(p.cidade_count),
+        "atividade_offset": u32(p.atividade_offset),
+        "atividade_count": u32(p.atividade_count),
+        "sufixo_offset": u32(p.sufixo_offset),
+        "sufixo_count": u32(p.sufixo_count),
+        "n_csm": len(p.csm_names),
+        "n_first": len(p.first_names),
+        "n_last": len(p.last_names),
     }
 
 
@@ -697,8 +738,14 @@ def step(state: dict) -> dict:
 
 def _business_seconds(rng: np.random.Generator, size: int) -> np.ndarray:
     """Seconds since midnight UTC of business-hours activity in Brasília time."""
-    bits = rng.bit_generator.random_raw(size)
-    return _HOUR_LUT[bits & 0xFFF] + ((((bits >> 12) & 0xFFF) * 3600) >> 12).astype(np.int64)
+    low = rng.bit_generator.random_raw(size).astype(np.uint32)  # the 24 low bits are used
+    seconds = _HOUR_LUT[low & np.uint32(0xFFF)]
+    low >>= np.uint32(12)
+    low &= np.uint32(0xFFF)
+    low *= np.uint32(3600)
+    low >>= np.uint32(12)
+    seconds += low
+    return seconds
 
 
 def _contract_rows(c, idx, status, cancel_day=None, reason=None, end_override=None, updated_day=None) -> dict:
@@ -791,20 +838,22 @@ def _company_domain(p: pools.Pools, c: dict, cust: np.ndarray) -> pa.Array:
 def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: int) -> Frame:
     p = pools.get_pools()
     c = state["c"]
-    cust = np.concatenate([r[0] for r in rows]).astype(np.int64)
-    status = np.concatenate([np.full(len(r[0]), CLI_STATUS[r[1]]) for r in rows])
-    day = np.concatenate([(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows]).astype(np.int64)
+    cust = np.concatenate([r[0] for r in rows]).astype(np.int64, copy=False)
+    status = np.concatenate([np.full(len(r[0]), CLI_STATUS[r[1]], np.int32) for r in rows])
+    day = np.concatenate([(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows])
     m = len(cust)
     everyone = m == len(c["signup"]) and bool((cust == np.arange(m)).all())
 
     def pick(name: str) -> np.ndarray:  # the customers' attribute, without a copy when it is everyone
         return c[name] if everyone else c[name][cust]
 
-    updated = day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
-    pair = pick("sobrenome").astype(np.int64) * len(p.atividades) + pick("atividade")
-    razao = _from_pool(p.company_name, pair * len(p.sufixos) + pick("sufixo"))
-    role = pick("contato_first") % len(pools.EMAIL_ROLES)
-    email = _from_pool(p.company_email, pair * len(pools.EMAIL_ROLES) + role)
+    updated = day.astype(np.int64) * US_PER_DAY
+    updated += _business_seconds(rng, m) * US_PER_S
+    # pool positions in int32 (the pools have well under 2**31 entries)
+    pair = pick("sobrenome").astype(np.int32) * np.int32(len(p.atividades)) + pick("atividade")
+    razao = _from_pool(p.company_name, pair * np.int32(len(p.sufixos)) + pick("sufixo"))
+    role = pick("contato_first") % np.int32(len(pools.EMAIL_ROLES))
+    email = _from_pool(p.company_email, pair * np.int32(len(pools.EMAIL_ROLES)) + role)
     cols = {
         "id_cliente": Col(ID, cust + 1, prefix="CLI-", width=6),
         "razao_social": Col(TEXT, razao),

@@ -34,11 +34,16 @@ def write_parquet(
         for field in table.schema
         if field.name not in no_dictionary and not pa.types.is_timestamp(field.type)
     ]
+    codecs = compression
+    if compression == "snappy":  # random timestamps do not compress: skip the codec for them
+        codecs = {
+            field.name: "none" if pa.types.is_timestamp(field.type) else compression for field in table.schema
+        }
     sink = pa.BufferOutputStream()
     pq.write_table(
         table,
         sink,
-        compression=compression,
+        compression=codecs,
         compression_level=1 if compression == "zstd" else None,
         use_dictionary=dictionary,
         row_group_size=1_000_000,
