@@ -72,14 +72,51 @@ def horizon_months(spec: FeatureSpec) -> int:
     return max(1, int(round(spec.horizon_days / (365.25 / 12))))
 
 
+FORECAST_COLUMN = "churn_prob_90d"  # truth: P(churn within the horizon after the month end | state then)
+FORECAST_HORIZON_COLUMN = "churn_prob_horizon_days"
+
+
 def load_truth(truth_dir: Path) -> pd.DataFrame | None:
     """The generator's monthly truth, or None if this is not generator data."""
     path = Path(truth_dir) / TRUTH_FILE
     if not path.is_file():
         return None
     names = pq.read_schema(path).names
-    columns = ["id_cliente", "mes", "churn_hazard"] + (["health"] if "health" in names else [])
+    optional = ["health", FORECAST_COLUMN, FORECAST_HORIZON_COLUMN]
+    columns = ["id_cliente", "mes", "churn_hazard"] + [c for c in optional if c in names]
     return pq.read_table(path, columns=columns).to_pandas()
+
+
+def _by_row(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame, column: str, offset: int = 0):
+    """truth[column] of each frame row's customer in its snapshot month (+ offset months)."""
+    values = truth.assign(
+        key_id=truth["id_cliente"].astype(str),
+        key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
+    ).set_index(["key_id", "key_month"])[column]
+    values = values[~values.index.duplicated(keep="last")]
+    idx = pd.MultiIndex.from_arrays(
+        [frame[spec.id_column].astype(str), frame[spec.time_column].dt.to_period("M") + offset]
+    )
+    return values.reindex(idx).to_numpy(dtype=float)
+
+
+def forecast_note(spec: FeatureSpec, truth: pd.DataFrame) -> str | None:
+    """None when the truth carries the generator's true churn probability for the spec's horizon,
+    else why the oracle falls back to the realised-path hazards."""
+    if FORECAST_COLUMN not in truth.columns:
+        return (
+            f"this truth folder predates the `{FORECAST_COLUMN}` column (the generator's true churn "
+            "probability): `oracle` falls back to the realised-path hazards, which see how health moved "
+            "after the snapshot; regenerate the data for the true-probability oracle"
+        )
+    if FORECAST_HORIZON_COLUMN in truth.columns:
+        horizons = set(pd.unique(truth[FORECAST_HORIZON_COLUMN].dropna().astype(int)))
+        if horizons != {int(spec.horizon_days)}:
+            return (
+                f"the truth's `{FORECAST_COLUMN}` is for a horizon of {sorted(horizons)} days, the "
+                f"label's is {spec.horizon_days}: `oracle` falls back to the realised-path hazards"
+            )
+    return None
 
 
 def latent_health(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> pd.Series | None:
@@ -87,41 +124,47 @@ def latent_health(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -
     simulation, never to the warehouse), or None when the truth has no health column."""
     if "health" not in truth.columns:
         return None
-    health = truth.assign(
-        key_id=truth["id_cliente"].astype(str),
-        key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
-    ).set_index(["key_id", "key_month"])["health"]
-    health = health[~health.index.duplicated(keep="last")]
-    idx = pd.MultiIndex.from_arrays(
-        [frame[spec.id_column].astype(str), frame[spec.time_column].dt.to_period("M")]
-    )
-    return pd.Series(health.reindex(idx).to_numpy(dtype=float), index=frame.index, name="latent_health")
+    return pd.Series(_by_row(frame, spec, truth, "health"), index=frame.index, name="latent_health")
 
 
 def oracle_probability(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> pd.Series:
-    """True P(churn within the horizon after the snapshot) from the generator's hazards.
+    """The generator's true P(churn within the horizon after the snapshot), per row.
 
-    1 - prod(1 - hazard) over the months after the snapshot month inside the horizon.
-    A month with no truth row inside the horizon (the customer already churned) reuses
-    the last known hazard: the probability is about the customer's situation, not about
-    which path was realised. Rows whose customer has no truth at all get NaN.
+    It is the truth's `churn_prob_90d` of the snapshot month: the probability given everything the
+    simulation knows at that month end (latent health, its level, the decline/boost regime, the
+    contract anniversary, suspensions), with the future randomness integrated out
+    (generator/forecast.py). Truth without that column (older runs, synthetic tables) falls back to
+    `oracle_realised_path_probability`; `forecast_note` says which one is used. NaN = no truth."""
+    if forecast_note(spec, truth) is not None:
+        return oracle_realised_path_probability(frame, spec, truth)
+    prob = _by_row(frame, spec, truth, FORECAST_COLUMN)
+    # null or no row in that month = not a customer at that month end for the generator, while the
+    # warehouse still shows one (a cancellation on the month's last day, or one it learns of late):
+    # such a customer churns within the horizon only after a win-back, so 0
+    known = frame[spec.id_column].astype(str).isin(set(truth["id_cliente"].astype(str))).to_numpy()
+    prob = np.where(np.isnan(prob) & known, 0.0, prob)
+    return pd.Series(prob, index=frame.index, name="oracle_probability")
+
+
+def oracle_realised_path_probability(
+    frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame
+) -> pd.Series:
+    """1 - prod(1 - hazard) over the *realised* monthly hazards after the snapshot month.
+
+    Those hazards depend on how the customer's health actually moved after the snapshot (a decline
+    that started next month), so this is not a probability known at the snapshot: it is kept as a
+    secondary reference. A month with no truth row inside the horizon (the customer already churned)
+    reuses the last known hazard. Rows whose customer has no truth at all get NaN.
     """
     h = horizon_months(spec)
-    hazard = truth.assign(
-        key_id=truth["id_cliente"].astype(str),
-        key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
-    ).set_index(["key_id", "key_month"])["churn_hazard"]
-    hazard = hazard[~hazard.index.duplicated(keep="last")]
     ids = frame[spec.id_column].astype(str)
-    month = frame[spec.time_column].dt.to_period("M")
     survive = np.ones(len(frame))
     last = np.zeros(len(frame))
     for k in range(1, h + 1):
-        idx = pd.MultiIndex.from_arrays([ids, month + k])
-        hz = hazard.reindex(idx).to_numpy(dtype=float)
+        hz = _by_row(frame, spec, truth, "churn_hazard", offset=k)
         hz = np.where(np.isnan(hz), last, hz)
         last = hz
         survive *= 1.0 - hz
     known = ids.isin(set(truth["id_cliente"].astype(str))).to_numpy()
     prob = np.where(known, 1.0 - survive, np.nan)
-    return pd.Series(prob, index=frame.index, name="oracle_probability")
+    return pd.Series(prob, index=frame.index, name="oracle_realised_path")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.data import oracle_probability
+from ml.data import forecast_note, oracle_probability, oracle_realised_path_probability
 from ml.metrics import expected_calibration_error, score_report, top_k_stats
 from ml.spec import FeatureSpec
 
@@ -59,6 +59,43 @@ def test_oracle_combines_the_next_months_hazards():
     # B churned in Feb (no later rows): its last hazard carries over the horizon
     assert oracle.iloc[1] == pytest.approx(1 - 0.5**3)
     assert np.isnan(oracle.iloc[2])  # no truth for Z
+
+
+def test_oracle_is_the_truths_true_probability_when_present():
+    spec = FeatureSpec(
+        id_column="customer_id",
+        time_column="snapshot_date",
+        label_column="y",
+        numeric=("x",),
+        categorical=(),
+        horizon_days=90,
+    )
+    frame = pd.DataFrame({"customer_id": ["A", "B"], "snapshot_date": pd.to_datetime(["2024-01-31"] * 2)})
+    truth = pd.DataFrame(
+        {
+            "id_cliente": ["A", "A", "B", "B"],
+            "mes": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01", "2024-02-01"]).date,
+            "churn_hazard": [0.9, 0.1, 0.0, 0.5],
+            "churn_prob_90d": [0.33, 0.44, 0.05, None],
+            "churn_prob_horizon_days": [90, 90, 90, 90],
+        }
+    )
+    assert forecast_note(spec, truth) is None
+    # the snapshot month's own row (the probability as of that month end), not a later month's
+    assert oracle_probability(frame, spec, truth).tolist() == pytest.approx([0.33, 0.05])
+    # a customer gone at that month end (null forecast) has no churn left to predict
+    gone = truth.assign(churn_prob_90d=[None, 0.44, 0.05, None])
+    assert oracle_probability(frame, spec, gone).tolist() == pytest.approx([0.0, 0.05])
+    # the realised-path reference still multiplies the hazards after the snapshot
+    realised = oracle_realised_path_probability(frame, spec, truth)
+    assert realised.iloc[0] == pytest.approx(1 - 0.9**3) and realised.iloc[1] == pytest.approx(1 - 0.5**3)
+    # another horizon, or an older truth folder without the column: fall back, and say so
+    other = truth.assign(churn_prob_horizon_days=60)
+    assert "60" in forecast_note(spec, other)
+    assert oracle_probability(frame, spec, other).tolist() == pytest.approx(realised.tolist())
+    old = truth.drop(columns=["churn_prob_90d", "churn_prob_horizon_days"])
+    assert "predates" in forecast_note(spec, old) and "regenerate" in forecast_note(spec, old)
+    assert oracle_probability(frame, spec, old).tolist() == pytest.approx(realised.tolist())
 
 
 def test_driver_texts_in_pt_br(spec):
