@@ -195,11 +195,25 @@ def _date_lut() -> np.ndarray:
     return np.frombuffer(text.buffers()[2], dtype=np.uint8, count=10 * _DATE_LUT_DAYS).reshape(-1, 10)
 
 
+@lru_cache(maxsize=1)
+def _date_words() -> tuple[np.ndarray, np.ndarray]:
+    """_date_lut as an 8-byte word ('2024-03-') and a 2-byte word ('15') per day."""
+    lut = _date_lut()
+    head = np.ascontiguousarray(lut[:, :8]).view(np.uint64).reshape(-1)
+    return head, np.ascontiguousarray(lut[:, 8:]).view(np.uint16).reshape(-1)
+
+
 def iso_dates(days: np.ndarray) -> pa.Array:
     """'YYYY-MM-DD' from day numbers (a row gather from a lookup table of fixed-width text)."""
     days = np.asarray(days, dtype=np.int64)
-    if len(days) and days.min() >= 0 and days.max() < _DATE_LUT_DAYS:
-        return strings_from_matrix(_date_lut()[days])
+    n = len(days)
+    if n and days.min() >= 0 and days.max() < _DATE_LUT_DAYS:
+        head, tail = _date_words()  # two 1-D gathers and two word stores per row
+        data = np.empty(n * 10, dtype=np.uint8)
+        _store(data, np.uint64, 0, 10, head[days])
+        _store(data, np.uint16, 8, 10, tail[days])
+        offsets = np.arange(0, (n + 1) * 10, 10, dtype=np.int32)
+        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
     return pa.array(days.astype(np.int32), pa.date32()).cast(pa.string())
 
 
@@ -305,26 +319,37 @@ def _dv_of_sum() -> np.ndarray:
     return np.where(rest < 2, 0, 11 - rest).astype(np.int32)
 
 
-def _check_digits_of_base(base: np.ndarray, branch: int) -> tuple[np.ndarray, np.ndarray]:
-    """_check_digits_from_root for 8-digit roots, from table lookups (the two 4-digit
-    halves' weighted sums, then the sum's check digit)."""
-    base = np.asarray(base)
-    if base.dtype != np.uint32:
-        base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
-    high = base // np.uint32(10_000)  # uint32 maths: roots have 8 digits
-    low = base - high * np.uint32(10_000)
+@lru_cache(maxsize=1)
+def _cnpj_packed_sums() -> tuple[np.ndarray, np.ndarray]:
+    """Per 4-digit half of the root: its weighted sum for the first check digit (low 16
+    bits) and for the second (high 16 bits), so one lookup per half gives both."""
     w1_high, w1_low, w2_high, w2_low = _cnpj_chunk_sums()
+    return (w1_high | (w2_high << 16)).astype(np.int32), (w1_low | (w2_low << 16)).astype(np.int32)
+
+
+def _check_digits_of_base(
+    base: np.ndarray, branch: int, halves: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """_check_digits_from_root for 8-digit roots, from table lookups (both weighted sums of
+    each 4-digit half of the root at once, then each sum's check digit)."""
+    if halves is None:
+        base = np.asarray(base)
+        if base.dtype != np.uint32:
+            base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
+        high = base // np.uint32(10_000)  # uint32 maths: roots have 8 digits
+        halves = (high, base - high * np.uint32(10_000))
+    high, low = halves
+    packed_high, packed_low = _cnpj_packed_sums()
     branch_digits = np.array([int(c) for c in f"{branch:04d}"], dtype=np.int32)
+    constant = int(branch_digits @ _W1[8:12]) | int(branch_digits @ _W2[8:12]) << 16
+    sums = packed_high[high]
+    sums += packed_low[low]
+    sums += np.int32(constant)
     dv_of = _dv_of_sum()
-    s1 = w1_high[high]
-    s1 += w1_low[low]
-    s1 += np.int32(branch_digits @ _W1[8:12].astype(np.int32))
-    dv1 = dv_of[s1]
-    s2 = w2_high[high]
-    s2 += w2_low[low]
-    s2 += np.int32(branch_digits @ _W2[8:12].astype(np.int32))
-    s2 += 2 * dv1
-    return dv1, dv_of[s2]
+    dv1 = dv_of[sums & np.int32(0xFFFF)]
+    sums >>= np.int32(16)
+    sums += 2 * dv1
+    return dv1, dv_of[sums]
 
 
 def cnpj_check_digits(base: np.ndarray, branch: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -381,9 +406,9 @@ def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
     if base.dtype != np.uint32:
         base = (np.asarray(base, dtype=np.int64) % 100_000_000).astype(np.uint32)
     n = base.shape[0]
-    dv1, dv2 = _check_digits_of_base(base, 1)
     high = base // np.uint32(10_000)
     low = base - high * np.uint32(10_000)
+    dv1, dv2 = _check_digits_of_base(base, 1, (high, low))
     if variant is not None:
         bad = np.flatnonzero(variant == CNPJ_BAD_DV)
         first = (high[bad] // np.uint32(1000)).astype(np.int32)

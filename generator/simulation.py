@@ -838,11 +838,15 @@ def _company_domain(p: pools.Pools, c: dict, cust: np.ndarray) -> pa.Array:
 def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: int) -> Frame:
     p = pools.get_pools()
     c = state["c"]
+    rows = [r for r in rows if len(r[0])] or rows[:1]
     cust = np.concatenate([r[0] for r in rows]).astype(np.int64, copy=False)
     status = np.concatenate([np.full(len(r[0]), CLI_STATUS[r[1]], np.int32) for r in rows])
-    day = np.concatenate([(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows])
     m = len(cust)
     everyone = m == len(c["signup"]) and bool((cust == np.arange(m)).all())
+    if everyone and len(rows) == 1:  # the whole base in one part: its day array as it is
+        day = rows[0][2] if rows[0][2] is not None else rows[0][3]
+    else:
+        day = np.concatenate([(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows])
 
     def pick(name: str) -> np.ndarray:  # the customers' attribute, without a copy when it is everyone
         return c[name] if everyone else c[name][cust]
