@@ -19,7 +19,10 @@ TABLES = {
     "int_eventos_uso__orfaos": ["event_id"],
     "fct_eventos_uso": ["event_id"],
     "int_usuarios__classified": ["batch_id", "source_file", "raw_values", "record_status", "version_rank"],
+    "dim_usuarios": ["user_id"],
+    "int_clientes__mensal": ["customer_id", "snapshot_date"],
     "fct_clientes_snapshot_mensal": ["customer_id", "snapshot_date"],
+    "fct_clientes_kpis": ["customer_id"],
     "fct_mrr_mensal": ["customer_id", "month"],
     "fct_kpis_mensais": ["month"],
     "fct_qualidade_dados": ["table_name", "batch_id"],
@@ -32,6 +35,8 @@ RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
 INCREMENTAL_MODELS = (
     "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
     "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
+    "int_usuarios__classified", "marts/dim_usuarios", "int_clientes__mensal",
+    "marts/fct_clientes_snapshot_mensal",
 )  # fmt: skip
 
 
@@ -53,8 +58,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> dict:
     generate(data_dir, 50, 3, "--continue")
     load(data_dir)
     dbt(data_dir, "run")
-    compiled = data_dir / "dbt-target" / "run" / "cs_ops_dbt" / "models" / "intermediate"
-    incremental_sql = {name: (compiled / f"{name}.sql").read_text() for name in INCREMENTAL_MODELS}
+    compiled = data_dir / "dbt-target" / "run" / "cs_ops_dbt" / "models"
+    incremental_sql = {
+        name: (compiled / (name if "/" in name else f"intermediate/{name}")).with_suffix(".sql").read_text()
+        for name in INCREMENTAL_MODELS
+    }
     incremental = {table: read(data_dir, table) for table in TABLES}
 
     dbt(data_dir, "run", "--full-refresh")

@@ -8,13 +8,21 @@
              customer check; they may use `records`, `batches` and the `lookups`
     lookups  [(alias, model, join condition), ...] left-joined for the checks
              (e.g. the known contract ids for orphan_contract)
+    records_filter  optional SQL condition on the staging rows: only those rows are
+             classified (an incremental model passes every row of the records it
+             reclassifies, so each record's versions are still ranked together)
+    stamp_run  add processed_at (the run's start) so tests and downstream models can
+             find the rows this run wrote
 #}
-{% macro classify_records(staging_model, primary_key, checks=[], lookups=[]) -%}
+{% macro classify_records(staging_model, primary_key, checks=[], lookups=[], records_filter=none, stamp_run=false) -%}
 with
 
 records as (
 
     select * from {{ ref(staging_model) }}
+    {%- if records_filter %}
+    where {{ records_filter }}
+    {%- endif %}
 
 ),
 
@@ -62,6 +70,6 @@ checked as (
 
 ),
 
-{{ classify_versions(primary_key) }}
+{{ classify_versions(primary_key, stamp_run) }}
 {%- endmacro %}
 

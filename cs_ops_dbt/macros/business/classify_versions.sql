@@ -6,7 +6,7 @@
       clean        the version kept: latest updated_at, then latest batch, then source file
       duplicate    an older or repeated version of a clean record
 #}
-{% macro classify_versions(primary_key) -%}
+{% macro classify_versions(primary_key, stamp_run=false) -%}
 ranked as (
 
     select
@@ -28,6 +28,9 @@ classified as (
             when version_rank = 1 then 'clean'
             else 'duplicate'
         end as record_status
+        {%- if stamp_run %},
+        {{ cs_run_started_at() }} as processed_at
+        {%- endif %}
     from ranked
 
 )

@@ -1,3 +1,12 @@
+{%- set last_snapshot = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=cs_insert_only_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_recomputed_customer_months() }}",
+    )
+}}
 {#
     One row per customer and month end (snapshot_date) from the customer's first
     month to the last snapshot date: the features as they were known on that date,
@@ -69,6 +78,14 @@ calendar as (
 
 ),
 
+{% if is_incremental() %}
+touched as (
+
+    {{ touched_customers(last_snapshot) }}
+
+),
+
+{% endif %}
 {# ---------- the customer x month-end spine ---------- #}
 
 customer_bounds as (
@@ -97,6 +114,10 @@ spine as (
         {{ cs_month_end('month_start') }} as snapshot_date
     from customer_bounds
     cross join {{ cs_unnest_month_starts('customer_bounds.first_month', 'customer_bounds.last_month', 'month_start') }}
+    {% if is_incremental() %}
+    where {{ recent_snapshot(cs_month_end('month_start'), last_snapshot) }}
+        or customer_bounds.customer_id in (select customer_id from touched)
+    {% endif %}
 
 ),
 
@@ -153,6 +174,15 @@ contracts_known_ranked as (
     from snapshot_dates
     inner join contract_versions
         on contract_versions.known_date <= snapshot_dates.snapshot_date
+    {% if is_incremental() %}
+        {# whole records (all versions), so the ranking sees every version #}
+        and (
+            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
+            or contract_versions.contract_id in (
+                select contract_id from contract_versions where customer_id in (select customer_id from touched)
+            )
+        )
+    {% endif %}
 
 ),
 
@@ -217,6 +247,15 @@ tickets_known_ranked as (
     inner join ticket_versions
         on ticket_versions.known_date <= snapshot_dates.snapshot_date
         and cast(ticket_versions.opened_at as date) > {{ cs_date_add('snapshot_dates.snapshot_date', -366) }}
+    {% if is_incremental() %}
+        {# whole records (all versions), so the ranking sees every version #}
+        and (
+            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
+            or ticket_versions.ticket_id in (
+                select ticket_id from ticket_versions where customer_id in (select customer_id from touched)
+            )
+        )
+    {% endif %}
 
 ),
 
@@ -241,8 +280,8 @@ ticket_features as (
         avg(case
             when opened_date > {{ cs_date_add('snapshot_date', -90) }} and first_response_date <= snapshot_date
                 and first_response_at >= opened_at
-                then {{ cs_timestamp_diff_seconds('opened_at', 'first_response_at') }} / 3600.0
-        end) as avg_first_response_hours_90d
+                then {{ cs_timestamp_diff_seconds('opened_at', 'first_response_at') }}
+        end) / 3600.0 as avg_first_response_hours_90d
     from tickets_known_ranked
     where known_rank = 1
     group by
@@ -268,6 +307,15 @@ invoices_known_ranked as (
         on invoice_versions.known_date <= snapshot_dates.snapshot_date
         and invoice_versions.due_date > {{ cs_date_add('snapshot_dates.snapshot_date', -90) }}
         and invoice_versions.due_date < snapshot_dates.snapshot_date
+    {% if is_incremental() %}
+        {# whole records (all versions), so the ranking sees every version #}
+        and (
+            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
+            or invoice_versions.invoice_id in (
+                select invoice_id from invoice_versions where customer_id in (select customer_id from touched)
+            )
+        )
+    {% endif %}
 
 ),
 
@@ -319,6 +367,15 @@ nps_known_ranked as (
     inner join nps_versions
         on nps_versions.known_date <= snapshot_dates.snapshot_date
         and nps_versions.answered_date <= snapshot_dates.snapshot_date
+    {% if is_incremental() %}
+        {# whole records (all versions), so the ranking sees every version #}
+        and (
+            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
+            or nps_versions.response_id in (
+                select response_id from nps_versions where customer_id in (select customer_id from touched)
+            )
+        )
+    {% endif %}
 
 ),
 
@@ -542,7 +599,8 @@ final as (
         score_billing,
         (mrr > 0) as is_active,
         churn_status,
-        is_label_complete
+        is_label_complete,
+        {{ cs_run_started_at() }} as processed_at
     from health
 
 )

@@ -1,8 +1,22 @@
+{%- set last_snapshot = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=cs_insert_only_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_recomputed_customer_months() }}",
+    )
+}}
+-- depends_on: {{ ref('int_clientes__classified') }}
+-- depends_on: {{ ref('int_contratos__classified') }}
+-- depends_on: {{ ref('int_faturas__classified') }}
 {#
     The ML input: one row per customer and month end while the customer is active
     (MRR > 0 on that date). Features use only data known by snapshot_date; the label
     churn_status = 1 when the customer churns within var('churn_horizon_days') days
     after it; is_label_complete when that whole horizon lies before the as-of date.
+    Incremental like int_clientes__mensal (the same customer-months are deleted and
+    copied again: macros/business/recomputed_customer_months.sql).
 #}
 with
 
@@ -51,6 +65,12 @@ final as (
         is_label_complete
     from customer_months
     where is_active
+    {% if is_incremental() %}
+        and (
+            {{ recent_snapshot('snapshot_date', last_snapshot) }}
+            or customer_id in ({{ touched_customers(last_snapshot) }})
+        )
+    {% endif %}
 
 )
 

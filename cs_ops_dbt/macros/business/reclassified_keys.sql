@@ -1,0 +1,61 @@
+{#
+    For an incremental int_<table>__classified model: the keys whose rows must be
+    classified again after the batches later than `since` (the last batch already
+    classified, a literal):
+      - every key with a row in those batches (a new version re-ranks all versions);
+      - every key with a row naming a customer first known in those batches (known
+        ids are only ever added, so only an orphan_customer row can change its class).
+    Rows of other keys keep their class: a full refresh would classify them the same.
+    Reads only the staging inputs, never the model itself (its pre-hook deletes first).
+#}
+{% macro reclassified_keys(staging_model, key, since) -%}
+    select {{ key }}
+    from {{ ref(staging_model) }}
+    where {{ key }} is not null
+        and (
+            batch_id > {{ since }}
+            or customer_id in (
+                select customer_id
+                from {{ ref('stg_erp__clientes') }}
+                where invalid_reason is null
+                group by customer_id
+                having min(batch_id) > {{ since }}
+            )
+        )
+{%- endmacro %}
+
+
+{#
+    The pre-hook of an incremental classified model: deletes the rows of the keys it
+    is about to classify again (reclassified_keys) and the rows without a key (they
+    are ranked together, so they are classified again too). Nothing on a full refresh. On
+    DuckDB the delete and the insert share one transaction; on BigQuery a failed insert
+    leaves the watermark (max batch_id) unchanged, so the next run redoes the same keys.
+#}
+{% macro delete_reclassified_keys(staging_model, key) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ key }} in (
+        {{ reclassified_keys(staging_model, key, incremental_max_literal('batch_id', "''")) }}
+    )
+        or {{ key }} is null
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    dim_usuarios: the users whose rows int_usuarios__classified wrote in its latest run
+    (every row after a full refresh of it), and the pre-hook that deletes them.
+#}
+{% macro rewritten_users() -%}
+    select user_id
+    from {{ ref('int_usuarios__classified') }}
+    where processed_at = (select max(processed_at) from {{ ref('int_usuarios__classified') }})
+{%- endmacro %}
+
+{% macro delete_rewritten_users() -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where user_id in ({{ rewritten_users() }})
+    {%- endif -%}
+{%- endmacro %}
