@@ -132,14 +132,26 @@ def run_baseline(raw_dir: Path, db_path: Path, batches: int | None = None) -> di
 
 
 def _link_history(raw_dir: Path, data_dir: Path, batches: int | None) -> None:
+    """Put the first `batches` batches under <data_dir>/raw, as the generator would.
+
+    The Parquet files are hard links (copies across file systems), not symlinked dirs: a
+    symlink resolves outside the data dir, which made `_source_file` an absolute temp
+    path instead of the `raw/<table>/<batch>.parquet` users get.
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / "raw").mkdir(exist_ok=True)
     metas = sorted((raw_dir / "_batches").glob("*.json"))[:batches]
-    for name in [p.name for p in raw_dir.iterdir() if p.is_dir() and not p.name.startswith("_")]:
-        os.symlink(raw_dir / name, data_dir / "raw" / name)
-    (data_dir / "raw" / "_batches").mkdir()
+    (data_dir / "raw" / "_batches").mkdir(parents=True)
     for meta in metas:
         shutil.copy(meta, data_dir / "raw" / "_batches" / meta.name)
+        for source in raw_dir.glob(f"*/{meta.stem}.parquet"):
+            if source.parent.name.startswith("_"):
+                continue
+            target = data_dir / "raw" / source.parent.name / source.name
+            target.parent.mkdir(exist_ok=True)
+            try:
+                os.link(source, target)
+            except OSError:
+                shutil.copy(source, target)
 
 
 def run_load(raw_dir: Path, data_dir: Path, batches: int | None) -> dict:

@@ -165,21 +165,19 @@ class DuckDBWarehouse(Warehouse):
                 con.execute(f"create schema if not exists {_quote(schema)}")
             con.execute(f"create table if not exists {raw}.{LEDGER_TABLE} ({_columns_sql(LEDGER_COLUMNS)})")
             con.execute(f"create table if not exists {raw}.{BATCHES_TABLE} ({_columns_sql(BATCH_COLUMNS)})")
+            existing: dict[str, set[str]] = {}
+            for table_name, column_name in con.execute(
+                "select table_name, column_name from information_schema.columns where table_schema = $s",
+                {"s": self.settings.raw_dataset},
+            ).fetchall():
+                existing.setdefault(table_name, set()).add(column_name)
             for table in self.contract.tables.values():
                 columns = {c.name: c.type for c in table.columns} | LINEAGE_COLUMNS
-                con.execute(
-                    f"create table if not exists {raw}.{_quote(table.name)} ({_columns_sql(columns)})"
-                )
-                existing = {
-                    row[0]
-                    for row in con.execute(
-                        "select column_name from information_schema.columns "
-                        "where table_schema = $s and table_name = $t",
-                        {"s": self.settings.raw_dataset, "t": table.name},
-                    ).fetchall()
-                }
+                if table.name not in existing:
+                    con.execute(f"create table {raw}.{_quote(table.name)} ({_columns_sql(columns)})")
+                    continue
                 for name, kind in columns.items():  # additive schema evolution
-                    if name not in existing:
+                    if name not in existing[table.name]:
                         column = f"{_quote(name)} {DUCKDB_TYPES[kind]}"
                         con.execute(f"alter table {raw}.{_quote(table.name)} add column {column}")
             con.commit()
@@ -230,18 +228,35 @@ class DuckDBWarehouse(Warehouse):
     def _write_ledger(
         self, con: duckdb.DuckDBPyConnection, group: list[tuple[Batch, list[CheckedFile]]], loaded_at
     ) -> None:
+        """The ledger rows of a group: one INSERT per table from list parameters.
+
+        (`executemany` ran one statement per row: ~3 ms each, 0.05-0.1 s for 16 batches.)
+        """
         raw = _quote(self.settings.raw_dataset)
-        con.executemany(
-            f"insert into {raw}.{LEDGER_TABLE} values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                [batch.batch_id, f.file.table, f.file.source_file, f.sha256, f.rows, STATUS_LOADED, loaded_at]
-                for batch, files in group
-                for f in files
-            ],
+        files = [(batch, f) for batch, checked in group for f in checked]
+        con.execute(
+            f"insert into {raw}.{LEDGER_TABLE} ({', '.join(LEDGER_COLUMNS)}) "
+            "select unnest($batch_ids), unnest($tables), unnest($source_files), unnest($digests), "
+            "unnest($rows), $status, $loaded_at",
+            {
+                "batch_ids": [batch.batch_id for batch, _ in files],
+                "tables": [f.file.table for _, f in files],
+                "source_files": [f.file.source_file for _, f in files],
+                "digests": [f.sha256 for _, f in files],
+                "rows": [f.rows for _, f in files],
+                "status": STATUS_LOADED,
+                "loaded_at": loaded_at,
+            },
         )
-        con.executemany(
-            f"insert into {raw}.{BATCHES_TABLE} values (?, ?, ?, ?)",
-            [[batch.batch_id, batch.period_start, batch.period_end, loaded_at] for batch, _ in group],
+        con.execute(
+            f"insert into {raw}.{BATCHES_TABLE} ({', '.join(BATCH_COLUMNS)}) select unnest($batch_ids), "
+            "unnest($starts::date[]), unnest($ends::date[]), $loaded_at",
+            {
+                "batch_ids": [batch.batch_id for batch, _ in group],
+                "starts": [batch.period_start for batch, _ in group],
+                "ends": [batch.period_end for batch, _ in group],
+                "loaded_at": loaded_at,
+            },
         )
 
     def _load_group(self, group: list[tuple[Batch, list[CheckedFile]]]) -> dict[str, str]:

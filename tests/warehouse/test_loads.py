@@ -75,7 +75,26 @@ def test_load_adds_lineage_and_ledger(wh_env: WarehouseEnv) -> None:
         "select batch_id, period_start, period_end from {raw}.load_batches order by 1"
     )
     assert list(batches["batch_id"]) == [b1, b2]
-    assert str(pd.Timestamp(batches["period_start"].iloc[1]).date()) == "2024-02-01"
+    assert [str(pd.Timestamp(d).date()) for d in batches["period_start"]] == ["2024-01-01", "2024-02-01"]
+    assert [str(pd.Timestamp(d).date()) for d in batches["period_end"]] == ["2024-01-28", "2024-02-28"]
+
+
+def test_batches_without_period_load_with_null_period(wh_env: WarehouseEnv) -> None:
+    """period_start/period_end are optional in the metadata; a group may mix both kinds."""
+    b1 = rawfiles.write_batch(wh_env.raw_dir, 1)
+    b2 = rawfiles.write_batch(wh_env.raw_dir, 2)
+    meta_path = wh_env.raw_dir / "_batches" / f"{b1}.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["period_start"], meta["period_end"]
+    meta_path.write_text(json.dumps(meta))
+    wh_env.warehouse().load_raw()
+    batches = wh_env.warehouse().query(
+        "select batch_id, period_start, period_end from {raw}.load_batches order by 1"
+    )
+    assert list(batches["batch_id"]) == [b1, b2]
+    assert batches["period_start"].isna().tolist() == [True, False]
+    assert batches["period_end"].isna().tolist() == [True, False]
+    assert _actual(wh_env) == _expected([1, 2])
 
 
 def test_three_loads_are_idempotent_and_new_batches_load_incrementally(wh_env: WarehouseEnv) -> None:
