@@ -17,10 +17,12 @@ How it is integrated (deterministic, no random numbers):
   month by month as a survival-weighted distribution (a small dynamic program per
   customer), so the product of monthly survivals is integrated exactly on the grid.
 * Regimes are enumerated: the one in force runs out as in the simulation; in a month
-  where none is in force a decline starts with DECLINE_START_P (magnitude by 2-node
-  Gauss-Legendre, length classes 2..6 months cut at the horizon) or a boost with
-  BOOST_START_P (1 node, its mean). Approximation: at most one *new* regime start
-  inside the horizon (a second one needs two starts within 3 months, < 0.2%).
+  where none is in force a decline starts with DECLINE_START_P (magnitude at its mean,
+  DECLINE_NODES = 1: 2-3 Gauss-Legendre nodes move the result by ~1e-4 on average;
+  length classes 2..6 months cut at the horizon) or a boost with BOOST_START_P (its
+  mean). Approximation: at most one *new* regime start inside the horizon (a second
+  one needs two starts within 3 months, < 0.2%).
+* The grid arithmetic is float32 (probabilities agree with float64 to ~1e-7).
 * Monthly hazards are the simulation's (`month_hazards`): mid-term every month, the
   non-renewal hazard in the anniversary month (with that month's budget season), plus
   SUSPENDED_CHURN in a month the account starts suspended.
@@ -36,10 +38,12 @@ month, healthy accounts) is ignored; a churn after a win-back inside the window 
 not counted. `churn_probability_mc` is a brute-force Monte Carlo of the same
 dynamics (any number of regime starts) that the tests use to bound the grid error.
 
-The constants and the hazard come from generator.simulation. The regime draws and the
-onboarding offset are written inline in `simulation.step`; they are mirrored here
-once, as named constants, and tests/generator/test_forecast.py replays a month of
-`step` with the same random draws to prove the mirror is exact.
+The constants, `sigmoid` and `month_bounds` come from generator.simulation. The health
+step, the hazard formula, the regime draws and the onboarding offset are written inline
+in `simulation.step`, so they are mirrored here once (`health_step`, `month_hazards`,
+the named constants below), and tests/generator/test_forecast.py replays a month of
+`step` with the same random draws to prove the mirror exact (z, regime, health and
+hazard). If step's formulas move into functions, this module should import them.
 """
 
 from __future__ import annotations
