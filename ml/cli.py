@@ -78,13 +78,15 @@ def _train(args: argparse.Namespace, save: bool) -> int:
         f"validation {ev['split']['validation']}"
     )
     print(f"{'score':<22}{'ROC AUC':>9}{'PR AUC':>9}{'Brier':>9}{'ECE':>9}{'lift@10%':>10}")
-    for key in ("model", "logistic_regression", spec.baseline_column, "oracle"):
+    for key in ("model", "logistic_regression", spec.baseline_column, "oracle", "oracle_realised_path"):
         r = ev.get(key) if key else None
         if not isinstance(r, dict):
             continue
         cells = [r.get(m) for m in ("roc_auc", "pr_auc", "brier", "ece", "top_decile_lift")]
         print(f"{key:<22}" + "".join(f"{c:>9.4f}" if c is not None else f"{'-':>9}" for c in cells))
     print(f"targets: {ev['targets']}")
+    if ev.get("oracle_available") and ev.get("oracle_note"):
+        print(f"note: {ev['oracle_note']}")
     if result.model:
         print(f"model {result.model.version} saved to {out / 'churn_model.skops'}")
     print(f"evaluation: {out / 'evaluation.json'}  model card: {card}")
