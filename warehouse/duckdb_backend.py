@@ -62,7 +62,6 @@ POINTER = "CURRENT.json"
 KEEP_SNAPSHOTS = 3  # the current one and the two before it
 LOAD_MEMORY_LIMIT = "384MB"  # DuckDB's buffer pool during load_raw (it spills beyond)
 LOAD_GROUP_BYTES = 128 * 2**20  # Parquet bytes loaded per transaction when several batches wait
-SOURCE_FILE_COLUMN = "_cs_ops_file"  # read_parquet's filename column in a multi-file insert
 _TRANSIENT_MARKERS = ("lock", "conflicting", "could not set", "does not exist", "no such file", "resource")
 
 
@@ -210,19 +209,21 @@ class DuckDBWarehouse(Warehouse):
         """One INSERT over several files of a table with the same schema (one per batch).
 
         read_parquet scans the files in parallel (a generator file is one row group, so a
-        single-file scan uses one thread); each row gets its file's batch id and source
-        file through a join on the file name with the little `$files` list.
+        single-file scan uses one thread); each row takes its file's batch id and source
+        file from the `$batch_ids` / `$source_files` lists by read_parquet's `file_index`
+        (the file's position in `$paths`). A join on the `filename` column did the same but
+        also made DuckDB push the file list into the scan as a per-row IN filter.
         """
         table = self.contract.table(files[0].file.table)
         names, exprs = _contract_columns(table, files[0].present_columns, source="src.")
-        exprs += ["lineage.batch_id", "lineage.source_file", "$loaded_at"]
+        exprs += [
+            "$batch_ids[src.file_index::bigint + 1]",
+            "$source_files[src.file_index::bigint + 1]",
+            "$loaded_at",
+        ]
         return (
             f"insert into {_quote(self.settings.raw_dataset)}.{_quote(table.name)} ({', '.join(names)}) "
-            f"select {', '.join(exprs)} "
-            f"from read_parquet($paths, filename = '{SOURCE_FILE_COLUMN}') as src "
-            "inner join (select unnest($paths) as path, unnest($batch_ids) as batch_id, "
-            "unnest($source_files) as source_file) as lineage "
-            f"on lineage.path = src.{SOURCE_FILE_COLUMN}"
+            f"select {', '.join(exprs)} from read_parquet($paths) as src"
         )
 
     def _write_ledger(
@@ -263,8 +264,9 @@ class DuckDBWarehouse(Warehouse):
         """Load several validated batches in one transaction: one multi-file INSERT per table.
 
         All-or-nothing for the group, hence for each of its batches. If DuckDB cannot read
-        or cast a file (something the footer check cannot see), the group is rolled back
-        and loaded batch by batch, so the error names the file and only its batch fails.
+        or cast a file (something the footer check cannot see) or an insert's row count is
+        not the footers', the group is rolled back and loaded batch by batch, so the error
+        names the file and only its batch fails.
         Ends with a checkpoint: the WAL and the buffer pool hold at most one group.
         """
         if len(group) == 1:
@@ -273,7 +275,7 @@ class DuckDBWarehouse(Warehouse):
             try:
                 self._load_together(group)
                 errors = {}
-            except duckdb.Error:
+            except (duckdb.Error, BadInputError):
                 errors = super()._load_group(group)
         with self.connect() as con:
             con.execute("checkpoint")
@@ -289,7 +291,7 @@ class DuckDBWarehouse(Warehouse):
             con.begin()
             try:
                 for members in scans.values():
-                    con.execute(
+                    inserted = con.execute(
                         self._group_insert_sql([checked for _, checked in members]),
                         {
                             "paths": [str(checked.file.path) for _, checked in members],
@@ -297,7 +299,8 @@ class DuckDBWarehouse(Warehouse):
                             "source_files": [checked.file.source_file for _, checked in members],
                             "loaded_at": loaded_at,
                         },
-                    )
+                    ).fetchone()[0]
+                    _check_inserted(inserted, [checked for _, checked in members])
                     for batch, checked in members:
                         self._checkpoint(f"{batch.batch_id}:table:{checked.file.table}")
                 self._write_ledger(con, group, loaded_at)
@@ -314,7 +317,7 @@ class DuckDBWarehouse(Warehouse):
             try:
                 for checked in files:
                     try:
-                        con.execute(
+                        inserted = con.execute(
                             self._insert_sql(checked),
                             {
                                 "batch_id": batch.batch_id,
@@ -322,11 +325,12 @@ class DuckDBWarehouse(Warehouse):
                                 "loaded_at": loaded_at,
                                 "path": str(checked.file.path),
                             },
-                        )
+                        ).fetchone()[0]
                     except duckdb.Error as exc:
                         raise BadInputError(
                             f"{checked.file.source_file}: could not be loaded ({exc})"
                         ) from exc
+                    _check_inserted(inserted, [checked])
                     self._checkpoint(f"{batch.batch_id}:table:{checked.file.table}")
                 self._write_ledger(con, [(batch, files)], loaded_at)
                 self._checkpoint(f"{batch.batch_id}:before_commit")
@@ -525,3 +529,18 @@ def _contract_columns(table, present_columns, source: str) -> tuple[list[str], l
         for column in table.columns
     ]
     return names, exprs
+
+
+def _check_inserted(inserted: int, files: list[CheckedFile]) -> None:
+    """The rows an INSERT wrote must be the rows the footers promised (else roll back).
+
+    A path that read_parquet expands as a glob (it holds `*`, `?` or `[`) could read other
+    files or shift `file_index`; this turns that into a clear error instead of wrong rows.
+    """
+    expected = sum(checked.rows for checked in files)
+    if inserted != expected:
+        listing = ", ".join(checked.file.source_file for checked in files)
+        raise BadInputError(
+            f"{listing}: DuckDB inserted {inserted} rows but the Parquet footers hold {expected}; "
+            "nothing was loaded (does a path contain glob characters such as * ? [ ?)"
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -398,3 +399,28 @@ def test_group_size_bounds_each_transaction(wh_env: WarehouseEnv) -> None:
     wh.load_raw()
     assert groups == [[rawfiles.batch_id(i)] for i in (1, 2, 3)]
     assert _actual(wh_env) == _expected([1, 2, 3])
+
+
+@pytest.mark.parametrize("wh_env", ["dev"], indirect=True)
+def test_an_insert_reading_other_rows_than_the_footers_is_refused(wh_env: WarehouseEnv) -> None:
+    """DuckDB expands `[...]` in a path as a glob: with a data dir `d[1]` and a sibling `d1`,
+    read_parquet reads d1's file. The insert's row count must match the footers, so the
+    batch fails with its file named instead of loading the wrong rows (or, as the old
+    filename join did, silently none of them)."""
+    data_dir = wh_env.settings.data_dir.parent / "d[1]"
+    data_dir.mkdir()
+    env = WarehouseEnv(dataclasses.replace(wh_env.settings, data_dir=data_dir))
+    for i in (1, 2, 3):
+        rawfiles.write_batch(env.raw_dir, i)
+    bad = rawfiles.batch_id(2)
+    decoy = wh_env.settings.data_dir.parent / "d1" / "raw" / "faturas" / f"{bad}.parquet"
+    decoy.parent.mkdir(parents=True)
+    pq.write_table(rawfiles.table_frame(load_contract().table("faturas"), 2).slice(1), decoy)
+
+    with pytest.raises(LoadError) as caught:
+        env.warehouse().load_raw()
+    message = str(caught.value)
+    assert f"raw/faturas/{bad}.parquet: DuckDB inserted {rawfiles.rows_for('faturas', 2) - 1} rows" in message
+    assert [r.batch for r in caught.value.results if r.status == "failed"] == [bad]
+    assert _actual(env) == _expected([1, 3])
+    assert bad not in set(env.ledger()["batch_id"])
