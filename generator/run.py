@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
+import functools
+import os
 import shutil
 import sys
 import threading
@@ -52,18 +53,44 @@ HIGH_CARDINALITY = {
 RAW_COMPRESSION = "snappy"
 WORKERS = 2  # jobs run beside the simulation thread: two cores
 _BUILD_LOCK = threading.Lock()
+# after a batch is finalised, glibc's freed pages go back to the OS once RSS is above this
+# (rarely reached: trimming every batch would cost page faults on the next month's arrays)
+TRIM_ABOVE_MIB = 320.0
 MAX_INFLIGHT = 2  # batches simulated but not yet finalised (bounds memory)
+
+
+@functools.lru_cache(maxsize=1)
+def _libc():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
+def _rss_mib() -> float:
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") / 2**20)
+    except (OSError, ValueError, IndexError):
+        return float("inf")
 
 
 def _limit_malloc_arenas() -> None:
     """glibc gives every thread its own malloc arena and keeps their freed pages; two arenas
     for the simulation thread and the pool keep peak RSS lower (no-op elsewhere)."""
-    try:
-        import ctypes
+    libc = _libc()
+    if libc is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
 
-        ctypes.CDLL("libc.so.6").mallopt(-8, 2)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
+
+def _release_free_memory() -> None:
+    """Hand the pages glibc keeps after a batch's arrays are freed back to the OS when RSS has
+    grown past TRIM_ABOVE_MIB (peak RSS; no-op elsewhere)."""
+    libc = _libc()
+    if libc is not None and hasattr(libc, "malloc_trim") and _rss_mib() > TRIM_ABOVE_MIB:
+        libc.malloc_trim(0)
 
 
 def batch_id(start: tuple[int, int], number: int) -> str:
@@ -362,6 +389,7 @@ def _finalize(
     }
     storage.write_json(meta, paths.batches / f"{bid}.json")
     storage.save_state(state_snapshot, paths.state, pending)
+    _release_free_memory()
     written.append(bid)
     progress.batch(bid, meta["total_rows"])
 
@@ -389,13 +417,22 @@ class _TableResult:
 
 def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None) -> _TableResult:
     """Dirt, render, split off the rows due later, write one table of one batch."""
+    if callable(source):
+        # the events arrive as a builder; one month's events are in memory at a time, from
+        # the build to the written file (peak RSS), while the other worker writes the small
+        # tables; the previous month is done first (its late rows come into this file)
+        if previous is not None:
+            held, previous = previous.result().later, None
+        with _BUILD_LOCK:
+            return _table_job(job, source, previous, held)
+    return _table_job(job, source, previous, held)
+
+
+def _table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None) -> _TableResult:
     rng = np.random.default_rng([job.seed, job.month + 1000, 100 + job.index])
-    # the events arrive as a builder; one month's events are built at a time (memory),
-    # while the other worker writes the previous month or the small tables
-    with _BUILD_LOCK if callable(source) else contextlib.nullcontext():
-        frame = source() if callable(source) else source
-        parts, manifest = dirt.inject(frame, job.rate, rng, job.batch)
-        del frame, source
+    frame = source() if callable(source) else source
+    parts, manifest = dirt.inject(frame, job.rate, rng, job.batch)
+    del frame, source
     if previous is not None:
         held = previous.result().later
     batch = job.batch
