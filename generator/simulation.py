@@ -1061,51 +1061,73 @@ def _events_frame(state, rng, lam, active_users, first_user, h, win_start, win_e
 def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
     """One 64-bit random word per event is cut into bit fields (day, hour, second, user,
     module slot, feature), a second one gives the duration; all the sampling is table
-    lookups, which keeps 10M events in the low seconds."""
+    lookups, which keeps 10M events in the low seconds. Per-customer values reach the
+    events by np.repeat (a sequential copy), not by a gather through the customer index;
+    the module of a slot comes from a small per-customer table (64 slot draws each)."""
     count = cap["count"]
     n = len(count)
-    cust = np.repeat(np.arange(n, dtype=np.int32), count)
+
+    def each(values: np.ndarray) -> np.ndarray:  # the customer's value on each of its events
+        return np.repeat(values, count)
+
     bits = rng.bit_generator.random_raw(m)
     more = rng.bit_generator.random_raw(m)
     # day: uniform inside the customer's active window of the month, weighted by the calendar
-    u_day = cap["lo"][cust] + ((bits & 0xFFF).astype(np.float64) + 0.5) * (1 / 4096) * cap["span"][cust]
-    when = lut[np.minimum((u_day * len(lut)).astype(np.int64), len(lut) - 1)] + d0
+    u_day = (bits & 0xFFF).astype(np.float64)
+    u_day += 0.5
+    u_day *= 1 / 4096
+    u_day *= each(cap["span"])
+    u_day += each(cap["lo"])
+    u_day *= len(lut)
+    index = u_day.astype(np.int64)
     del u_day
+    np.minimum(index, len(lut) - 1, out=index)
+    when = lut[index]
+    del index
+    when += d0
     when *= 86_400
     when += _HOUR_LUT[(bits >> 12) & 0xFFF]
     when += (((bits >> 24) & 0xFFF) * 3600 >> 12).astype(np.int64)
     when *= US_PER_S
     user = ((bits >> 36) & 0xFFFF).astype(np.int64)
-    user *= cap["active_users"][cust]
+    user *= each(cap["active_users"])
     user >>= 16
-    user += cap["first_user"][cust]
-    # breadth: healthy accounts use more of their licensed modules
-    slot = (_SLOT_LUT[(bits >> 52) & 0x3F] * cap["used"][cust]).astype(np.int64)
-    code = cap["mod_order"][cust]
-    module = np.where(slot < 2, slot, _PERMS_FLAT[code * (N_MODULES - 2) + np.maximum(slot - 2, 0)] + 2)
-    del slot, code
-    feature = pools.FEATURE_OFFSET[module] + (
-        ((bits >> 58) & 0x3F).astype(np.int64) * pools.FEATURE_COUNT[module] >> 6
-    )
-    del bits
+    user += each(cap["first_user"])
+    # breadth: healthy accounts use more of their licensed modules (slot -> module per customer)
+    slot_of = (_SLOT_LUT[None, :] * cap["used"][:, None]).astype(np.int64)  # (customers, 64)
+    perm = cap["mod_order"][:, None] * (N_MODULES - 2) + np.maximum(slot_of - 2, 0)
+    module_of = np.where(slot_of < 2, slot_of, _PERMS_FLAT[perm] + 2).astype(np.int32).reshape(-1)
+    del slot_of, perm
+    at = each(np.arange(0, 64 * n, 64, dtype=np.int64))
+    at += ((bits >> 52) & 0x3F).astype(np.int64)
+    module = module_of[at]
+    at = module.astype(np.int64)
+    at <<= 6
+    at += ((bits >> 58) & 0x3F).astype(np.int64)
+    feature = _FEATURE_LUT[at]
+    del bits, at
     duration = _DURATION_LUT[more & 0xFFF] + ((more >> 12) & 0x3F).astype(np.int64)
     del more
-    cust_id = cust.astype(np.int64)
-    cust_id += 1
-    del cust
+    cust_id = each(np.arange(1, n + 1, dtype=np.int64))
     p = pools.get_pools()
     cols = {
         "id_evento": Col(ID, first_id + np.arange(m), prefix="EVT-", width=12),
         "id_cliente": Col(ID, cust_id, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
-        "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module.astype(np.int32)), p.modulos)),
-        "funcionalidade": Col(
-            TEXT, pa.DictionaryArray.from_arrays(pa.array(feature.astype(np.int32)), p.features)
-        ),
+        "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module), p.modulos)),
+        "funcionalidade": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(feature), p.features)),
         "ocorrido_em": Col(TS, when),
         "duracao_segundos": Col(INT, duration),
     }
     return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64), owned=True)
+
+
+# feature of (module, 6-bit draw): the module's features, uniformly
+_FEATURE_LUT = (
+    (pools.FEATURE_OFFSET[:, None] + ((np.arange(64)[None, :] * pools.FEATURE_COUNT[:, None]) >> 6))
+    .astype(np.int32)
+    .reshape(-1)
+)
 
 
 def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, batch):
