@@ -45,9 +45,9 @@ _LUT4 = np.array([[48 + (v // 10**p) % 10 for p in (3, 2, 1, 0)] for v in range(
 _LUT4_WORDS = _LUT4.view(np.uint32).reshape(-1)
 
 
-def _run_words(first: int, n: int, chunks: int) -> np.ndarray:
+def _run_words(first: int, n: int, chunks: int, out: np.ndarray | None = None) -> np.ndarray:
     """_digit_words of the run first, first+1, ..., first+n-1, from tiles and repeats."""
-    words = np.empty((n, chunks), dtype=np.uint32)
+    words = np.empty((n, chunks), dtype=np.uint32) if out is None else out
     for chunk in range(chunks - 1, -1, -1):
         scale = 10_000 ** (chunks - 1 - chunk)
         lo, hi = first // scale, (first + n - 1) // scale
@@ -63,19 +63,20 @@ def _run_words(first: int, n: int, chunks: int) -> np.ndarray:
     return words
 
 
-def _digit_words(numbers: np.ndarray, chunks: int) -> np.ndarray:
-    """(n, chunks) uint32 words, each the ASCII of 4 decimal digits (most significant first)."""
+def _digit_words(numbers: np.ndarray, chunks: int, out: np.ndarray | None = None) -> np.ndarray:
+    """(n, chunks) uint32 words, each the ASCII of 4 decimal digits (most significant first),
+    into `out` (any (n, chunks) uint32 view) when given."""
     numbers = np.asarray(numbers, dtype=np.int64)
     n = numbers.shape[0]
     if n > 4096 and numbers[0] >= 0:
         # mostly a run of consecutive ids (event ids, a few rows swapped or overwritten)?
         off = np.flatnonzero(numbers != numbers[0] + np.arange(n))
         if len(off) < n // 16:
-            words = _run_words(int(numbers[0]), n, chunks)
+            words = _run_words(int(numbers[0]), n, chunks, out)
             if len(off):
                 words[off] = _digit_words(numbers[off], chunks)
             return words
-    words = np.empty((numbers.shape[0], chunks), dtype=np.uint32)
+    words = np.empty((numbers.shape[0], chunks), dtype=np.uint32) if out is None else out
     if n and numbers.min() >= 0 and (top := numbers.max()) < 2**32:  # uint32 maths is ~3x faster
         rest32 = numbers.astype(np.uint32)
         for chunk in range(chunks - 1, -1, -1):
@@ -112,7 +113,7 @@ def fixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     if len(head) % 4 == 0 and pad == 0:  # whole 4-byte words: no byte shuffling at all
         words = np.empty((n, len(head) // 4 + chunks), dtype=np.uint32)
         words[:, : len(head) // 4] = np.frombuffer(head, dtype=np.uint32)
-        words[:, len(head) // 4 :] = _digit_words(numbers, chunks)
+        _digit_words(numbers, chunks, out=words[:, len(head) // 4 :])
         return strings_from_matrix(words.view(np.uint8).reshape(n, len(head) + width))
     if len(head) == 4 and pad < 4 and n:
         # 4-byte word stores into the rows: the digit words end at the row's end, their
