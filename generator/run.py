@@ -55,7 +55,7 @@ WORKERS = 2  # jobs run beside the simulation thread: two cores
 _BUILD_LOCK = threading.Lock()
 # after a batch is finalised, glibc's freed pages go back to the OS once RSS is above this
 # (rarely reached: trimming every batch would cost page faults on the next month's arrays)
-TRIM_ABOVE_MIB = 320.0
+TRIM_ABOVE_MIB = 340.0
 MAX_INFLIGHT = 2  # batches simulated but not yet finalised (bounds memory)
 
 
