@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ BATCH_COLUMNS: dict[str, str] = {
     "period_end": "date",
     "loaded_at": "timestamp",
 }
+VALIDATION_THREADS = 2  # files validated (footer schema + sha256) at once, ahead of the load
 STATUS_LOADED = "loaded"
 STATUS_FAILED = "failed"
 
@@ -251,22 +253,37 @@ class Warehouse(ABC):
                     )
             group.clear()
 
-        for meta_path in self.raw_batch_paths():
-            batch_id = meta_path.stem
-            try:
-                batch = read_batch(meta_path, self.settings.raw_dir, self.settings.data_dir)
-                if batch_id in ledger:
-                    self._check_unchanged(batch, ledger[batch_id])
+        # Batches not in the ledger are validated (footers + sha256) ahead on a small pool:
+        # hashing releases the GIL, so two files hash at once; results are taken in batch order.
+        waiting: list[tuple[str, Batch | None, Future | str]] = []
+        pool = ThreadPoolExecutor(max_workers=VALIDATION_THREADS, thread_name_prefix="validate")
+        try:
+            for meta_path in self.raw_batch_paths():
+                batch_id = meta_path.stem
+                try:
+                    batch = read_batch(meta_path, self.settings.raw_dir, self.settings.data_dir)
+                    if batch_id in ledger:
+                        self._check_unchanged(batch, ledger[batch_id])
+                        continue
+                except BadInputError as exc:
+                    waiting.append((batch_id, None, str(exc)))
                     continue
-                checked = check_batch(batch, self.contract)
-            except BadInputError as exc:
-                fail(batch_id, str(exc))
-                continue
-            group.append((batch, checked))
-            group_bytes += sum(f.size for f in checked)
-            if group_bytes >= self.load_group_bytes:
-                flush()
-                group_bytes = 0
+                waiting.append((batch_id, batch, pool.submit(check_batch, batch, self.contract)))
+            for batch_id, batch, pending in waiting:
+                try:
+                    if isinstance(pending, str):
+                        raise BadInputError(pending)
+                    checked = pending.result()
+                except BadInputError as exc:
+                    fail(batch_id, str(exc))
+                    continue
+                group.append((batch, checked))
+                group_bytes += sum(f.size for f in checked)
+                if group_bytes >= self.load_group_bytes:
+                    flush()
+                    group_bytes = 0
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # an error or a kill does not wait for the rest
         flush()
         results.sort(key=lambda result: result.batch)  # stable: tables keep their order
         if problems and raise_on_error:

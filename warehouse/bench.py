@@ -10,7 +10,9 @@ contract's schemas instead):
   preserve_insertion_order = false);
 * warehouse: `DuckDBWarehouse.load_raw()` into a fresh data dir (schema check from the
   Parquet footers, sha256 of every file, lineage columns, ledger, all-or-nothing
-  transactions of at most LOAD_GROUP_BYTES, a checkpoint after each).
+  transactions of at most LOAD_GROUP_BYTES, a checkpoint after each). Its files are hard
+  links under the load's own data dir, so `_source_file` holds what users get
+  (`raw/<table>/<batch>.parquet`).
 
 Each measurement runs in its own subprocess (so its peak RSS is its own); runs alternate
 and the medians are compared. Peak RSS is also measured for loading the first half of
@@ -186,7 +188,7 @@ def run_profile(raw_dir: Path, data_dir: Path) -> dict:
 
     settings = load_settings({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir)})
     wh = DuckDBWarehouse(settings)
-    base.check_batch = timed("validate (footer schema + sha256)", base.check_batch)
+    base.check_batch = timed("validate (footer schema + sha256)", base.check_batch)  # summed over threads
     base.sha256_of = timed("  of which sha256", base.sha256_of)
     import warehouse.batches as batches_module
 
