@@ -26,11 +26,18 @@ customer_months as (
 
 ),
 
+{# invoices open and overdue at the snapshot date (no row = none) #}
+open_invoices as (
+
+    select * from {{ ref('int_faturas__em_aberto_mensal') }}
+
+),
+
 final as (
 
     select
-        customer_id,
-        snapshot_date,
+        customer_months.customer_id,
+        customer_months.snapshot_date,
         segment,
         company_size,
         uf,
@@ -51,6 +58,8 @@ final as (
         late_invoices_90d,
         avg_payment_delay_days_90d,
         failed_payments_90d,
+        coalesce(open_invoices.open_overdue_invoices, 0) as open_overdue_invoices,
+        coalesce(open_invoices.max_days_overdue_open, 0) as max_days_overdue_open,
         days_to_renewal,
         health_score,
         health_tier,
@@ -64,11 +73,14 @@ final as (
         churn_status,
         is_label_complete
     from customer_months
-    where is_active
+    left join open_invoices
+        on customer_months.customer_id = open_invoices.customer_id
+        and customer_months.snapshot_date = open_invoices.snapshot_date
+    where customer_months.is_active
     {% if is_incremental() %}
         and (
-            {{ recent_snapshot('snapshot_date', last_snapshot) }}
-            or customer_id in ({{ touched_customers(last_snapshot) }})
+            {{ recent_snapshot('customer_months.snapshot_date', last_snapshot) }}
+            or customer_months.customer_id in ({{ touched_customers(last_snapshot) }})
         )
     {% endif %}
 
