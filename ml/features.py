@@ -6,6 +6,7 @@ The feature spec may list `derived` features, each computed from one row's value
     derived:
       events_per_seat: {ratio: [events_30d, seats]}            # a / b, missing when b <= 0
       renewal_within_horizon: {at_most: [days_to_renewal, 90]}  # 1.0 if a <= value else 0.0
+      is_suspended_risk: {above: [max_days_overdue_open, 30]}   # 1.0 if a > value else 0.0
 
 `DerivedFeatures` is a stateless scikit-learn transformer, so the derived columns are
 recomputed from whatever the caller passes (what-if rows included): a driver such as
@@ -18,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-KINDS = ("ratio", "at_most")
+KINDS = ("ratio", "at_most", "above")
 
 
 class DerivedFeatures(TransformerMixin, BaseEstimator):
@@ -49,7 +50,8 @@ class DerivedFeatures(TransformerMixin, BaseEstimator):
                     out[:, j] = np.where(den > 0, cols[a] / den, np.nan)
                 else:
                     value = cols[a]
-                    out[:, j] = np.where(np.isnan(value), np.nan, (value <= float(b)).astype(np.float64))
+                    flag = value <= float(b) if kind == "at_most" else value > float(b)
+                    out[:, j] = np.where(np.isnan(value), np.nan, flag.astype(np.float64))
         return out
 
     def get_feature_names_out(self, input_features=None):

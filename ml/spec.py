@@ -130,7 +130,7 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
 
 
 def _derived(raw: dict, numeric: list[str], taken: set[str], path: Path) -> tuple[tuple, ...]:
-    """Check the `derived` section: {name: {ratio: [a, b]} | {at_most: [a, value]}}."""
+    """Check the `derived` section: {name: {ratio: [a, b]} | {at_most | above: [a, value]}}."""
     from ml.features import KINDS
 
     if not isinstance(raw, dict):
@@ -149,11 +149,11 @@ def _derived(raw: dict, numeric: list[str], taken: set[str], path: Path) -> tupl
         unknown = [c for c in needs if c not in numeric]
         if unknown:
             raise SpecError(f"{where} uses {unknown}, which are not numeric features of the spec")
-        if kind == "at_most":
+        if kind != "ratio":
             try:
                 args = [args[0], float(args[1])]
             except (TypeError, ValueError) as exc:
-                raise SpecError(f"{where}: at_most needs a number as second argument") from exc
+                raise SpecError(f"{where}: {kind} needs a number as second argument") from exc
         out.append((str(name), kind, *args))
     return tuple(out)
 

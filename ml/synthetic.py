@@ -88,6 +88,10 @@ def make_snapshots(
         late_prev = late
         delay = np.where(late > 0, rng.gamma(2.0, 6.0, n) * (1 + late), 0.0)
         failed = rng.binomial(late, 0.35)
+        # the failed ones are still open at the month end, as late as the average delay
+        # (no extra random draws: the other columns stay those of earlier versions)
+        open_overdue = failed
+        max_overdue = np.where(failed > 0, np.round(delay), 0.0)
         months_to_renewal = (renewal_month - t) % 12
         days_to_renewal = months_to_renewal * 30 + rng.integers(0, 30, n)
         mrr = seats * price * np.exp(rng.normal(0, 0.05, n))
@@ -133,6 +137,8 @@ def make_snapshots(
                     "late_invoices_90d": late[idx].astype(float),
                     "avg_payment_delay_days_90d": delay[idx],
                     "failed_payments_90d": failed[idx].astype(float),
+                    "open_overdue_invoices": open_overdue[idx].astype(float),
+                    "max_days_overdue_open": max_overdue[idx],
                     "days_to_renewal": days_to_renewal[idx].astype(float),
                     "health_score": health[idx],
                     "_t": t,

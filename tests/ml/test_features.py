@@ -26,12 +26,22 @@ def test_derived_features_by_hand():
     assert list(step.get_feature_names_out()) == ["a_per_b", "a_small"]
 
 
+def test_above_flags_values_past_the_threshold_only():
+    frame = pd.DataFrame({"days": [0.0, 30.0, 31.0, np.nan, 400.0]})
+    out = DerivedFeatures([["late", "above", "days", 30.0]]).fit(frame).transform(frame)
+    np.testing.assert_allclose(out[:, 0], [0.0, 0.0, 1.0, np.nan, 1.0])  # 30 days is not yet past 30
+
+
 def test_default_spec_derives_from_its_own_numeric_columns(spec):
     assert spec.derived, "the churn spec lists derived features"
     for name, kind, a, b in spec.derived:
         assert name not in spec.features
         assert a in spec.numeric and (kind != "ratio" or b in spec.numeric)
     assert ("renewal_within_horizon", "at_most", "days_to_renewal", float(spec.horizon_days)) in spec.derived
+    # the ERP suspends an account 30 days after an unpaid due date
+    assert ("is_suspended_risk", "above", "max_days_overdue_open", 30.0) in spec.derived
+    assert {"open_overdue_invoices", "max_days_overdue_open"} <= set(spec.numeric)
+    assert "fatura mais antiga em aberto" in spec.descriptions["max_days_overdue_open"]
 
 
 def test_pipeline_sees_derived_features_and_a_what_if_moves_them(spec, synthetic):
@@ -55,6 +65,7 @@ def test_pipeline_sees_derived_features_and_a_what_if_moves_them(spec, synthetic
         ({"x": {"log": ["a", "a"]}}, "must be one of"),
         ({"a": {"ratio": ["a", "a"]}}, "clashes"),
         ({"x": {"at_most": ["a", "ten"]}}, "needs a number"),
+        ({"x": {"above": ["a", None]}}, "above needs a number"),
     ],
 )
 def test_bad_derived_section_is_refused(tmp_path, derived, message):
