@@ -20,6 +20,7 @@ TABLES = {
     "fct_eventos_uso": ["event_id"],
     "int_usuarios__classified": ["batch_id", "source_file", "raw_values", "record_status", "version_rank"],
     "dim_usuarios": ["user_id"],
+    "int_usuarios__known": ["user_id"],
     "int_clientes__mensal": ["customer_id", "snapshot_date"],
     "fct_clientes_snapshot_mensal": ["customer_id", "snapshot_date"],
     "fct_clientes_kpis": ["customer_id"],
@@ -35,7 +36,7 @@ RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
 INCREMENTAL_MODELS = (
     "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
     "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
-    "int_usuarios__classified", "marts/dim_usuarios", "int_clientes__mensal",
+    "int_usuarios__classified", "int_usuarios__known", "marts/dim_usuarios", "int_clientes__mensal",
     "marts/fct_clientes_snapshot_mensal",
 )  # fmt: skip
 
