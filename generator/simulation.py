@@ -816,9 +816,16 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
     return fr
 
 
+def _index_type(size: int) -> type:
+    """The narrowest signed integer type that indexes a dictionary of `size` entries."""
+    return np.int8 if size <= 127 else np.int16 if size <= 32_767 else np.int32
+
+
 def _dict(codes: np.ndarray, pool: pa.Array) -> pa.DictionaryArray:
-    """A column drawn from a small pool, dictionary-encoded (no per-row string copies)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=np.int32)), pool)
+    """A column drawn from a pool, dictionary-encoded (no per-row string copies), with the
+    narrowest index type the pool allows (the dictionary is the pool: the column's values
+    never leave it, so concatenated parts still fit the index type)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=_index_type(len(pool)))), pool)
 
 
 def _from_pool(pool: pa.Array, codes: np.ndarray) -> pa.Array:
@@ -1096,7 +1103,7 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
     # breadth: healthy accounts use more of their licensed modules (slot -> module per customer)
     slot_of = (_SLOT_LUT[None, :] * cap["used"][:, None]).astype(np.int64)  # (customers, 64)
     perm = cap["mod_order"][:, None] * (N_MODULES - 2) + np.maximum(slot_of - 2, 0)
-    module_of = np.where(slot_of < 2, slot_of, _PERMS_FLAT[perm] + 2).astype(np.int32).reshape(-1)
+    module_of = np.where(slot_of < 2, slot_of, _PERMS_FLAT[perm] + 2).astype(np.int8).reshape(-1)
     del slot_of, perm
     at = each(np.arange(0, 64 * n, 64, dtype=np.int64))
     at += ((bits >> 52) & 0x3F).astype(np.int64)
@@ -1114,8 +1121,8 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
         "id_evento": Col(ID, first_id + np.arange(m), prefix="EVT-", width=12),
         "id_cliente": Col(ID, cust_id, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
-        "modulo": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(module), p.modulos)),
-        "funcionalidade": Col(TEXT, pa.DictionaryArray.from_arrays(pa.array(feature), p.features)),
+        "modulo": Col(TEXT, _dict(module, p.modulos)),
+        "funcionalidade": Col(TEXT, _dict(feature, p.features)),
         "ocorrido_em": Col(TS, when),
         "duracao_segundos": Col(INT, duration),
     }
@@ -1125,7 +1132,7 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
 # feature of (module, 6-bit draw): the module's features, uniformly
 _FEATURE_LUT = (
     (pools.FEATURE_OFFSET[:, None] + ((np.arange(64)[None, :] * pools.FEATURE_COUNT[:, None]) >> 6))
-    .astype(np.int32)
+    .astype(np.int8)
     .reshape(-1)
 )
 
