@@ -384,8 +384,10 @@ def _why(evaluation: dict) -> str:
                 notes.append(
                     f"For the {' and '.join(above)} the target lies above what even that exact-health "
                     "model reaches here: the rest of the oracle's edge is state the warehouse shows only "
-                    "indirectly (the level health reverts to, a decline in progress, a scheduled "
-                    "suspension) — an estimate of the point-in-time ceiling, not a proof."
+                    "indirectly (the level health reverts to, a decline in progress, whether an open "
+                    "invoice will still be unpaid 30 days past due and suspend the account; a suspension "
+                    "already in force is visible as max_days_overdue_open > 30) — an estimate of the "
+                    "point-in-time ceiling, not a proof."
                 )
     lr = evaluation.get("logistic_regression")
     if isinstance(lr, dict) and lr.get("roc_auc") and r.get("roc_auc"):
