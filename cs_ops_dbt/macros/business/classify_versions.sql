@@ -13,7 +13,7 @@ ranked as (
         *,
         row_number() over (
             partition by {{ primary_key }}, rejection_reason
-            order by updated_at desc nulls last, batch_id desc, source_file desc
+            order by {{ latest_version_first() }}
         ) as version_rank
     from checked
 

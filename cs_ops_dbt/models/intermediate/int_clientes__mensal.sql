@@ -168,8 +168,7 @@ contracts_known_ranked as (
         contract_versions.*,
         row_number() over (
             partition by snapshot_dates.snapshot_date, contract_versions.contract_id
-            order by contract_versions.updated_at desc nulls last, contract_versions.batch_id desc,
-                contract_versions.source_file desc
+            order by {{ latest_version_first('contract_versions') }}
         ) as known_rank
     from snapshot_dates
     inner join contract_versions
@@ -240,8 +239,7 @@ tickets_known_ranked as (
         cast(ticket_versions.first_response_at as date) as first_response_date,
         row_number() over (
             partition by snapshot_dates.snapshot_date, ticket_versions.ticket_id
-            order by ticket_versions.updated_at desc nulls last, ticket_versions.batch_id desc,
-                ticket_versions.source_file desc
+            order by {{ latest_version_first('ticket_versions') }}
         ) as known_rank
     from snapshot_dates
     inner join ticket_versions
@@ -299,8 +297,7 @@ invoices_known_ranked as (
         invoice_versions.*,
         row_number() over (
             partition by snapshot_dates.snapshot_date, invoice_versions.invoice_id
-            order by invoice_versions.updated_at desc nulls last, invoice_versions.batch_id desc,
-                invoice_versions.source_file desc
+            order by {{ latest_version_first('invoice_versions') }}
         ) as known_rank
     from snapshot_dates
     inner join invoice_versions
@@ -360,8 +357,7 @@ nps_known_ranked as (
         nps_versions.*,
         row_number() over (
             partition by snapshot_dates.snapshot_date, nps_versions.response_id
-            order by nps_versions.updated_at desc nulls last, nps_versions.batch_id desc,
-                nps_versions.source_file desc
+            order by {{ latest_version_first('nps_versions') }}
         ) as known_rank
     from snapshot_dates
     inner join nps_versions

@@ -47,7 +47,7 @@ latest_versions as (
         min(due_date) over (partition by invoice_id) as first_due_date,
         row_number() over (
             partition by invoice_id
-            order by updated_at desc nulls last, batch_id desc, source_file desc
+            order by {{ latest_version_first() }}
         ) as latest_rank
     from invoice_versions
 
@@ -127,8 +127,7 @@ versions_as_of as (
         invoice_versions.invoice_status,
         row_number() over (
             partition by open_candidates.snapshot_date, invoice_versions.invoice_id
-            order by invoice_versions.updated_at desc nulls last, invoice_versions.batch_id desc,
-                invoice_versions.source_file desc
+            order by {{ latest_version_first('invoice_versions') }}
         ) as known_rank
     from open_candidates
     inner join invoice_versions
