@@ -8,6 +8,16 @@ from ml.data import forecast_note, oracle_probability, oracle_realised_path_prob
 from ml.metrics import expected_calibration_error, score_report, top_k_stats
 from ml.spec import FeatureSpec
 
+# a 90-day spec keyed like the snapshot mart, for the oracle tests
+ORACLE_SPEC = FeatureSpec(
+    id_column="customer_id",
+    time_column="snapshot_date",
+    label_column="y",
+    numeric=("x",),
+    categorical=(),
+    horizon_days=90,
+)
+
 
 def test_ece_by_hand():
     # bin [0.1,0.2): p=0.1 x2, y=[0,1] -> |0.2-1|/... ; bin [0.9,1.0]: p=0.9, y=1
@@ -33,14 +43,7 @@ def test_top_decile_lift_and_mrr_captured_by_hand():
 
 
 def test_oracle_combines_the_next_months_hazards():
-    spec = FeatureSpec(
-        id_column="customer_id",
-        time_column="snapshot_date",
-        label_column="y",
-        numeric=("x",),
-        categorical=(),
-        horizon_days=90,
-    )
+    spec = ORACLE_SPEC
     frame = pd.DataFrame(
         {"customer_id": ["A", "B", "Z"], "snapshot_date": pd.to_datetime(["2024-01-31"] * 3)}
     )
@@ -62,14 +65,7 @@ def test_oracle_combines_the_next_months_hazards():
 
 
 def test_oracle_is_the_truths_true_probability_when_present():
-    spec = FeatureSpec(
-        id_column="customer_id",
-        time_column="snapshot_date",
-        label_column="y",
-        numeric=("x",),
-        categorical=(),
-        horizon_days=90,
-    )
+    spec = ORACLE_SPEC
     frame = pd.DataFrame({"customer_id": ["A", "B"], "snapshot_date": pd.to_datetime(["2024-01-31"] * 2)})
     truth = pd.DataFrame(
         {
