@@ -87,17 +87,27 @@ def load_truth(truth_dir: Path) -> pd.DataFrame | None:
     return pq.read_table(path, columns=columns).to_pandas()
 
 
-def _by_row(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame, column: str, offset: int = 0):
-    """truth[column] of each frame row's customer in its snapshot month (+ offset months)."""
+def _by_customer_month(truth: pd.DataFrame, column: str) -> pd.Series:
+    """truth[column] indexed by (customer id, month); the last row wins a repeated key."""
     values = truth.assign(
         key_id=truth["id_cliente"].astype(str),
         key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
     ).set_index(["key_id", "key_month"])[column]
-    values = values[~values.index.duplicated(keep="last")]
+    return values[~values.index.duplicated(keep="last")]
+
+
+def _at_rows(values: pd.Series, frame: pd.DataFrame, spec: FeatureSpec, offset: int = 0) -> np.ndarray:
+    """`values` (from _by_customer_month) of each frame row's customer in its snapshot month
+    (+ offset months); NaN where the truth has no such row."""
     idx = pd.MultiIndex.from_arrays(
         [frame[spec.id_column].astype(str), frame[spec.time_column].dt.to_period("M") + offset]
     )
     return values.reindex(idx).to_numpy(dtype=float)
+
+
+def _by_row(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame, column: str) -> np.ndarray:
+    """truth[column] of each frame row's customer in its snapshot month."""
+    return _at_rows(_by_customer_month(truth, column), frame, spec)
 
 
 def forecast_note(spec: FeatureSpec, truth: pd.DataFrame) -> str | None:
@@ -158,10 +168,11 @@ def oracle_realised_path_probability(
     """
     h = horizon_months(spec)
     ids = frame[spec.id_column].astype(str)
+    hazard = _by_customer_month(truth, "churn_hazard")  # indexed once, looked up per month
     survive = np.ones(len(frame))
     last = np.zeros(len(frame))
     for k in range(1, h + 1):
-        hz = _by_row(frame, spec, truth, "churn_hazard", offset=k)
+        hz = _at_rows(hazard, frame, spec, offset=k)
         hz = np.where(np.isnan(hz), last, hz)
         last = hz
         survive *= 1.0 - hz
