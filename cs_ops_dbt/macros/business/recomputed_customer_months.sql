@@ -49,3 +49,21 @@
         or customer_id in ({{ touched_customers(last_snapshot) }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    Inside an "as known on each snapshot date" join of `versions` to snapshot_dates: in an
+    incremental run, keep only what the run computes again (recent snapshots, or records
+    of touched customers). Whole records (all their versions) stay, so the ranking of the
+    versions still sees every one. Nothing on a full refresh.
+#}
+{% macro recomputed_versions_only(versions, record_id, last_snapshot) -%}
+    {%- if is_incremental() -%}
+    and (
+        {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
+        or {{ versions }}.{{ record_id }} in (
+            select {{ record_id }} from {{ versions }} where customer_id in (select customer_id from touched)
+        )
+    )
+    {%- endif -%}
+{%- endmacro %}

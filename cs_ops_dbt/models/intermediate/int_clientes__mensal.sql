@@ -173,15 +173,7 @@ contracts_known_ranked as (
     from snapshot_dates
     inner join contract_versions
         on contract_versions.known_date <= snapshot_dates.snapshot_date
-    {% if is_incremental() %}
-        {# whole records (all versions), so the ranking sees every version #}
-        and (
-            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
-            or contract_versions.contract_id in (
-                select contract_id from contract_versions where customer_id in (select customer_id from touched)
-            )
-        )
-    {% endif %}
+    {{ recomputed_versions_only('contract_versions', 'contract_id', last_snapshot) }}
 
 ),
 
@@ -245,15 +237,7 @@ tickets_known_ranked as (
     inner join ticket_versions
         on ticket_versions.known_date <= snapshot_dates.snapshot_date
         and cast(ticket_versions.opened_at as date) > {{ cs_date_add('snapshot_dates.snapshot_date', -366) }}
-    {% if is_incremental() %}
-        {# whole records (all versions), so the ranking sees every version #}
-        and (
-            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
-            or ticket_versions.ticket_id in (
-                select ticket_id from ticket_versions where customer_id in (select customer_id from touched)
-            )
-        )
-    {% endif %}
+    {{ recomputed_versions_only('ticket_versions', 'ticket_id', last_snapshot) }}
 
 ),
 
@@ -304,15 +288,7 @@ invoices_known_ranked as (
         on invoice_versions.known_date <= snapshot_dates.snapshot_date
         and invoice_versions.due_date > {{ cs_date_add('snapshot_dates.snapshot_date', -90) }}
         and invoice_versions.due_date < snapshot_dates.snapshot_date
-    {% if is_incremental() %}
-        {# whole records (all versions), so the ranking sees every version #}
-        and (
-            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
-            or invoice_versions.invoice_id in (
-                select invoice_id from invoice_versions where customer_id in (select customer_id from touched)
-            )
-        )
-    {% endif %}
+    {{ recomputed_versions_only('invoice_versions', 'invoice_id', last_snapshot) }}
 
 ),
 
@@ -363,15 +339,7 @@ nps_known_ranked as (
     inner join nps_versions
         on nps_versions.known_date <= snapshot_dates.snapshot_date
         and nps_versions.answered_date <= snapshot_dates.snapshot_date
-    {% if is_incremental() %}
-        {# whole records (all versions), so the ranking sees every version #}
-        and (
-            {{ recent_snapshot('snapshot_dates.snapshot_date', last_snapshot) }}
-            or nps_versions.response_id in (
-                select response_id from nps_versions where customer_id in (select customer_id from touched)
-            )
-        )
-    {% endif %}
+    {{ recomputed_versions_only('nps_versions', 'response_id', last_snapshot) }}
 
 ),
 
