@@ -38,12 +38,10 @@ month, healthy accounts) is ignored; a churn after a win-back inside the window 
 not counted. `churn_probability_mc` is a brute-force Monte Carlo of the same
 dynamics (any number of regime starts) that the tests use to bound the grid error.
 
-The constants, `sigmoid` and `month_bounds` come from generator.simulation. The health
-step, the hazard formula, the regime draws and the onboarding offset are written inline
-in `simulation.step`, so they are mirrored here once (`health_step`, `month_hazards`,
-the named constants below), and tests/generator/test_forecast.py replays a month of
-`step` with the same random draws to prove the mirror exact (z, regime, health and
-hazard). If step's formulas move into functions, this module should import them.
+The dynamics are generator.simulation's own: its constants, `sigmoid`, `month_bounds`,
+and the functions `step` itself calls (`health_step`, `month_hazards`,
+`onboarding_offset`); tests/generator/test_forecast.py replays a month of `step` with
+the same random draws (z, regime, health and hazard).
 """
 
 from __future__ import annotations
@@ -53,17 +51,17 @@ import math
 import numpy as np
 
 from generator import simulation as sim
+from generator.simulation import (
+    BOOST_DRIFT,
+    BOOST_MONTHS,
+    DECLINE_DRIFT,
+    DECLINE_MONTHS,
+    health_step,
+    month_hazards,
+    onboarding_offset,
+)
 
 HORIZON_DAYS = 90  # the churn label's horizon (cs_ops_dbt var churn_horizon_days)
-
-# mirrored from simulation.step §2 (checked by the replay test)
-DECLINE_DRIFT = (0.3, 0.75)  # a decline pulls z down by U(0.3, 0.75) a month ...
-DECLINE_MONTHS = (2, 6)  # ... for 2..6 months (uniform, inclusive)
-BOOST_DRIFT = (0.2, 0.45)  # a recovery pushes z up by U(0.2, 0.45) a month ...
-BOOST_MONTHS = 2  # ... for 2 months
-ONBOARDING_MONTHS = 3  # new customers are weaker in their first 3 months ...
-ONBOARDING_OFFSET = 0.5  # ... by up to 0.5 on the logit scale, fading linearly
-DAYS_PER_MONTH = 30.44
 
 GRID_POINTS = 7  # noise grid points; tests bound the error against a fine grid and Monte Carlo
 GRID_SPAN = 3.0  # the grid covers +-3 standard deviations of the noise at the horizon
@@ -73,43 +71,6 @@ _GAUSS_LEGENDRE = {  # (node, weight) on [0, 1]
     2: ((0.5 - 0.5 / math.sqrt(3.0), 0.5), (0.5 + 0.5 / math.sqrt(3.0), 0.5)),
     3: ((0.5 - 0.5 * math.sqrt(0.6), 5 / 18), (0.5, 8 / 18), (0.5 + 0.5 * math.sqrt(0.6), 5 / 18)),
 }
-
-
-def onboarding_offset(day0: int, signup: np.ndarray) -> np.ndarray:
-    """How much weaker (logit scale) a customer is in the month starting on day0."""
-    tenure = (day0 - signup) / DAYS_PER_MONTH
-    return np.where(
-        tenure < ONBOARDING_MONTHS,
-        ONBOARDING_OFFSET * (ONBOARDING_MONTHS - np.clip(tenure, 0, ONBOARDING_MONTHS)) / ONBOARDING_MONTHS,
-        0.0,
-    )
-
-
-def month_hazards(h, suspended, anniv, month: int):
-    """(mid-term hazard, non-renewal hazard) of a month, as simulation.step §3 draws them.
-
-    `anniv` may be False (no anniversary in the month): the non-renewal hazard is then 0.0."""
-    h = np.asarray(h)
-    risk = sim.sigmoid(sim.CHURN_SLOPE * (sim.CHURN_CENTER - h))
-    suspended_term = np.where(suspended, sim.SUSPENDED_CHURN, 0.0).astype(h.dtype, copy=False)
-    p_mid = sim.CHURN_FLOOR + sim.CHURN_MID_SCALE * risk + suspended_term
-    if anniv is False:
-        return p_mid, 0.0
-    season = float(sim.RENEWAL_SEASON[month - 1])
-    p_ren = np.where(anniv, season * (sim.CHURN_RENEWAL_BASE + sim.CHURN_RENEWAL_SCALE * risk), 0.0)
-    return p_mid, p_ren.astype(h.dtype, copy=False)
-
-
-def health_step(z, mu, drift, left, r, decline, boost, decline_len, noise):
-    """One month of latent health from uniform r, magnitudes and noise (simulation.step §2).
-
-    decline/boost are the positive magnitudes drawn for every customer; returns (z, drift, left)."""
-    start_decline = (left == 0) & (r < sim.DECLINE_START_P)
-    start_boost = (left == 0) & (r >= sim.DECLINE_START_P) & (r < sim.DECLINE_START_P + sim.BOOST_START_P)
-    drift = np.where(start_decline, -decline, np.where(start_boost, boost, drift))
-    left = np.where(start_decline, decline_len, np.where(start_boost, BOOST_MONTHS, left))
-    z = z + sim.HEALTH_REVERSION * (mu - z) + noise + np.where(left > 0, drift, 0.0)
-    return z, drift, np.maximum(left - 1, 0)
 
 
 def _months(state: dict, k: int, horizon_days: int):

@@ -41,6 +41,13 @@ HEALTH_REVERSION = 0.18
 HEALTH_NOISE = 0.28
 DECLINE_START_P = 0.03
 BOOST_START_P = 0.015
+DECLINE_DRIFT = (0.3, 0.75)  # a decline pulls z down by U(0.3, 0.75) a month ...
+DECLINE_MONTHS = (2, 6)  # ... for 2..6 months (uniform, inclusive)
+BOOST_DRIFT = (0.2, 0.45)  # a recovery pushes z up by U(0.2, 0.45) a month ...
+BOOST_MONTHS = 2  # ... for 2 months
+ONBOARDING_MONTHS = 3  # new customers are weaker in their first 3 months ...
+ONBOARDING_OFFSET = 0.5  # ... by up to 0.5 on the logit scale, fading linearly
+DAYS_PER_MONTH = 30.44
 CHURN_FLOOR = 0.0008  # monthly, whatever the health (companies closing, M&A)
 # hazard = floor + scale * sigmoid(slope * (center - h)): churn concentrates below h ~ center
 CHURN_SLOPE = 14.0
@@ -149,6 +156,44 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 # --- state -------------------------------------------------------------------------------------
+
+
+def onboarding_offset(day0: int, signup: np.ndarray) -> np.ndarray:
+    """How much weaker (logit scale) a customer is in the month starting on day0."""
+    tenure = (day0 - signup) / DAYS_PER_MONTH
+    return np.where(
+        tenure < ONBOARDING_MONTHS,
+        ONBOARDING_OFFSET * (ONBOARDING_MONTHS - np.clip(tenure, 0, ONBOARDING_MONTHS)) / ONBOARDING_MONTHS,
+        0.0,
+    )
+
+
+def health_step(z, mu, drift, left, r, decline, boost, decline_len, noise):
+    """One month of latent health (step §2) from uniform r, the decline/boost magnitudes and
+    decline lengths drawn for every customer, and the noise; returns (z, drift, months left).
+
+    A regime (decline or boost) starts only when none is in force; z mean-reverts to mu."""
+    start_decline = (left == 0) & (r < DECLINE_START_P)
+    start_boost = (left == 0) & (r >= DECLINE_START_P) & (r < DECLINE_START_P + BOOST_START_P)
+    drift = np.where(start_decline, -decline, np.where(start_boost, boost, drift))
+    left = np.where(start_decline, decline_len, np.where(start_boost, BOOST_MONTHS, left))
+    z = z + HEALTH_REVERSION * (mu - z) + noise + np.where(left > 0, drift, 0.0)
+    return z, drift, np.maximum(left - 1, 0)
+
+
+def month_hazards(h, suspended, anniv, month: int):
+    """(mid-term hazard, non-renewal hazard) of a month (step §3): the mid-term one every month
+    (plus SUSPENDED_CHURN while suspended), the non-renewal one in the anniversary month with
+    that month's budget season. `anniv` may be False (no anniversary): the second is then 0.0."""
+    h = np.asarray(h)
+    risk = sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
+    suspended_term = np.where(suspended, SUSPENDED_CHURN, 0.0).astype(h.dtype, copy=False)
+    p_mid = CHURN_FLOOR + CHURN_MID_SCALE * risk + suspended_term
+    if anniv is False:
+        return p_mid, 0.0
+    season = float(RENEWAL_SEASON[month - 1])
+    p_ren = np.where(anniv, season * (CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * risk), 0.0)
+    return p_mid, p_ren.astype(h.dtype, copy=False)
 
 
 def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: float = 1.0) -> dict:
@@ -423,44 +468,22 @@ def step(state: dict) -> dict:
     # 2. latent health -----------------------------------------------------------------------
     rng = rng_for(seed, k, "health")
     r = rng.random(n)
-    start_decline = (c["drift_left"] == 0) & (r < DECLINE_START_P)
-    start_boost = (c["drift_left"] == 0) & (r >= DECLINE_START_P) & (r < DECLINE_START_P + BOOST_START_P)
-    c["drift"] = np.where(
-        start_decline,
-        -rng.uniform(0.3, 0.75, n),
-        np.where(start_boost, rng.uniform(0.2, 0.45, n), c["drift"]),
-    )
-    c["drift_left"] = np.where(
-        start_decline, rng.integers(2, 7, n), np.where(start_boost, 2, c["drift_left"])
-    ).astype(np.int8)
+    decline = rng.uniform(*DECLINE_DRIFT, n)
+    boost = rng.uniform(*BOOST_DRIFT, n)
+    decline_len = rng.integers(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1, n)
     noise = rng.normal(0.0, HEALTH_NOISE, n)
-    z = (
-        c["z"]
-        + HEALTH_REVERSION * (c["mu"] - c["z"])
-        + noise
-        + np.where(c["drift_left"] > 0, c["drift"], 0.0)
+    z, c["drift"], left = health_step(
+        c["z"], c["mu"], c["drift"], c["drift_left"], r, decline, boost, decline_len, noise
     )
     c["z"] = np.where(is_new, c["z"], z)
-    c["drift_left"] = np.maximum(c["drift_left"] - 1, 0).astype(np.int8)
-    tenure_months = (d0 - c["signup"]) / 30.44
-    onboarding = np.where(tenure_months < 3, 0.5 * (3 - np.clip(tenure_months, 0, 3)) / 3, 0.0)
-    h = sigmoid(c["z"] - onboarding)
+    c["drift_left"] = left.astype(np.int8)
+    h = sigmoid(c["z"] - onboarding_offset(d0, c["signup"]))
 
     # 3. churn ---------------------------------------------------------------------------------
     rng = rng_for(seed, k, "churn")
     at_risk = c["active"] & (c["signup"] < d0)
     anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
-    p_mid = (
-        CHURN_FLOOR
-        + CHURN_MID_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
-        + np.where(suspended, SUSPENDED_CHURN, 0.0)
-    )
-    p_ren = np.where(
-        anniv,
-        RENEWAL_SEASON[month - 1]
-        * (CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))),
-        0.0,
-    )
+    p_mid, p_ren = month_hazards(h, suspended, anniv, month)
     hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
     u = rng.random(n)
     churn = at_risk & (u < hazard)

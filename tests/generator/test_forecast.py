@@ -1,8 +1,9 @@
 """generator/forecast.py: the true P(churn within 90 days after a month end).
 
-The mirror of simulation.step's health and hazard formulas is checked by replaying a
-real month with the same random draws; the grid integration against a fine grid and a
-brute-force Monte Carlo; and the probability itself against realised churn."""
+The health and hazard functions forecast.py integrates (simulation's own, the ones step
+calls) are checked by replaying a real month with the same random draws; the grid
+integration against a fine grid and a brute-force Monte Carlo; and the probability
+itself against realised churn."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
     np.testing.assert_array_equal(left, after["drift_left"][:n_before])
     assert (left != before["drift_left"]).any() and (r[cut] < sim.DECLINE_START_P).sum() > 10
 
-    # the truth's health and hazard follow from the state with the mirrored formulas
+    # the truth's health and hazard follow from the state with the same functions
     truth = out["truth"].to_pandas()
     idx = truth["id_cliente"].str[4:].astype(int).to_numpy() - 1
     old = idx < n_before
