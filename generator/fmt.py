@@ -28,7 +28,8 @@ CNPJ_PUNCT, CNPJ_DIGITS, CNPJ_BAD_DV = 0, 1, 2
 
 
 def strings_from_matrix(chars: np.ndarray) -> pa.Array:
-    """Fixed-width byte matrix (n, w) of ASCII -> Arrow string array, without Python loops."""
+    """Fixed-width byte matrix (n, w) of ASCII -> Arrow string array, without Python loops
+    (no copy when the matrix is already contiguous uint8)."""
     n, width = chars.shape
     data = np.ascontiguousarray(chars, dtype=np.uint8).reshape(-1)
     offsets = np.arange(0, (n + 1) * width, width, dtype=np.int32)
@@ -124,8 +125,7 @@ def fixed_ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
         for chunk in range(chunks):
             _store(data, np.uint32, 4 - pad + 4 * chunk, row, words[:, chunk])
         _store(data, np.uint32, 0, row, np.frombuffer(head, dtype=np.uint32)[0])
-        offsets = np.arange(0, (n + 1) * row, row, dtype=np.int32)
-        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+        return strings_from_matrix(data.reshape(n, row))
     matrix = np.empty((n, len(head) + width), dtype=np.uint8)
     matrix[:, : len(head)] = np.frombuffer(head, dtype=np.uint8)
     matrix[:, len(head) :] = digits_matrix(numbers, width)
@@ -213,8 +213,7 @@ def iso_dates(days: np.ndarray) -> pa.Array:
         data = np.empty(n * 10, dtype=np.uint8)
         _store(data, np.uint64, 0, 10, head[days])
         _store(data, np.uint16, 8, 10, tail[days])
-        offsets = np.arange(0, (n + 1) * 10, 10, dtype=np.int32)
-        return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+        return strings_from_matrix(data.reshape(n, 10))
     return pa.array(days.astype(np.int32), pa.date32()).cast(pa.string())
 
 
@@ -423,8 +422,7 @@ def cnpj_text(base: np.ndarray, variant: np.ndarray | None = None) -> pa.Array:
         dv1 *= 10
         dv1 += dv2
         _store(data, np.uint16, 16, 18, pair_words[dv1])
-    offsets = np.arange(0, (n + 1) * 18, 18, dtype=np.int32)
-    text = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
+    text = strings_from_matrix(data.reshape(n, 18))
     if variant is not None:
         digits = np.flatnonzero(variant == CNPJ_DIGITS)
         if len(digits):
