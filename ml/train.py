@@ -211,13 +211,16 @@ def backtest(
 def _targets(report: dict, ece_max: float = TARGETS["ece_max"]) -> dict:
     model = report["model"]
     out: dict = {"ece": model["ece"], "ece_max": ece_max, "ece_ok": bool(model["ece"] <= ece_max)}
+    # the thresholds travel with the figures, so the model card states the ones checked
+    out["auc_vs_oracle_min"] = TARGETS["auc_vs_oracle"]
+    out["lift_vs_oracle_min"] = TARGETS["lift_vs_oracle"]
     oracle = report.get("oracle")
     if oracle and oracle.get("roc_auc") and model.get("roc_auc"):
         out["auc_ratio_vs_oracle"] = model["roc_auc"] / oracle["roc_auc"]
-        out["auc_ok"] = bool(out["auc_ratio_vs_oracle"] >= TARGETS["auc_vs_oracle"])
+        out["auc_ok"] = bool(out["auc_ratio_vs_oracle"] >= out["auc_vs_oracle_min"])
         if oracle.get("top_decile_lift") and model.get("top_decile_lift"):
             out["lift_ratio_vs_oracle"] = model["top_decile_lift"] / oracle["top_decile_lift"]
-            out["lift_ok"] = bool(out["lift_ratio_vs_oracle"] >= TARGETS["lift_vs_oracle"])
+            out["lift_ok"] = bool(out["lift_ratio_vs_oracle"] >= out["lift_vs_oracle_min"])
     else:
         out["oracle_note"] = "no generator truth for these rows: oracle targets not checked"
     realised = report.get("oracle_realised_path")
