@@ -423,14 +423,9 @@ def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Tab
         # measured 0.85 s faster than one month at a time for +7 MiB peak RSS)
         with _BUILD_LOCK:
             source = source()
-    return _table_job(job, source, previous, held)
-
-
-def _table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None) -> _TableResult:
     rng = np.random.default_rng([job.seed, job.month + 1000, 100 + job.index])
-    frame = source() if callable(source) else source
-    parts, manifest = dirt.inject(frame, job.rate, rng, job.batch)
-    del frame, source
+    parts, manifest = dirt.inject(source, job.rate, rng, job.batch)
+    del source
     if previous is not None:
         held = previous.result().later
     batch = job.batch
