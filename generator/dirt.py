@@ -176,21 +176,35 @@ ABSURD = {
 }
 
 
-def _manifest(table: str, keys: list[str], column: str | None, kind: str, emit: np.ndarray) -> pa.Table:
-    m = len(keys)
+def _manifest(fr: Frame, found: list[tuple[np.ndarray, str | None, str]], emit: np.ndarray) -> pa.Table:
+    """One manifest row per (rows, column, kind) entry, in order: the keys rendered in one
+    call, the column and kind text taken from the entries (no per-row Python objects)."""
+    found = [entry for entry in found if len(entry[0])]
+    if not found:
+        return _empty_manifest()
+    rows = np.concatenate([entry[0] for entry in found])
+    which = pa.array(np.repeat(np.arange(len(found), dtype=np.int32), [len(entry[0]) for entry in found]))
     return pa.table(
         {
-            "table": pa.array([table] * m, pa.string()),
-            "record_key": pa.array(keys, pa.string()),
-            "column": pa.array([column] * m, pa.string()),
-            "kind": pa.array([kind] * m, pa.string()),
-            "__emit": pa.array(np.asarray(emit, np.int64), pa.int64()),
+            "table": pa.array([fr.table] * len(found), pa.string()).take(which),
+            "record_key": fr.key_strings(rows),
+            "column": pa.array([entry[1] for entry in found], pa.string()).take(which),
+            "kind": pa.array([entry[2] for entry in found], pa.string()).take(which),
+            "__emit": pa.array(np.asarray(emit[rows], np.int64), pa.int64()),
         }
     )
 
 
 def _empty_manifest() -> pa.Table:
-    return _manifest("", [], None, "", np.empty(0, np.int64))
+    return pa.table(
+        {
+            "table": pa.array([], pa.string()),
+            "record_key": pa.array([], pa.string()),
+            "column": pa.array([], pa.string()),
+            "kind": pa.array([], pa.string()),
+            "__emit": pa.array([], pa.int64()),
+        }
+    )
 
 
 def _writable(fr: Frame, values) -> np.ndarray:
@@ -281,12 +295,7 @@ def inject(
         (dup, None, "duplicate_exact"),
         (resent, "updated_at", "resent_update"),
     ]
-    parts_manifest = [
-        _manifest(fr.table, fr.key_strings(rows), column, kind, emit[rows])
-        for rows, column, kind in manifests
-        if len(rows)
-    ]
-    manifest = pa.concat_tables(parts_manifest) if parts_manifest else _empty_manifest()
+    manifest = _manifest(fr, manifests, emit)
     # rows for later batches go last (stable), then render
     later = emit > batch
     tail = n - int(later.sum())

@@ -129,11 +129,11 @@ class Frame:
             )
         return Frame(self.table, self.n, cols, swapped(self.emit), self.extra, self.owned)
 
-    def key_strings(self, index: np.ndarray) -> list[str]:
+    def key_strings(self, index: np.ndarray) -> pa.Array:
         """Original (clean) primary-key text of the given rows, for the dirt manifest."""
         pk = load_contract().table(self.table).primary_key
         col = self.cols[pk]
-        return fmt.fixed_ids(col.prefix, np.asarray(col.values)[index], col.width).to_pylist()
+        return fmt.fixed_ids(col.prefix, np.asarray(col.values)[index], col.width)
 
 
 def _enum_variant(text: str, code: int) -> str:
