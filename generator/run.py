@@ -111,7 +111,7 @@ class _Paths:
         return self.raw / table / f"{bid}.parquet"
 
     def has_raw_data(self) -> bool:
-        if (self.state / storage.STATE_FILE).exists() or any(self.batches.glob("*.json")):
+        if storage.has_state(self.state) or any(self.batches.glob("*.json")):
             return True
         return any(any((self.raw / t).glob("*.parquet")) for t in TABLES)
 
@@ -255,6 +255,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
     carry = {"__manifest": pending.pop("__manifest", None)}
     previous: dict[str, Future | None] = dict.fromkeys(TABLES)
     inflight: deque = deque()
+    truth_parts: list[Future] = []
     _limit_malloc_arenas()
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="generator-writer") as pool:
         for k in range(first, first + values["months"]):
@@ -282,13 +283,26 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             truth = pool.submit(
                 storage.write_arrow, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.arrow"
             )
+            truth_parts.append(truth)
             inflight.append((bid, batch, out["period"], futures, truth, _snapshot(state)))
             del out
             while len(inflight) > MAX_INFLIGHT:
                 _finalize(paths, contract, start, inflight.popleft(), carry, rows_total, written, progress)
+        # the truth files are written on the pool beside the last batches' tables; the dirt
+        # manifest needs every batch finalised first
+        truth_files = [
+            pool.submit(_write_truth_monthly, paths, truth_parts),
+            pool.submit(
+                storage.write_parquet, simulation.truth_customers(state), paths.truth / "clientes.parquet"
+            ),
+        ]
         while inflight:
             _finalize(paths, contract, start, inflight.popleft(), carry, rows_total, written, progress)
-    _write_truth(paths, state)
+        manifest = _concat_parts(paths.parts / "dirt_manifest")
+        if manifest is not None:
+            storage.write_parquet(manifest, paths.truth / "dirt_manifest.parquet")
+        for future in truth_files:
+            future.result()
     seconds = time.perf_counter() - started
     summary = {
         "data_dir": str(paths.data),
@@ -467,11 +481,10 @@ def _concat_parts(folder: Path) -> pa.Table | None:
     return pa.concat_tables([storage.read_arrow(f) for f in files])
 
 
-def _write_truth(paths: _Paths, state: dict) -> None:
+def _write_truth_monthly(paths: _Paths, parts: list[Future]) -> None:
+    """truth/clientes_mensal.parquet from the monthly parts (once this run's are written)."""
+    for part in parts:
+        part.result()
     mensal = _concat_parts(paths.parts / "clientes_mensal")
     if mensal is not None:
         storage.write_parquet(mensal, paths.truth / "clientes_mensal.parquet")
-    manifest = _concat_parts(paths.parts / "dirt_manifest")
-    if manifest is not None:
-        storage.write_parquet(manifest, paths.truth / "dirt_manifest.parquet")
-    storage.write_parquet(simulation.truth_customers(state), paths.truth / "clientes.parquet")
