@@ -52,10 +52,11 @@ def _run_words(first: int, n: int, chunks: int, out: np.ndarray | None = None) -
     for chunk in range(chunks - 1, -1, -1):
         scale = 10_000 ** (chunks - 1 - chunk)
         lo, hi = first // scale, (first + n - 1) // scale
-        values = _LUT4_WORDS[np.arange(lo, hi + 1) % 10_000]
-        if scale == 1:
-            words[:, chunk] = values
-        else:  # each value repeats `scale` times, except at both ends of the run
+        if scale == 1:  # the lowest chunk cycles through all 10,000 words
+            words[:, chunk] = np.resize(np.roll(_LUT4_WORDS, -(first % 10_000)), n)
+        else:
+            # each value repeats `scale` times, except at both ends of the run
+            values = _LUT4_WORDS[np.arange(lo, hi + 1) % 10_000]
             counts = np.full(hi - lo + 1, scale, dtype=np.int64)
             counts[0] = min(n, (lo + 1) * scale - first)
             if hi > lo:
@@ -70,13 +71,17 @@ def _digit_words(numbers: np.ndarray, chunks: int, out: np.ndarray | None = None
     numbers = np.asarray(numbers, dtype=np.int64)
     n = numbers.shape[0]
     if n > 4096 and numbers[0] >= 0:
-        # mostly a run of consecutive ids (event ids, a few rows swapped or overwritten)?
-        off = np.flatnonzero(numbers != numbers[0] + np.arange(n))
-        if len(off) < n // 16:
-            words = _run_words(int(numbers[0]), n, chunks, out)
-            if len(off):
-                words[off] = _digit_words(numbers[off], chunks)
-            return words
+        # mostly a run of consecutive ids (event ids, a few rows swapped or overwritten)? A
+        # sample of every 64th id decides before the whole array is compared
+        first = int(numbers[0])
+        sample = numbers[::64]
+        if np.count_nonzero(sample != np.arange(first, first + 64 * len(sample), 64)) < len(sample) // 16:
+            off = np.flatnonzero(numbers != np.arange(first, first + n, dtype=np.int64))
+            if len(off) < n // 16:
+                words = _run_words(first, n, chunks, out)
+                if len(off):
+                    words[off] = _digit_words(numbers[off], chunks)
+                return words
     words = np.empty((numbers.shape[0], chunks), dtype=np.uint32) if out is None else out
     if n and numbers.min() >= 0 and (top := numbers.max()) < 2**32:  # uint32 maths is ~3x faster
         rest32 = numbers.astype(np.uint32)

@@ -405,7 +405,6 @@ def _all_perms(items: int) -> np.ndarray:
 
 
 _PERMS = _all_perms(N_MODULES - 2)  # 120 orders of the 5 optional modules
-_PERMS_FLAT = _PERMS.reshape(-1)
 
 
 def _module_mask(c: dict, index: np.ndarray) -> np.ndarray:
@@ -1093,55 +1092,62 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
     module slot, feature), a second one gives the duration; all the sampling is table
     lookups, which keeps 10M events in the low seconds. Per-customer values reach the
     events by np.repeat (a sequential copy), not by a gather through the customer index;
-    the module of a slot comes from a small per-customer table (64 slot draws each)."""
+    the module of a slot comes from a lookup table over (module order, modules in use,
+    slot draw). The bit fields are cut into one reused int64 scratch array (signed views
+    index without a cast; the masks make the arithmetic shifts exact)."""
     count = cap["count"]
-    n = len(count)
 
     def each(values: np.ndarray) -> np.ndarray:  # the customer's value on each of its events
         return np.repeat(values, count)
 
-    bits = rng.bit_generator.random_raw(m)
-    more = rng.bit_generator.random_raw(m)
+    bits = rng.bit_generator.random_raw(m).view(np.int64)
+    more = rng.bit_generator.random_raw(m).view(np.int64)
+    field = np.empty(m, dtype=np.int64)
+
+    def cut(word: np.ndarray, shift: int, mask: int) -> np.ndarray:  # (word >> shift) & mask, in `field`
+        np.right_shift(word, shift, out=field)
+        return np.bitwise_and(field, mask, out=field)
+
     # day: uniform inside the customer's active window of the month, weighted by the calendar
-    u_day = (bits & 0xFFF).astype(np.float64)
+    u_day = cut(bits, 0, 0xFFF).astype(np.float64)
     u_day += 0.5
     u_day *= 1 / 4096
     u_day *= each(cap["span"])
     u_day += each(cap["lo"])
     u_day *= len(lut)
-    index = u_day.astype(np.int64)
+    index = field
+    np.copyto(index, u_day, casting="unsafe")  # truncation, as astype
     del u_day
     np.minimum(index, len(lut) - 1, out=index)
-    when = lut[index]
-    del index
+    when = lut.take(index, mode="clip")
     when += d0
     when *= 86_400
-    when += _HOUR_LUT[(bits >> 12) & 0xFFF]
-    when += (((bits >> 24) & 0xFFF) * 3600 >> 12).astype(np.int64)
+    when += _HOUR_LUT.take(cut(bits, 12, 0xFFF), mode="clip")
+    second = cut(bits, 24, 0xFFF)
+    second *= 3600
+    second >>= 12
+    when += second
     when *= US_PER_S
-    user = ((bits >> 36) & 0xFFFF).astype(np.int64)
-    user *= each(cap["active_users"])
+    user = np.multiply(cut(bits, 36, 0xFFFF), each(cap["active_users"]))
     user >>= 16
     user += each(cap["first_user"])
-    # breadth: healthy accounts use more of their licensed modules (slot -> module per customer)
-    slot_of = (_SLOT_LUT[None, :] * cap["used"][:, None]).astype(np.int64)  # (customers, 64)
-    perm = cap["mod_order"][:, None] * (N_MODULES - 2) + np.maximum(slot_of - 2, 0)
-    module_of = np.where(slot_of < 2, slot_of, _PERMS_FLAT[perm] + 2).astype(np.int8).reshape(-1)
-    del slot_of, perm
-    at = each(np.arange(0, 64 * n, 64, dtype=np.int64))
-    at += ((bits >> 52) & 0x3F).astype(np.int64)
-    module = module_of[at]
-    at = module.astype(np.int64)
+    # breadth: healthy accounts use more of their licensed modules
+    at = each((cap["mod_order"] * (N_MODULES + 1) + cap["used"]) * 64)
+    at += cut(bits, 52, 0x3F)
+    module = _MODULE_LUT.take(at, mode="clip")
+    np.copyto(at, module)
     at <<= 6
-    at += ((bits >> 58) & 0x3F).astype(np.int64)
-    feature = _FEATURE_LUT[at]
+    at += cut(bits, 58, 0x3F)
+    feature = _FEATURE_LUT.take(at, mode="clip")
     del bits, at
-    duration = _DURATION_LUT[more & 0xFFF] + ((more >> 12) & 0x3F).astype(np.int64)
+    duration = _DURATION_LUT.take(cut(more, 0, 0xFFF), mode="clip")
+    duration += cut(more, 12, 0x3F)
     del more
+    n = len(count)
     cust_id = each(np.arange(1, n + 1, dtype=np.int64))
     p = pools.get_pools()
     cols = {
-        "id_evento": Col(ID, first_id + np.arange(m), prefix="EVT-", width=12),
+        "id_evento": Col(ID, np.arange(first_id, first_id + m, dtype=np.int64), prefix="EVT-", width=12),
         "id_cliente": Col(ID, cust_id, prefix="CLI-", width=6, dict_limit=n + 1),
         "id_usuario": Col(ID, user, prefix="USR-", width=7),
         "modulo": Col(TEXT, _dict(module, p.modulos)),
@@ -1150,6 +1156,19 @@ def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
         "duracao_segundos": Col(INT, duration),
     }
     return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64), owned=True)
+
+
+def _module_lut() -> np.ndarray:
+    """Module of (module order, modules in use, 6-bit slot draw), flat: slot = the draw's
+    quantile x modules in use (core modules are used most); slots 0 and 1 are the two core
+    modules, the others follow the customer's order of the optional ones."""
+    used = np.arange(N_MODULES + 1, dtype=np.int64)
+    slot = (_SLOT_LUT[None, :] * used[:, None]).astype(np.int64)  # (used, draw)
+    module = np.where(slot[None] < 2, slot[None], _PERMS[:, np.maximum(slot - 2, 0)] + 2)
+    return module.astype(np.int8).reshape(-1)
+
+
+_MODULE_LUT = _module_lut()
 
 
 # feature of (module, 6-bit draw): the module's features, uniformly
