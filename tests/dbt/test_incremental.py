@@ -10,6 +10,8 @@ import pytest
 from conftest import dbt, generate, load, query
 
 A = "cs_ops_analytics"
+# the sort keys of an int_<table>__classified model (every raw row once)
+CLASSIFIED = ["batch_id", "source_file", "raw_values", "record_status", "version_rank"]
 TABLES = {
     "int_eventos_uso__deduplicated": ["event_id"],
     "int_uso__mensal": ["customer_id", "user_id", "usage_month", "known_date"],
@@ -18,7 +20,15 @@ TABLES = {
     "int_eventos_uso__rejeitados": ["batch_id", "event_id", "raw_values"],
     "int_eventos_uso__orfaos": ["event_id"],
     "fct_eventos_uso": ["event_id"],
-    "int_usuarios__classified": ["batch_id", "source_file", "raw_values", "record_status", "version_rank"],
+    "int_usuarios__classified": CLASSIFIED,
+    "int_contratos__classified": CLASSIFIED,
+    "int_faturas__classified": CLASSIFIED,
+    "int_tickets__classified": CLASSIFIED,
+    "int_nps_respostas__classified": CLASSIFIED,
+    "fct_contratos": ["contract_id"],
+    "fct_faturas": ["invoice_id"],
+    "fct_tickets": ["ticket_id"],
+    "fct_nps_respostas": ["response_id"],
     "dim_usuarios": ["user_id"],
     "int_usuarios__known": ["user_id"],
     "int_clientes__mensal": ["customer_id", "snapshot_date"],
@@ -37,6 +47,8 @@ INCREMENTAL_MODELS = (
     "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
     "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
     "int_usuarios__classified", "int_usuarios__known", "marts/dim_usuarios", "int_clientes__mensal",
+    "int_contratos__classified", "int_faturas__classified", "int_tickets__classified",
+    "int_nps_respostas__classified",
     "marts/fct_clientes_snapshot_mensal",
 )  # fmt: skip
 

@@ -4,11 +4,13 @@
     classified, a literal):
       - every key with a row in those batches (a new version re-ranks all versions);
       - every key with a row naming a customer first known in those batches (known
-        ids are only ever added, so only an orphan_customer row can change its class).
+        ids are only ever added, so only an orphan_customer row can change its class);
+      - with contract_check (invoices): every key with a row naming a contract first
+        known in those batches (an orphan_contract row can become valid).
     Rows of other keys keep their class: a full refresh would classify them the same.
     Reads only the staging inputs, never the model itself (its pre-hook deletes first).
 #}
-{% macro reclassified_keys(staging_model, key, since) -%}
+{% macro reclassified_keys(staging_model, key, since, contract_check=false) -%}
     select {{ key }}
     from {{ ref(staging_model) }}
     where {{ key }} is not null
@@ -21,6 +23,15 @@
                 group by customer_id
                 having min(batch_id) > {{ since }}
             )
+            {%- if contract_check %}
+            or contract_id in (
+                select contract_id
+                from {{ ref('stg_erp__contratos') }}
+                where invalid_reason is null
+                group by contract_id
+                having min(batch_id) > {{ since }}
+            )
+            {%- endif %}
         )
 {%- endmacro %}
 
@@ -32,11 +43,11 @@
     DuckDB the delete and the insert share one transaction; on BigQuery a failed insert
     leaves the watermark (max batch_id) unchanged, so the next run redoes the same keys.
 #}
-{% macro delete_reclassified_keys(staging_model, key) -%}
+{% macro delete_reclassified_keys(staging_model, key, contract_check=false) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
     where {{ key }} in (
-        {{ reclassified_keys(staging_model, key, incremental_max_literal('batch_id', "''")) }}
+        {{ reclassified_keys(staging_model, key, incremental_max_literal('batch_id', "''"), contract_check) }}
     )
         or {{ key }} is null
     {%- endif -%}

@@ -1,10 +1,29 @@
+{%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none -%}
+{%- set rewritten = reclassified_keys('stg_erp__contratos', 'contract_id', since) if is_incremental() else none -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=cs_insert_only_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_reclassified_keys('stg_erp__contratos', 'contract_id') }}",
+    )
+}}
+-- depends_on: {{ ref('stg_erp__clientes') }}
 {#
     Every raw contratos row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
     points to an unknown customer).
     Deduplication: latest updated_at, then latest batch, then source file.
+
+    Incremental: a new batch reclassifies only the rows it can change (every version of
+    each record it brings, records of customers first known now, and the rows without
+    an id, ranked together); the pre-hook deletes those rows first, so the table always
+    equals a full refresh.
 #}
 {{ classify_records(
     'stg_erp__contratos',
-    'contract_id'
+    'contract_id',
+    records_filter=(
+        'contract_id is null or contract_id in (' ~ rewritten ~ ')'
+    ) if is_incremental() else none,
 ) }}

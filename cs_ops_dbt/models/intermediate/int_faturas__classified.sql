@@ -1,12 +1,32 @@
+{%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none -%}
+{%- set rewritten = reclassified_keys('stg_erp__faturas', 'invoice_id', since, contract_check=true) if is_incremental() else none -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=cs_insert_only_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_reclassified_keys('stg_erp__faturas', 'invoice_id', contract_check=true) }}",
+    )
+}}
+-- depends_on: {{ ref('stg_erp__clientes') }}
+-- depends_on: {{ ref('stg_erp__contratos') }}
 {#
     Every raw faturas row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
     points to an unknown customer or contract term).
     Deduplication: latest updated_at, then latest batch, then source file.
+
+    Incremental: a new batch reclassifies only the invoices it can change (every version
+    of each invoice it brings, invoices of customers or contracts first known now, and
+    the rows without an invoice id, ranked together); the pre-hook deletes those rows
+    first, so the table always equals a full refresh.
 #}
 {{ classify_records(
     'stg_erp__faturas',
     'invoice_id',
     checks=[('records.contract_id is not null and known_contracts.contract_id is null', 'orphan_contract')],
-    lookups=[('known_contracts', 'int_contratos__known', 'records.contract_id = known_contracts.contract_id')]
+    lookups=[('known_contracts', 'int_contratos__known', 'records.contract_id = known_contracts.contract_id')],
+    records_filter=(
+        'invoice_id is null or invoice_id in (' ~ rewritten ~ ')'
+    ) if is_incremental() else none,
 ) }}
