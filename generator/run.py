@@ -48,6 +48,8 @@ HIGH_CARDINALITY = {
 }
 
 
+# truth/clientes_mensal columns whose values hardly repeat: dictionary encoding only costs there
+TRUTH_UNIQUE_ISH = ("id_cliente", "health", "churn_hazard", "churn_prob_90d")
 # raw batch files: snappy is the cheapest codec to write (and Parquet's default, read by
 # every engine); the truth files are written once per run and use zstd
 RAW_COMPRESSION = "snappy"
@@ -300,7 +302,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             _finalize(paths, contract, start, inflight.popleft(), carry, rows_total, written, progress)
         manifest = _concat_parts(paths.parts / "dirt_manifest")
         if manifest is not None:
-            storage.write_parquet(manifest, paths.truth / "dirt_manifest.parquet")
+            storage.write_parquet(manifest, paths.truth / "dirt_manifest.parquet", ("record_key",))
         for future in truth_files:
             future.result()
     seconds = time.perf_counter() - started
@@ -487,4 +489,4 @@ def _write_truth_monthly(paths: _Paths, parts: list[Future]) -> None:
         part.result()
     mensal = _concat_parts(paths.parts / "clientes_mensal")
     if mensal is not None:
-        storage.write_parquet(mensal, paths.truth / "clientes_mensal.parquet")
+        storage.write_parquet(mensal, paths.truth / "clientes_mensal.parquet", TRUTH_UNIQUE_ISH)
