@@ -104,3 +104,75 @@ def score_report(
     if with_curve and is_probability:
         report["calibration_curve"] = calibration_curve(y, score)
     return report
+
+
+def weighted_top_lift(
+    y: np.ndarray, order: np.ndarray, weights: np.ndarray, fraction: float = 0.10
+) -> np.ndarray:
+    """Top-`fraction` lift of one ranking under many row weightings at once.
+
+    `order` ranks the rows (highest risk first); `weights` is (resamples, rows) of integer
+    multiplicities (a bootstrap draw). A row counted w times is w copies of it; the top k =
+    round(fraction x total weight) copies are taken in rank order, the row at the cut-off only in
+    part. With unit weights this is exactly `top_k_stats(...)["lift"]` (same stable order, same k)."""
+    y = (np.asarray(y)[order] > 0).astype(np.int32)
+    w = np.asarray(weights, dtype=np.int32)[:, order]
+    copies = np.cumsum(w, axis=1, dtype=np.int32)  # copies ranked at or above each row
+    churners = np.cumsum(w * y, axis=1, dtype=np.int32)
+    total = copies[:, -1]
+    k = np.maximum(1, np.round(total * fraction).astype(np.int64))
+    cut = (copies < k[:, None]).sum(axis=1)  # the row where the k-th copy falls
+    rows = np.arange(len(w))
+    above = np.where(cut > 0, copies[rows, np.maximum(cut - 1, 0)], 0)
+    above_churners = np.where(cut > 0, churners[rows, np.maximum(cut - 1, 0)], 0)
+    precision = (above_churners + (k - above) * y[cut]) / k
+    base = churners[:, -1] / np.maximum(total, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base > 0, precision / base, np.nan)
+
+
+def bootstrap_lift_ratios(
+    y: np.ndarray,
+    scores: dict[str, np.ndarray],
+    reference: str,
+    groups: np.ndarray,
+    resamples: int = 1000,
+    fraction: float = 0.10,
+    seed: int = 0,
+    chunk: int = 100,
+) -> dict[str, dict]:
+    """95% bootstrap intervals of each score's top-`fraction` lift divided by `reference`'s.
+
+    Resampling is by group (customer): a customer's months are correlated, so each draw takes every
+    customer a Poisson(1) number of times with all of its rows (the rows' weights), and every score is
+    measured on the same draw, so the ratio's interval reflects the paired comparison. Returns
+    {name: {ratio, ci_low, ci_high, resamples}} for every score but the reference."""
+    y = np.asarray(y, dtype=float)
+    codes = np.unique(np.asarray(groups).astype(str), return_inverse=True)[1]
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    orders = {name: np.argsort(-np.asarray(s, dtype=float), kind="stable") for name, s in scores.items()}
+    point = {
+        name: float(weighted_top_lift(y, o, np.ones((1, len(y))), fraction)[0]) for name, o in orders.items()
+    }
+    rng = np.random.default_rng(seed)
+    ratios: dict[str, list] = {name: [] for name in scores if name != reference}
+    done = 0
+    while done < resamples:
+        size = min(chunk, resamples - done)
+        weights = rng.poisson(1.0, (size, n_groups)).astype(np.int32)[:, codes]
+        ref = weighted_top_lift(y, orders[reference], weights, fraction)
+        for name in ratios:
+            ratios[name].append(weighted_top_lift(y, orders[name], weights, fraction) / ref)
+        done += size
+    out = {}
+    for name, parts in ratios.items():
+        values = np.concatenate(parts)
+        values = values[np.isfinite(values)]
+        low, high = np.percentile(values, [2.5, 97.5]) if len(values) else (np.nan, np.nan)
+        out[name] = {
+            "ratio": point[name] / point[reference] if point[reference] else None,
+            "ci_low": float(low),
+            "ci_high": float(high),
+            "resamples": int(len(values)),
+        }
+    return out

@@ -5,7 +5,13 @@ import pandas as pd
 import pytest
 
 from ml.data import forecast_note, oracle_probability, oracle_realised_path_probability
-from ml.metrics import expected_calibration_error, score_report, top_k_stats
+from ml.metrics import (
+    bootstrap_lift_ratios,
+    expected_calibration_error,
+    score_report,
+    top_k_stats,
+    weighted_top_lift,
+)
 from ml.spec import FeatureSpec
 
 # a 90-day spec keyed like the snapshot mart, for the oracle tests
@@ -112,3 +118,35 @@ def test_negative_downsampling_keeps_every_positive():
     assert len(kept) == 100 and labels[kept].sum() == 10
     assert kept.equals(downsample_negatives(labels, 100, random_state=0))  # seeded
     assert downsample_negatives(labels, 5000, 0).equals(labels.index)
+
+
+def test_weighted_lift_is_the_plain_lift_and_the_lift_of_the_repeated_rows():
+    rng = np.random.default_rng(3)
+    y = (rng.random(997) < 0.08).astype(int)
+    score = np.round(rng.random(997) + 0.8 * y, 1)  # ties on purpose: the stable order decides
+    order = np.argsort(-score, kind="stable")
+    plain = weighted_top_lift(y, order, np.ones((1, len(y)), dtype=int))[0]
+    assert plain == pytest.approx(top_k_stats(y, score, None, 0.10)["lift"], rel=1e-12)
+    weights = rng.poisson(1.0, (3, len(y)))
+    got = weighted_top_lift(y, order, weights)
+    for w, lift in zip(weights, got, strict=True):
+        # the same rows repeated w times, ranked in the same order, cut at round(10%) copies
+        rows = np.repeat(order, w[order])
+        k = int(np.round(len(rows) * 0.10))
+        assert lift == pytest.approx(y[rows[:k]].mean() / y[rows].mean(), rel=1e-12)
+
+
+def test_bootstrap_lift_ratio_intervals():
+    rng = np.random.default_rng(7)
+    customers = np.repeat(np.arange(600), 5)  # 5 correlated months per customer
+    risk = np.repeat(rng.random(600), 5)
+    y = (rng.random(len(risk)) < 0.02 + 0.3 * risk**3).astype(int)
+    scores = {"oracle": risk, "same": risk.copy(), "noise": rng.random(len(risk))}
+    ci = bootstrap_lift_ratios(y, scores, "oracle", customers, resamples=300, seed=1)
+    assert set(ci) == {"same", "noise"}
+    assert ci["same"]["ratio"] == 1.0 and ci["same"]["ci_low"] == ci["same"]["ci_high"] == 1.0
+    noise = ci["noise"]
+    assert noise["ci_low"] <= noise["ratio"] <= noise["ci_high"] < 0.6  # a random ranking: far below
+    assert noise["resamples"] == 300
+    again = bootstrap_lift_ratios(y, scores, "oracle", customers, resamples=300, seed=1)
+    assert again == ci  # seeded

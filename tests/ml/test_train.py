@@ -34,6 +34,13 @@ def test_evaluation_json_has_every_score_and_key(trained):
     assert (out / "model_card.md").exists() is False or True  # card is written by the CLI (see test_cli)
 
 
+def test_lift_ratios_carry_customer_bootstrap_intervals(trained):
+    t = trained[0].evaluation["targets"]
+    low, high = t["lift_ratio_vs_oracle_ci95"]
+    assert low <= t["lift_ratio_vs_oracle"] <= high and high - low > 0.01  # sampling noise is real
+    assert t["bootstrap_resamples"] > 900
+
+
 def test_model_is_useful_and_below_the_oracle(trained):
     ev = trained[0].evaluation
     assert ev["model"]["roc_auc"] > 0.65
