@@ -76,6 +76,7 @@ def make_snapshots(
         base = events_hist[t - 3] if t >= 3 else events_hist[0]
         usage_trend = np.where(base > 0, events / np.maximum(base, 1) - 1, 0.0)
         modules = np.clip(np.round(2 + plan_idx + 1.2 * z + rng.normal(0, 0.8, n)), 1, 8)
+        licensed = np.maximum(modules, 3 + 2 * plan_idx)  # by plan (no extra random draws)
         tickets = rng.poisson(np.exp(0.4 + 0.3 * size_idx - 0.35 * z))
         p1 = rng.binomial(tickets, _sigmoid(-2.2 - 0.6 * z))
         csat = np.clip(4.0 + 0.5 * z + rng.normal(0, 0.5, n), 1, 5)
@@ -129,6 +130,7 @@ def make_snapshots(
                     "events_30d": events[idx],
                     "usage_trend_pct": 100 * usage_trend[idx],  # percent, like the mart
                     "modules_used_30d": modules[idx],
+                    "licensed_modules": licensed[idx],
                     "tickets_90d": tickets[idx].astype(float),
                     "p1_tickets_90d": p1[idx].astype(float),
                     "avg_csat_90d": csat[idx],

@@ -211,6 +211,11 @@ contract_features as (
         round(sum(mrr), 2) as mrr,
         {{ cs_sum_int('seats') }} as seats,
         max(case when main_contract_rank = 1 then plan end) as plan,
+        {# modules licensed on the main term (modules is a ';'-separated list; null = unknown) #}
+        max(case
+            when main_contract_rank = 1 and modules is not null and trim(modules) <> ''
+                then length(modules) - length(replace(modules, ';', '')) + 1
+        end) as licensed_modules,
         min(end_date) as renewal_date
     from contracts_in_force
     group by
@@ -417,6 +422,7 @@ features as (
             1
         ) as usage_trend_pct,
         coalesce(usage_windows.modules_used_30d, 0) as modules_used_30d,
+        contract_features.licensed_modules,
         round(coalesce(usage_windows.usage_minutes_30d, 0), 1) as usage_minutes_30d,
         coalesce(ticket_features.tickets_90d, 0) as tickets_90d,
         coalesce(ticket_features.p1_tickets_90d, 0) as p1_tickets_90d,
@@ -539,6 +545,7 @@ final as (
         events_prev_30d,
         usage_trend_pct,
         modules_used_30d,
+        licensed_modules,
         usage_minutes_30d,
         tickets_90d,
         p1_tickets_90d,

@@ -50,6 +50,7 @@ final as (
         events_30d,
         usage_trend_pct,
         modules_used_30d,
+        licensed_modules,
         tickets_90d,
         p1_tickets_90d,
         avg_csat_90d,
