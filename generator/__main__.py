@@ -11,6 +11,9 @@ import sys
 # The system allocator hands freed batch memory back to the OS (Arrow's default pool keeps
 # it), which keeps peak RSS bounded across many batches. Must be set before pyarrow loads.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+# The generator's only BLAS call is the forecast's tiny (7 x 7) @ (7 x customers) product:
+# OpenBLAS worker threads would spin after each call, taking CPU from the writer threads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from generator.options import DEFAULTS, GeneratorError, GeneratorOptions
 from generator.run import generate

@@ -50,7 +50,8 @@ def bench_full(repeats: int, customers: int, months: int) -> dict:
         with tempfile.TemporaryDirectory(prefix="generator-bench-") as tmp:
             code = _CHILD.format(customers=customers, months=months, data_dir=tmp)
             cpu0 = os.times()
-            env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system"}  # as `python -m generator` sets it
+            # as `python -m generator` sets them
+            env = {**os.environ, "ARROW_DEFAULT_MEMORY_POOL": "system", "OPENBLAS_NUM_THREADS": "1"}
             done = subprocess.run(
                 [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
             )

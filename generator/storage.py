@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from generator.simulation import CUSTOMER_ARRAYS
 
 STATE_FILE = "state.json"  # the state layout of earlier versions (state-0007.json now)
-ARRAY_KEYS = ("c", "u_created")  # state entries saved in the npz, not in the JSON
+ARRAY_KEYS = ("c", "u_created")  # state entries saved as raw arrays, not in the JSON
 
 
 def _tmp(path: Path) -> Path:
@@ -115,23 +115,27 @@ def sha256_of(path: Path) -> str:
 
 
 def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> None:
-    """Customer arrays (npz), counters (json) and rows due in later batches (Arrow IPC).
+    """Customer arrays (raw bytes), counters and their layout (json) and rows due in later
+    batches (Arrow IPC).
 
     Each save writes new file names, numbered by the next month (state-0007.json last),
     then removes the previous save's files: renaming over a file that holds fresh data
     makes ext4 write it out at once (auto_da_alloc; ~2 ms a file, ten files a batch)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     tag = f"-{int(state['next_month']):04d}"
-    keep = {f"state{tag}.json", f"customers{tag}.npz"}
-    tmp = _tmp(state_dir / f"customers{tag}.npz")
-    with open(tmp, "wb") as handle:
-        np.savez(handle, **state["c"], u_created=state.get("u_created", np.empty(0, np.int32)))
-    os.replace(tmp, state_dir / f"customers{tag}.npz")
+    keep = {f"state{tag}.json", f"customers{tag}.bin"}
+    arrays = {**state["c"], "u_created": state.get("u_created", np.empty(0, np.int32))}
+    tmp = _tmp(state_dir / f"customers{tag}.bin")
+    with open(tmp, "wb") as handle:  # the arrays' bytes back to back; their layout goes in the JSON
+        for array in arrays.values():
+            handle.write(memoryview(np.ascontiguousarray(array)).cast("B"))
+    os.replace(tmp, state_dir / f"customers{tag}.bin")
     for name, table in pending.items():  # Arrow IPC: cheap to write every batch, read back exactly
         write_arrow(table, state_dir / f"pending_{name}{tag}.arrow")
         keep.add(f"pending_{name}{tag}.arrow")
     meta = {key: value for key, value in state.items() if key not in ARRAY_KEYS}
     meta["pending_tables"] = sorted(pending)
+    meta["arrays"] = [[name, array.dtype.str, len(array)] for name, array in arrays.items()]
     write_json(meta, state_dir / f"state{tag}.json")
     for path in state_dir.iterdir():
         if path.name not in keep and not path.name.startswith(".") and path.is_file():
@@ -157,9 +161,18 @@ def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
     path, tag = _latest_state(state_dir)
     with open(path, encoding="utf-8") as handle:
         meta = json.load(handle)
-    with np.load(state_dir / f"customers{tag}.npz") as arrays:
-        customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
-        u_created = arrays["u_created"].astype(np.int32)
+    layout = meta.pop("arrays", None)
+    if layout is None:  # the npz of earlier versions
+        with np.load(state_dir / f"customers{tag}.npz") as saved:
+            arrays = {name: saved[name] for name in saved.files}
+    else:
+        data = (state_dir / f"customers{tag}.bin").read_bytes()
+        arrays, offset = {}, 0
+        for name, dtype, length in layout:
+            arrays[name] = np.frombuffer(data, dtype=dtype, count=length, offset=offset)
+            offset += arrays[name].nbytes
+    customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
+    u_created = arrays["u_created"].astype(np.int32)
     pending = {
         name: read_arrow(state_dir / f"pending_{name}{tag}.arrow") for name in meta.pop("pending_tables")
     }
