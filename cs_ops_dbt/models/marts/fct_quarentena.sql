@@ -1,6 +1,24 @@
+{%- set since = quarantined_events_since() if is_incremental() else none -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=cs_insert_only_strategy(),
+        on_schema_change='fail',
+        pre_hook="{{ delete_rewritten_quarantine() }}",
+    )
+}}
 {#
     Every rejected raw row, once, with the reason and its raw values as JSON text.
     Nothing is dropped silently: fct_qualidade_dados reconciles these counts.
+
+    quarantine_id = table:batch:sequence, numbered within a raw table and batch. For the
+    usage events, the row-rule rejects of a batch (int_eventos_uso__rejeitados: fixed
+    once the batch is processed) come first and its orphans (int_eventos_uso__orfaos:
+    re-checked every run, they leave when the customer or user arrives) after them, so
+    an orphan leaving never renumbers a reject. Incremental: the pre-hook deletes the
+    rows a batch can change (every row of the small raw tables, every event orphan) and
+    the model inserts them again with the rejects of the new batches only, so the
+    table always equals a full refresh.
 #}
 {%- set tables = [
     ('clientes', 'int_clientes__classified', 'customer_id'),
@@ -38,6 +56,9 @@ eventos_uso_rejected as (
         rejection_reason as reason,
         raw_values
     from {{ ref('int_eventos_uso__rejeitados') }}
+    {% if since is not none %}
+    where batch_id > {{ since }}
+    {% endif %}
 
 ),
 
@@ -60,15 +81,44 @@ eventos_uso_orphans as (
 
 ),
 
-unioned as (
+{# the orphans of a batch are numbered after all its row-rule rejects #}
+eventos_uso_rejects_per_batch as (
+
+    select batch_id, count(*) as rejected_rows
+    from {{ ref('int_eventos_uso__rejeitados') }}
+    group by batch_id
+
+),
+
+rejected as (
 
     {% for table_name, model, key in tables %}
     select * from {{ table_name }}_rejected
     union all
     {% endfor %}
     select * from eventos_uso_rejected
+
+),
+
+numbered as (
+
+    select
+        rejected.*,
+        row_number() over (
+            partition by table_name, batch_id
+            order by record_key, reason, raw_values
+        ) as sequence_number
+    from rejected
     union all
-    select * from eventos_uso_orphans
+    select
+        eventos_uso_orphans.*,
+        coalesce(eventos_uso_rejects_per_batch.rejected_rows, 0) + row_number() over (
+            partition by eventos_uso_orphans.batch_id
+            order by eventos_uso_orphans.record_key, eventos_uso_orphans.reason, eventos_uso_orphans.raw_values
+        ) as sequence_number
+    from eventos_uso_orphans
+    left join eventos_uso_rejects_per_batch
+        on eventos_uso_orphans.batch_id = eventos_uso_rejects_per_batch.batch_id
 
 ),
 
@@ -77,17 +127,14 @@ final as (
     select
         table_name
         || ':' || batch_id
-        || ':' || cast(row_number() over (
-            partition by table_name, batch_id
-            order by record_key, reason, raw_values
-        ) as {{ cs_type('string') }}) as quarantine_id,
+        || ':' || cast(sequence_number as {{ cs_type('string') }}) as quarantine_id,
         table_name,
         batch_id,
         record_key,
         reason,
         raw_values,
         source_file
-    from unioned
+    from numbered
 
 )
 
