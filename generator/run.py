@@ -263,13 +263,12 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
         for k in range(first, first + values["months"]):
             batch = k + 1
             bid = batch_id(start, batch)
-            out = simulation.step(state)
             futures = {}
-            for table in sorted(TABLES, key=lambda t: t != "eventos_uso"):  # the big one first
-                index = TABLES.index(table)
+
+            def submit(table: str, source, k=k, batch=batch, bid=bid, futures=futures) -> None:
                 job = _TableJob(
                     table=table,
-                    index=index,
+                    index=TABLES.index(table),
                     seed=state["seed"],
                     month=k,
                     batch=batch,
@@ -280,8 +279,15 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                 )
                 held = pending.pop(table, None) if previous[table] is None else None
                 futures[table] = previous[table] = pool.submit(
-                    _run_table_job, job, out["frames"].pop(table), previous[table], held
+                    _run_table_job, job, source, previous[table], held
                 )
+
+            # the big one first: its job starts while the rest of the month is simulated
+            out = simulation.step(state, on_events=functools.partial(submit, "eventos_uso"))
+            del out["frames"]["eventos_uso"]
+            for table in TABLES:
+                if table != "eventos_uso":
+                    submit(table, out["frames"].pop(table))
             truth = pool.submit(
                 storage.write_arrow, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.arrow"
             )

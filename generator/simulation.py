@@ -438,8 +438,11 @@ def batch_number_of_days(state: dict, days: np.ndarray) -> np.ndarray:
     return bizcal.month_index(days, *state["start"]) + 1
 
 
-def step(state: dict) -> dict:
-    """Simulate the next month; returns {'frames': {table: Frame}, 'truth': pa.Table}."""
+def step(state: dict, on_events=None) -> dict:
+    """Simulate the next month; returns {'frames': {table: Frame}, 'truth': pa.Table}.
+
+    `on_events(builder)`, when given, receives the usage events' builder as soon as it
+    exists (before the other tables and the truth are simulated), so it can start early."""
     k = state["next_month"]
     seed = state["seed"]
     year, month, d0, d1 = month_bounds(state, k)
@@ -663,6 +666,8 @@ def step(state: dict) -> dict:
     events_frame = _events_frame(
         state, rng, lam, active_users, first_user, h, use_start, use_end, cdf, d0, batch
     )
+    if on_events is not None:
+        on_events(events_frame)
 
     # users: new ones (Ativo), then deactivations (Inativo) of idle users and of every
     # user of a cancelled account (the day after the churn date)
