@@ -278,9 +278,9 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                     unique_ish=(contract.table(table).primary_key, *HIGH_CARDINALITY.get(table, ())),
                 )
                 held = pending.pop(table, None) if previous[table] is None else None
-                futures[table] = previous[table] = pool.submit(
-                    _run_table_job, job, source, previous[table], held
-                )
+                later = Future()  # set by the job once its held-back rows are split off
+                futures[table] = pool.submit(_run_table_job, job, source, previous[table], held, later)
+                previous[table] = later
 
             # the big one first: its job starts while the rest of the month is simulated
             out = simulation.step(state, on_events=functools.partial(submit, "eventos_uso"))
@@ -437,8 +437,26 @@ class _TableResult:
     later: pa.Table | None  # rows due in later batches (contract types + EMIT)
 
 
-def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None) -> _TableResult:
-    """Dirt, render, split off the rows due later, write one table of one batch."""
+def _run_table_job(
+    job: _TableJob, source, previous: Future | None, held: pa.Table | None, later_out: Future
+) -> _TableResult:
+    """Dirt, render, split off the rows due later, write one table of one batch.
+
+    `previous` gives the rows the same table's previous job held back (it is set before that
+    job writes its file, so this one does not wait for the write); `later_out` gets this
+    job's held-back rows the same way (or the error that stopped it)."""
+    try:
+        now, manifest, later = _split_table_job(job, source, previous, held)
+    except BaseException as error:
+        later_out.set_exception(error)
+        raise
+    later_out.set_result(later)
+    digest = storage.write_parquet(now, job.path, job.unique_ish, compression=RAW_COMPRESSION)
+    return _TableResult(now.num_rows, digest, manifest, later)
+
+
+def _split_table_job(job: _TableJob, source, previous: Future | None, held: pa.Table | None):
+    """Dirt and render one table of one batch; (rows of this batch, manifest, rows due later)."""
     if callable(source):
         # the events arrive as a builder; one month's events are built at a time, while the
         # other worker dirties and writes the previous month (at most two months in memory:
@@ -449,7 +467,7 @@ def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Tab
     parts, manifest = dirt.inject(source, job.rate, rng, job.batch)
     del source
     if previous is not None:
-        held = previous.result().later
+        held = previous.result()
     batch = job.batch
     now_parts, later_parts = [], []
     if held is not None:
@@ -470,8 +488,7 @@ def _run_table_job(job: _TableJob, source, previous: Future | None, held: pa.Tab
     now = _concat(now_parts, job.schema)
     later_rows = [_plain(t, job.schema.append(pa.field(EMIT, pa.int64()))) for t in later_parts if t.num_rows]
     later = pa.concat_tables(later_rows) if later_rows else None
-    digest = storage.write_parquet(now, job.path, job.unique_ish, compression=RAW_COMPRESSION)
-    return _TableResult(now.num_rows, digest, manifest, later)
+    return now, manifest, later
 
 
 def _batch_ids(start: tuple[int, int], emit: pa.ChunkedArray) -> pa.Array:
