@@ -392,7 +392,8 @@ def _why(evaluation: dict) -> str:
                     "ones, NPS answered mostly in campaign months, tickets and late payments rare "
                     "counts). Customer-bootstrap intervals are given with the ratios above: the top "
                     "decile holds only a few hundred churners, so a ratio moves by several hundredths "
-                    "between equally likely samples."
+                    "between equally likely samples. What was tried to close the gap, with figures: "
+                    "ml/EXPERIMENTS.md in the repository."
                 )
             if above:
                 notes.append(

@@ -39,6 +39,7 @@ def test_lift_ratios_carry_customer_bootstrap_intervals(trained):
     low, high = t["lift_ratio_vs_oracle_ci95"]
     assert low <= t["lift_ratio_vs_oracle"] <= high and high - low > 0.01  # sampling noise is real
     assert t["bootstrap_resamples"] > 900
+    assert "oracle_note" not in t  # the oracle was there: no "not checked" note
 
 
 def test_model_is_useful_and_below_the_oracle(trained):
