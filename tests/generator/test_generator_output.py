@@ -99,6 +99,59 @@ def test_continuation_equals_one_long_run(tmp_path: Path) -> None:
     assert long == split
 
 
+def test_state_dir_keeps_only_the_latest_save(tmp_path: Path) -> None:
+    generate({"customers": 60, "months": 3, "seed": 2, "quiet": True}, data_dir=tmp_path)
+    names = sorted(p.name for p in (tmp_path / "raw" / "_state").iterdir())
+    assert "state-0003.json" in names and "customers-0003.bin" in names
+    assert all("-0003." in name for name in names), names  # earlier saves removed, no temp files
+
+
+def test_continuation_from_a_state_saved_by_the_previous_layout(tmp_path: Path) -> None:
+    """A history whose state was saved as state.json + customers.npz + pending_<t>.arrow
+    (earlier generator versions) continues exactly like one long run."""
+    import numpy as np
+
+    options = {"customers": 80, "months": 3, "seed": 4, "quiet": True}
+    generate(options, data_dir=tmp_path / "long")
+    generate({**options, "months": 2}, data_dir=tmp_path / "old")
+    state_dir = tmp_path / "old" / "raw" / "_state"
+    meta = json.loads((state_dir / "state-0002.json").read_text(encoding="utf-8"))
+    data = (state_dir / "customers-0002.bin").read_bytes()
+    arrays, offset = {}, 0
+    for name, dtype, length in meta.pop("arrays"):
+        arrays[name] = np.frombuffer(data, dtype=dtype, count=length, offset=offset)
+        offset += arrays[name].nbytes
+    np.savez(state_dir / "customers.npz", **arrays)
+    for name in meta["pending_tables"]:
+        (state_dir / f"pending_{name}-0002.arrow").rename(state_dir / f"pending_{name}.arrow")
+    (state_dir / "state.json").write_text(json.dumps(meta), encoding="utf-8")
+    (state_dir / "state-0002.json").unlink()
+    (state_dir / "customers-0002.bin").unlink()
+    generate({"months": 1, "continue_run": True, "quiet": True}, data_dir=tmp_path / "old")
+    assert _digests(tmp_path / "old") == _digests(tmp_path / "long")
+    assert sorted(p.name for p in state_dir.iterdir() if p.name.startswith("state")) == ["state-0003.json"]
+
+
+def test_parquet_bytes_do_not_depend_on_the_scratch_buffer(tmp_path: Path, monkeypatch) -> None:
+    """A file larger than the writer's scratch buffer is written again into a bigger one:
+    same bytes and checksum as with a buffer that fits."""
+    import threading
+
+    import numpy as np
+    import pyarrow as pa
+
+    from generator import storage
+
+    table = pa.table({"id": pa.array([f"EVT-{i:012d}" for i in range(50_000)]), "n": np.arange(50_000)})
+    roomy = storage.write_parquet(table, tmp_path / "roomy.parquet", ("id",), compression="snappy")
+    monkeypatch.setattr(storage, "SCRATCH_BYTES", 4096)
+    monkeypatch.setattr(storage, "_SCRATCH", threading.local())
+    tight = storage.write_parquet(table, tmp_path / "tight.parquet", ("id",), compression="snappy")
+    assert len(storage._SCRATCH.buffer) > 4096  # it grew
+    assert tight == roomy == hashlib.sha256((tmp_path / "tight.parquet").read_bytes()).hexdigest()
+    assert (tmp_path / "tight.parquet").read_bytes() == (tmp_path / "roomy.parquet").read_bytes()
+
+
 def test_usage_scale_scales_events_only_and_stays_deterministic(tmp_path: Path) -> None:
     options = {"customers": 60, "months": 3, "seed": 9, "quiet": True}
     full = generate(options, data_dir=tmp_path / "full")
