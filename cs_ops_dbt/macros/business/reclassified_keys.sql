@@ -16,23 +16,21 @@
     where {{ key }} is not null
         and (
             batch_id > {{ since }}
-            or customer_id in (
-                select customer_id
-                from {{ ref('stg_erp__clientes') }}
-                where invalid_reason is null
-                group by customer_id
-                having min(batch_id) > {{ since }}
-            )
+            or customer_id in ({{ first_known_after('stg_erp__clientes', 'customer_id', since) }})
             {%- if contract_check %}
-            or contract_id in (
-                select contract_id
-                from {{ ref('stg_erp__contratos') }}
-                where invalid_reason is null
-                group by contract_id
-                having min(batch_id) > {{ since }}
-            )
+            or contract_id in ({{ first_known_after('stg_erp__contratos', 'contract_id', since) }})
             {%- endif %}
         )
+{%- endmacro %}
+
+
+{# the valid ids of a staging model whose first valid row came in a batch later than `since` #}
+{% macro first_known_after(staging_model, key, since) -%}
+    select {{ key }}
+    from {{ ref(staging_model) }}
+    where invalid_reason is null
+    group by {{ key }}
+    having min(batch_id) > {{ since }}
 {%- endmacro %}
 
 
