@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -254,6 +255,61 @@ def test_cli_runs_and_reports_bad_input(tmp_path: Path) -> None:
     assert bad.returncode == 2
     assert "generator: error: --start 'janeiro' is not a month" in bad.stderr
     assert not (tmp_path / "y").exists()
+
+
+_CLI_PROCESS = """
+import runpy, sys
+sys.argv = ["generator", "--customers", "30", "--months", "1", "--data-dir", sys.argv[1], "--quiet"]
+try:
+    runpy.run_module("generator", run_name="__main__", alter_sys=True)
+except SystemExit as done:
+    assert not done.code, done.code
+import json, os, pyarrow
+from threadpoolctl import threadpool_info
+print(json.dumps({
+    "pool": pyarrow.default_memory_pool().backend_name,
+    "blas_threads": sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}),
+    "pandas": "pandas" in sys.modules,
+}))
+"""
+
+
+def test_cli_process_sets_its_allocator_and_blas_threads_before_they_load(tmp_path: Path) -> None:
+    """`python -m generator` runs on the system allocator with one OpenBLAS thread (they must be
+    chosen before numpy/pyarrow load: importing the package must not load them) and never
+    imports pandas (pyarrow would, on its first pa.array call, ~0.15 s)."""
+    unset = ("ARROW_DEFAULT_MEMORY_POOL", "OPENBLAS_NUM_THREADS")  # the CLI sets them itself
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    done = subprocess.run(
+        [sys.executable, "-c", _CLI_PROCESS, str(tmp_path / "x")],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report == {"pool": "system", "blas_threads": [1], "pandas": False}
+    assert len(list((tmp_path / "x" / "raw" / "_batches").glob("*.json"))) == 1
+
+
+def test_importing_the_package_loads_neither_numpy_nor_pyarrow() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, generator; from generator import GeneratorOptions; "
+            "print(sorted(m for m in ('numpy', 'pyarrow', 'pandas') if m in sys.modules)); "
+            "from generator import generate; print(callable(generate), 'pyarrow' in sys.modules)",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["[]", "True True"]
 
 
 def test_truth_is_separate_and_consistent(dataset, truth) -> None:
