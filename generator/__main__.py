@@ -116,4 +116,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # Everything is written and closed, the writer threads are joined: leave without the
+    # interpreter's teardown (it frees every module, array and Arrow buffer one by one, a
+    # wasted ~0.03-0.1 s at the end of every run)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

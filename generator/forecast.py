@@ -194,21 +194,31 @@ def churn_probability(
             base["w"] = base["w"] * np.where(free, 1.0 - sim.DECLINE_START_P - sim.BOOST_START_P, 1.0)
         onb = onboarding_offset(d0, signup).astype(np.float32)
         ann = np.flatnonzero(anniv)
+        susp_row = suspended[None, :]
         for br in branches:
             br["m"] = br["m"] + a * (mu - br["m"]) + np.where(br["left"] > 0, br["drift"], 0.0)
             br["left"] = np.maximum(br["left"] - 1, 0)
-            # grid x customers, in float32 (probabilities to ~1e-7; halves the cost)
-            h = sim.sigmoid(y[:, None] + (br["m"].astype(np.float32) - onb)[None, :])
-            p_mid, _ = month_hazards(h, suspended[None, :], False, month)
-            churn = p_mid * share
-            stay = 1.0 - p_mid
+            # grid x customers, in float32 (probabilities to ~1e-7; halves the cost). The
+            # (grid x customers) arrays are reused in place (same operations, same order).
+            h = sim.sigmoid_(np.add(y[:, None], (br["m"].astype(np.float32) - onb)[None, :]))
+            p_mid, _ = month_hazards(h, susp_row, False, month)
             if len(ann):  # the few customers with their anniversary in this month
                 _, p_ren = month_hazards(h[:, ann], suspended[None, ann], True, month)
-                churn[:, ann] = p_ren * anniv_in[None, ann] + p_mid[:, ann] * (1.0 - p_ren) * share
-                stay[:, ann] *= 1.0 - p_ren
+                churn_ann = p_ren * anniv_in[None, ann] + p_mid[:, ann] * (1.0 - p_ren) * share
+                stay_ann = (1.0 - p_mid[:, ann]) * (1.0 - p_ren)
+            churn = np.multiply(p_mid, share, out=h)
+            stay = np.subtract(1.0, p_mid, out=p_mid)
+            if len(ann):
+                churn[:, ann] = churn_ann
+                stay[:, ann] = stay_ann
             pred = first[:, None] if br["pi"] is None else trans_t @ br["pi"]
-            br["acc"] = br["acc"] + (pred * churn).sum(axis=0, dtype=np.float64)
-            br["pi"] = pred * stay
+            churn *= pred
+            # the float64 sum over the grid, row after row (numpy's axis-0 sum order)
+            total_p = churn[0].astype(np.float64)
+            for row in churn[1:]:
+                total_p += row
+            br["acc"] = br["acc"] + total_p
+            br["pi"] = np.multiply(pred, stay, out=stay)
     prob = sum(br["w"] * br["acc"] for br in branches)
     out[is_live] = np.clip(prob, 0.0, 1.0)
     return out

@@ -155,6 +155,15 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def sigmoid_(x: np.ndarray) -> np.ndarray:
+    """sigmoid(x) computed in x's own memory (a float array this caller owns), the same
+    operations in the same order, so bit-identical to sigmoid(x)."""
+    np.negative(x, out=x)
+    np.exp(x, out=x)
+    x += 1.0
+    return np.divide(1.0, x, out=x)
+
+
 # --- state -------------------------------------------------------------------------------------
 
 
@@ -186,9 +195,14 @@ def month_hazards(h, suspended, anniv, month: int):
     (plus SUSPENDED_CHURN while suspended), the non-renewal one in the anniversary month with
     that month's budget season. `anniv` may be False (no anniversary): the second is then 0.0."""
     h = np.asarray(h)
-    risk = sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
+    # in place on fresh temporaries, each expression's operations in their written order
+    risk = np.subtract(CHURN_CENTER, h)
+    risk *= CHURN_SLOPE
+    risk = sigmoid_(risk)  # sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
     suspended_term = np.where(suspended, SUSPENDED_CHURN, 0.0).astype(h.dtype, copy=False)
-    p_mid = CHURN_FLOOR + CHURN_MID_SCALE * risk + suspended_term
+    p_mid = np.multiply(CHURN_MID_SCALE, risk)
+    p_mid += CHURN_FLOOR
+    p_mid += suspended_term  # CHURN_FLOOR + CHURN_MID_SCALE * risk + suspended_term
     if anniv is False:
         return p_mid, 0.0
     season = float(RENEWAL_SEASON[month - 1])
