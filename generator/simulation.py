@@ -928,10 +928,16 @@ def _user_created(state: dict) -> np.ndarray:
     need = state["next"]["USR-"]
     have = state.get("u_created")
     if have is None or len(have) < need:
-        grown = np.full(need, -1, np.int32)
-        if have is not None:
-            grown[: len(have)] = have
-        state["u_created"] = have = grown
+        # the array is a view of a buffer with room to grow: a month's new slots do not
+        # copy every earlier user's day again (the view's length is the state's)
+        buffer = have.base if have is not None and isinstance(have.base, np.ndarray) else None
+        if buffer is None or buffer.dtype != np.int32 or buffer.ndim != 1 or len(buffer) < need:
+            buffer = np.full(need + need // 4, -1, np.int32)
+            if have is not None:
+                buffer[: len(have)] = have
+        else:
+            buffer[len(have) : need] = -1
+        state["u_created"] = have = buffer[:need]
     return have
 
 
