@@ -9,13 +9,30 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from warehouse import get_warehouse
-from warehouse.base import LoadError, WarehouseError
+from warehouse.base import LoadError, Warehouse, WarehouseError
 from warehouse.config import ConfigError, get_settings
+from warehouse.late_batches import find_late_batches
+
+
+def _out_of_order_note(wh: Warehouse, loaded: list[str], newest_before: str | None) -> str | None:
+    """A note for batches loaded after a newer one, and what that means for the next build."""
+    older = [batch for batch in loaded if newest_before is not None and batch < newest_before]
+    if not older:
+        return None
+    note = f"note: batch(es) {', '.join(older)} loaded out of order (after {newest_before}); "
+    late = find_late_batches(wh)
+    if late:
+        return note + (
+            f"the analytics models already processed {late.newest_processed}, so the next "
+            "`python -m warehouse.dbt build` runs with --full-refresh to include them"
+        )
+    return note + "no build has processed a newer batch yet, so the next build stays incremental"
 
 
 def _load(args: argparse.Namespace) -> int:
     wh = get_warehouse()
     started = time.perf_counter()
+    newest_before = max(wh.loaded_batch_ids(), default=None)
     try:
         results = wh.load_raw()
         failed = False
@@ -31,6 +48,9 @@ def _load(args: argparse.Namespace) -> int:
         print(f"loaded {batch}: {rows:,} rows")
     total = sum(per_batch.values())
     print(f"{len(per_batch)} new batch(es), {total:,} rows in {elapsed:.1f}s on {wh.settings.describe()}")
+    note = _out_of_order_note(wh, sorted(per_batch), newest_before)
+    if note:
+        print(note)
     if args.publish and not failed and not wh.settings.is_prod:
         print(f"published {wh.publish()}")
     return 1 if failed else 0

@@ -215,6 +215,12 @@ class Warehouse(ABC):
         if self.read_only:
             raise ReadOnlyError(f"{action} needs a writable warehouse; this one was opened read_only=True")
 
+    def loaded_batch_ids(self) -> list[str]:
+        """The batches fully loaded so far, in batch-id order (creates the datasets if needed)."""
+        self._require_writable("loaded_batch_ids")
+        self.ensure_datasets()
+        return sorted(self._ledger())
+
     def raw_batch_paths(self) -> list[Path]:
         meta_dir = self.settings.raw_dir / BATCHES_DIR
         return sorted(meta_dir.glob("*.json")) if meta_dir.is_dir() else []

@@ -2,6 +2,11 @@
 
 `python -m warehouse.dbt build [dbt args...]` is `dbt build --target $CS_OPS_TARGET`
 with the repo-root profiles and absolute data paths filled in.
+
+Before a `build` or `run` of the whole project it checks for batches loaded too late
+for the incremental models (`warehouse.late_batches`) and then adds `--full-refresh`,
+saying why in one line. With `--full-refresh` given there is nothing to check; with a
+node selection (`--select`, `--exclude`, ...) nothing is added, only a warning printed.
 """
 
 from __future__ import annotations
@@ -12,9 +17,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from warehouse import get_warehouse
+from warehouse.base import WarehouseError
 from warehouse.config import REPO_ROOT, ConfigError, Settings, dbt_env, get_settings
+from warehouse.late_batches import LateBatches, find_late_batches
 
 DBT_PROJECT_DIR = REPO_ROOT / "cs_ops_dbt"
+INCREMENTAL_COMMANDS = {"build", "run"}  # the commands that write incremental models
+FULL_REFRESH_FLAGS = {"--full-refresh", "-f"}
+SELECTION_FLAGS = {"-s", "-m", "--select", "--models", "--model", "--exclude", "--selector"}
 
 
 def dbt_command(args: Sequence[str], settings: Settings) -> list[str]:
@@ -41,6 +52,51 @@ def run_dbt(args: Sequence[str], settings: Settings | None = None, check: bool =
     return completed.returncode
 
 
+def _given(args: Sequence[str], flags: set[str]) -> bool:
+    return any(arg in flags or arg.split("=", 1)[0] in flags for arg in args)
+
+
+def needs_late_batch_check(args: Sequence[str]) -> bool:
+    """A build/run without --full-refresh: late batches would be skipped silently."""
+    return bool(args) and args[0] in INCREMENTAL_COMMANDS and not _given(args, FULL_REFRESH_FLAGS)
+
+
+def with_late_batches(args: Sequence[str], late: LateBatches) -> tuple[list[str], str | None]:
+    """The dbt arguments to run given the late batches found, and the line to print (or None).
+
+    A whole-project build or run gets `--full-refresh`; a node selection is left as given
+    (refreshing only part of the project would not fix the rest) with a warning instead.
+    """
+    args = list(args)
+    if not late or not needs_late_batch_check(args):
+        return args, None
+    if _given(args, SELECTION_FLAGS):
+        return args, (
+            f"warning: {late.describe()}; this {args[0]} selects nodes, so no --full-refresh is "
+            f"added and the incremental models it runs skip them: run "
+            f"`python -m warehouse.dbt {args[0]} --full-refresh`"
+        )
+    return [*args, "--full-refresh"], (
+        f"{late.describe()}; running `dbt {args[0]} --full-refresh` to rebuild every incremental "
+        "model from all loaded batches"
+    )
+
+
+def check_late_batches(args: Sequence[str], settings: Settings) -> list[str]:
+    """`args`, with --full-refresh added when late batches need it; prints why."""
+    if not needs_late_batch_check(args):
+        return list(args)
+    try:
+        late = find_late_batches(get_warehouse(settings))
+    except WarehouseError as exc:
+        print(f"warning: could not check for late batches ({exc}); running dbt as asked", flush=True)
+        return list(args)
+    args, message = with_late_batches(args, late)
+    if message:
+        print(message, flush=True)
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv) or ["build"]
     try:
@@ -48,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return run_dbt(argv, settings, check=False)
+    return run_dbt(check_late_batches(argv, settings), settings, check=False)
 
 
 if __name__ == "__main__":
