@@ -21,7 +21,7 @@ def _out_of_order_note(wh: Warehouse, loaded: list[str], newest_before: str | No
         return None
     note = f"note: batch(es) {', '.join(older)} loaded out of order (after {newest_before}); "
     late = find_late_batches(wh)
-    if late:
+    if set(older) & set(late.batch_ids):
         return note + (
             f"the analytics models already processed {late.newest_processed}, so the next "
             "`python -m warehouse.dbt build` runs with --full-refresh to include them"
