@@ -42,7 +42,8 @@ def _store(buffer: np.ndarray, dtype, offset: int, stride: int, values) -> None:
     np.ndarray((rows,), dtype=dtype, buffer=buffer, offset=offset, strides=(stride,))[...] = values
 
 
-_LUT4 = np.array([[48 + (v // 10**p) % 10 for p in (3, 2, 1, 0)] for v in range(10_000)], dtype=np.uint8)
+# the four ASCII digits of 0000..9999 (built with numpy: a Python loop cost ~7 ms per process)
+_LUT4 = (48 + np.arange(10_000)[:, None] // np.array([1000, 100, 10, 1]) % 10).astype(np.uint8)
 _LUT4_WORDS = _LUT4.view(np.uint32).reshape(-1)
 
 
