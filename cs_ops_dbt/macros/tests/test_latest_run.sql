@@ -61,3 +61,54 @@ group by {% for column in columns %}everything.{{ column }}{{ ', ' if not loop.l
 having count(*) > 1
 
 {% endtest %}
+
+
+{# primary_key (unique + not null) of the key values the latest run wrote #}
+{% test primary_key_in_latest_run(model, column_name, run_column='processed_at') %}
+
+with
+
+latest as (
+
+    select {{ column_name }} as key_value
+    from {{ model }}
+    where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+
+),
+
+{# a new key may repeat within the new rows or an older row: look it up in all rows #}
+repeated as (
+
+    select {{ column_name }} as key_value, count(*) as n_records
+    from {{ model }}
+    where {{ column_name }} in (select key_value from latest)
+    group by {{ column_name }}
+    having count(*) > 1
+
+),
+
+null_keys as (
+
+    select key_value, count(*) as n_records
+    from latest
+    where key_value is null
+    group by key_value
+
+)
+
+select * from repeated
+union all
+select * from null_keys
+
+{% endtest %}
+
+
+{# not_null_columns on the rows the latest run wrote #}
+{% test not_null_columns_in_latest_run(model, columns, run_column='processed_at') %}
+
+select {{ columns | join(', ') }}
+from {{ model }}
+where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+    and ({% for column in columns %}{{ column }} is null{{ ' or ' if not loop.last }}{% endfor %})
+
+{% endtest %}
