@@ -46,7 +46,7 @@ generate *ARGS:
 load:
     {{python}} -m warehouse load
 
-# Build and test the dbt project on the target named by CS_OPS_TARGET (extra args go to dbt build)
+# Build and test the dbt project on the target named by CS_OPS_TARGET (extra args go to dbt build; a batch loaded late makes it a --full-refresh, with --select it only warns)
 transform *ARGS:
     {{python}} -m warehouse.dbt build {{ARGS}}
     {{python}} -m warehouse publish
