@@ -35,19 +35,32 @@
 
 
 {#
-    The pre-hook of an incremental classified model: deletes the rows of the keys it
-    is about to classify again (reclassified_keys) and the rows without a key (they
-    are ranked together, so they are classified again too). Nothing on a full refresh. On
-    DuckDB the delete and the insert share one transaction; on BigQuery a failed insert
-    leaves the watermark (max batch_id) unchanged, so the next run redoes the same keys.
+    The rows an incremental classified model classifies again, as a condition on its
+    staging rows: those of the keys reclassified_keys returns for the batches after the
+    last one classified (`batch_id` watermark of the model), and the rows without a key
+    (they are ranked together, so they are classified again too). The model selects
+    these rows and its pre-hook (delete_reclassified_keys) deletes them first, so the
+    rule is stated once for both. Empty on a full refresh (every row is classified).
+#}
+{% macro reclassified_filter(staging_model, key, contract_check=false) -%}
+    {%- if is_incremental() -%}
+    {{ key }} is null or {{ key }} in (
+        {{ reclassified_keys(staging_model, key, incremental_max_literal('batch_id', "''"), contract_check) }}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The pre-hook of an incremental classified model: deletes the rows it is about to
+    classify again (reclassified_filter). Nothing on a full refresh. On DuckDB the
+    delete and the insert share one transaction; on BigQuery a failed insert leaves the
+    watermark (max batch_id) unchanged, so the next run redoes the same keys.
 #}
 {% macro delete_reclassified_keys(staging_model, key, contract_check=false) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where {{ key }} in (
-        {{ reclassified_keys(staging_model, key, incremental_max_literal('batch_id', "''"), contract_check) }}
-    )
-        or {{ key }} is null
+    where {{ reclassified_filter(staging_model, key, contract_check) }}
     {%- endif -%}
 {%- endmacro %}
 

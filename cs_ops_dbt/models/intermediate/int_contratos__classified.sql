@@ -1,5 +1,3 @@
-{%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none -%}
-{%- set rewritten = reclassified_keys('stg_erp__contratos', 'contract_id', since) if is_incremental() else none -%}
 {{
     config(
         materialized='incremental',
@@ -23,7 +21,5 @@
 {{ classify_records(
     'stg_erp__contratos',
     'contract_id',
-    records_filter=(
-        'contract_id is null or contract_id in (' ~ rewritten ~ ')'
-    ) if is_incremental() else none,
+    records_filter=reclassified_filter('stg_erp__contratos', 'contract_id') or none,
 ) }}

@@ -1,5 +1,3 @@
-{%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none -%}
-{%- set rewritten = reclassified_keys('stg_erp__faturas', 'invoice_id', since, contract_check=true) if is_incremental() else none -%}
 {{
     config(
         materialized='incremental',
@@ -26,7 +24,5 @@
     'invoice_id',
     checks=[('records.contract_id is not null and known_contracts.contract_id is null', 'orphan_contract')],
     lookups=[('known_contracts', 'int_contratos__known', 'records.contract_id = known_contracts.contract_id')],
-    records_filter=(
-        'invoice_id is null or invoice_id in (' ~ rewritten ~ ')'
-    ) if is_incremental() else none,
+    records_filter=reclassified_filter('stg_erp__faturas', 'invoice_id', contract_check=true) or none,
 ) }}

@@ -1,5 +1,3 @@
-{%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none -%}
-{%- set rewritten = reclassified_keys('stg_erp__nps_respostas', 'response_id', since) if is_incremental() else none -%}
 {{
     config(
         materialized='incremental',
@@ -24,7 +22,5 @@
     'stg_erp__nps_respostas',
     'response_id',
     checks=[("records.answered_date > " ~ cs_date_add('batches.period_end_date', 1), 'future_timestamp')],
-    records_filter=(
-        'response_id is null or response_id in (' ~ rewritten ~ ')'
-    ) if is_incremental() else none,
+    records_filter=reclassified_filter('stg_erp__nps_respostas', 'response_id') or none,
 ) }}

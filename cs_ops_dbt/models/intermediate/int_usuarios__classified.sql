@@ -1,5 +1,3 @@
-{%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none -%}
-{%- set rewritten = reclassified_keys('int_usuarios__parsed', 'user_id', since) if is_incremental() else none -%}
 {{
     config(
         materialized='incremental',
@@ -24,8 +22,6 @@
 {{ classify_records(
     'int_usuarios__parsed',
     'user_id',
-    records_filter=(
-        'user_id is null or user_id in (' ~ rewritten ~ ')'
-    ) if is_incremental() else none,
+    records_filter=reclassified_filter('int_usuarios__parsed', 'user_id') or none,
     stamp_run=true,
 ) }}
