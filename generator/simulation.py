@@ -202,7 +202,10 @@ def month_hazards(h, suspended, anniv, month: int):
     suspended_term = np.where(suspended, SUSPENDED_CHURN, 0.0).astype(h.dtype, copy=False)
     p_mid = np.multiply(CHURN_MID_SCALE, risk)
     p_mid += CHURN_FLOOR
-    p_mid += suspended_term  # CHURN_FLOOR + CHURN_MID_SCALE * risk + suspended_term
+    # + suspended_term: CHURN_FLOOR + CHURN_MID_SCALE * risk + suspended_term (in place unless
+    # `suspended` broadcasts to a larger shape than h)
+    grows = np.broadcast_shapes(p_mid.shape, suspended_term.shape) != p_mid.shape
+    p_mid = np.add(p_mid, suspended_term, out=None if grows else p_mid)
     if anniv is False:
         return p_mid, 0.0
     season = float(RENEWAL_SEASON[month - 1])

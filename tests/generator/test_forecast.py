@@ -143,3 +143,36 @@ def test_window_is_day_exact() -> None:
     # 90 days after 2023-01-31 reach 2023-05-01: four months touched; after 2023-06-30, three
     assert forecast.horizon_months_touched(state, 0) == 4
     assert forecast.horizon_months_touched(state, 5) == 3
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_in_place_hazards_equal_the_written_formulas_bit_for_bit(dtype) -> None:
+    """month_hazards and sigmoid_ work in place (forecast speed); the simulation's churn draws
+    and the truth depend on every bit, so they must equal the plain formulas exactly, also
+    when `suspended` broadcasts to a larger shape than h."""
+    rng = np.random.default_rng(4)
+    h = rng.random((7, 300)).astype(dtype)
+    suspended = rng.random(300) < 0.2
+    anniv = rng.random(300) < 0.1
+    x = rng.normal(0, 3, (7, 300)).astype(dtype)
+    assert np.array_equal(sim.sigmoid_(x.copy()), sim.sigmoid(x))
+    risk = sim.sigmoid(sim.CHURN_SLOPE * (sim.CHURN_CENTER - h))
+    plain_mid = (
+        sim.CHURN_FLOOR
+        + sim.CHURN_MID_SCALE * risk
+        + np.where(suspended[None, :], sim.SUSPENDED_CHURN, 0.0).astype(dtype)
+    )
+    season = float(sim.RENEWAL_SEASON[11])
+    plain_ren = np.where(anniv, season * (sim.CHURN_RENEWAL_BASE + sim.CHURN_RENEWAL_SCALE * risk), 0.0)
+    p_mid, p_ren = sim.month_hazards(h, suspended[None, :], anniv[None, :], 12)
+    assert p_mid.dtype == dtype and np.array_equal(p_mid, plain_mid)
+    assert np.array_equal(p_ren, plain_ren.astype(dtype))
+    wide = np.stack([suspended, ~suspended])[:, None, :]  # (2, 1, 300) against h (7, 300)
+    p_wide, _ = sim.month_hazards(h, wide, False, 12)
+    assert p_wide.shape == (2, 7, 300)
+    assert np.array_equal(
+        p_wide[1],
+        sim.CHURN_FLOOR
+        + sim.CHURN_MID_SCALE * risk
+        + np.where(~suspended, sim.SUSPENDED_CHURN, 0.0).astype(dtype),
+    )
