@@ -1,10 +1,8 @@
-{{ config(materialized='ephemeral') }}
+{{ config(materialized='view') }}
 {#
     Usage events with the batch period they arrived in and the reason to reject
     them (row rules from staging, or a timestamp after the end of its batch period).
     Orphan customers are checked later, against the final customer list.
-    Ephemeral: inlined into the three incremental models that read a new batch
-    (deduplicated, rejeitados, lotes), so no view is created on every run.
 #}
 with
 
