@@ -34,7 +34,9 @@
     table and then copies them into the model's table (`insert into ... select * from
     the temporary table`): every new row is written twice. A temporary view instead
     runs the model's query once, inside that insert, straight into the table (the
-    schema check reads the view's columns the same way). Everything else (tables,
+    schema check reads the view's columns the same way). Only for the append strategy:
+    its one insert is the view's only reader (delete+insert would run the query twice, the
+    second time after its delete). Everything else (tables,
     full refreshes, unit tests, contracts, Python models) is dbt-duckdb's own
     create_table_as (unit tests drop their temporary relation as a table).
 #}
@@ -42,6 +44,7 @@
     {%- set contract = config.get('contract') -%}
     {%- set incremental_rows = temporary and language == 'sql'
         and model.resource_type == 'model' and config.get('materialized') == 'incremental'
+        and config.get('incremental_strategy') == 'append'
         and not (contract and contract.enforced) and not partitioned_by and not sorted_by -%}
     {%- if incremental_rows -%}
     create temporary view {{ relation.include(database=false, schema=false) }} as (
