@@ -5,28 +5,6 @@
     checking the new rows proves the whole table while an incremental run reads only
     its batch. After a full refresh every row belongs to the latest run.
 #}
-{% test unique_in_latest_run(model, column_name, run_column='processed_at') %}
-
-with
-
-latest as (
-
-    select {{ column_name }} as key_value
-    from {{ model }}
-    where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
-
-)
-
-{# a new key may repeat within the new rows or an older row: look it up in all rows #}
-select {{ column_name }} as unique_field, count(*) as n_records
-from {{ model }}
-where {{ column_name }} in (select key_value from latest)
-group by {{ column_name }}
-having count(*) > 1
-
-{% endtest %}
-
-
 {% test not_null_in_latest_run(model, column_name, run_column='processed_at') %}
 
 select {{ column_name }}
