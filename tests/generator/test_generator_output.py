@@ -19,6 +19,15 @@ from warehouse.config import REPO_ROOT
 from warehouse.contract import load_contract
 
 
+def run_python(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess:
+    """`python <args>` from the repo root, output captured as text."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def _digests(data_dir: Path) -> dict[str, str]:
     """sha256 of every delivered file (raw batches, batch metadata, truth), by relative path."""
     out = {}
@@ -224,34 +233,22 @@ def test_refuses_another_runs_data_without_overwrite(tmp_path: Path) -> None:
 
 
 def test_cli_runs_and_reports_bad_input(tmp_path: Path) -> None:
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "--customers",
-            "30",
-            "--months",
-            "2",
-            "--data-dir",
-            str(tmp_path / "x"),
-            "--json",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
+    ok = run_python(
+        "-m",
+        "generator",
+        "--customers",
+        "30",
+        "--months",
+        "2",
+        "--data-dir",
+        str(tmp_path / "x"),
+        "--json",
         timeout=300,
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["batches"] == ["b0001_2024-01", "b0002_2024-02"]
     assert "[generator] b0002_2024-02" in ok.stderr and "rows/s" in ok.stderr
-    bad = subprocess.run(
-        [sys.executable, "-m", "generator", "--start", "janeiro", "--data-dir", str(tmp_path / "y")],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    bad = run_python("-m", "generator", "--start", "janeiro", "--data-dir", str(tmp_path / "y"))
     assert bad.returncode == 2
     assert "generator: error: --start 'janeiro' is not a month" in bad.stderr
     assert not (tmp_path / "y").exists()
@@ -277,14 +274,7 @@ def test_cli_process_sets_its_allocator_and_blas_threads_before_they_load(tmp_pa
     imports pandas (pyarrow would, on its first pa.array call, ~0.15 s)."""
     unset = ("ARROW_DEFAULT_MEMORY_POOL", "OPENBLAS_NUM_THREADS")  # the CLI sets them itself
     env = {k: v for k, v in os.environ.items() if k not in unset}
-    done = subprocess.run(
-        [sys.executable, "-c", _CLI_PROCESS, str(tmp_path / "x")],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = run_python("-c", _CLI_PROCESS, str(tmp_path / "x"), env=env)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report == {"pool": "system", "blas_threads": [1], "pandas": False}
@@ -292,17 +282,11 @@ def test_cli_process_sets_its_allocator_and_blas_threads_before_they_load(tmp_pa
 
 
 def test_importing_the_package_loads_neither_numpy_nor_pyarrow() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, generator; from generator import GeneratorOptions; "
-            "print(sorted(m for m in ('numpy', 'pyarrow', 'pandas') if m in sys.modules)); "
-            "from generator import generate; print(callable(generate), 'pyarrow' in sys.modules)",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
+    done = run_python(
+        "-c",
+        "import sys, generator; from generator import GeneratorOptions; "
+        "print(sorted(m for m in ('numpy', 'pyarrow', 'pandas') if m in sys.modules)); "
+        "from generator import generate; print(callable(generate), 'pyarrow' in sys.modules)",
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
@@ -341,23 +325,17 @@ def test_truth_is_separate_and_consistent(dataset, truth) -> None:
 
 def test_bench_writes_its_report(tmp_path: Path) -> None:
     """Smoke test of `python -m generator.bench` at a tiny scale (no timing assertions)."""
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator.bench",
-            "--repeats",
-            "1",
-            "--customers",
-            "40",
-            "--months",
-            "2",
-            "--data-dir",
-            str(tmp_path),
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
+    done = run_python(
+        "-m",
+        "generator.bench",
+        "--repeats",
+        "1",
+        "--customers",
+        "40",
+        "--months",
+        "2",
+        "--data-dir",
+        str(tmp_path),
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
