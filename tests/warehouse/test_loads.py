@@ -6,10 +6,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
@@ -256,14 +258,18 @@ KILLER = textwrap.dedent(
 
 @pytest.mark.parametrize("point", ["table:faturas", "before_commit"])
 def test_killed_load_leaves_no_partial_batch_and_the_next_run_finishes(
-    wh_env: WarehouseEnv, point: str
+    wh_env: WarehouseEnv, point: str, tmp_path: Path
 ) -> None:
     rawfiles.write_batch(wh_env.raw_dir, 1)
     wh_env.warehouse().load_raw()
     b2 = rawfiles.write_batch(wh_env.raw_dir, 2)
     script = KILLER.format(here=str(HERE))
+    # a SIGKILLed load cannot remove its temporary files: keep them under this test's tmp_path
+    scratch = tmp_path / "killed-load-tmp"
+    scratch.mkdir()
     done = subprocess.run(
         [sys.executable, "-c", script, wh_env.settings_json(), f"{b2}:{point}"],
+        env={**os.environ, "TMPDIR": str(scratch)},
         capture_output=True,
         text=True,
         timeout=120,
