@@ -189,29 +189,13 @@ def churn_probability(
                         "left": np.full(n, length, np.int64),
                         "pi": base["pi"],
                         "acc": base["acc"],
-                        "uniform": (drift, length),  # the same drift and months left for everyone
                     }
                 )
             base["w"] = base["w"] * np.where(free, 1.0 - sim.DECLINE_START_P - sim.BOOST_START_P, 1.0)
         onb = onboarding_offset(d0, signup).astype(np.float32)
         ann = np.flatnonzero(anniv)
         susp_row = suspended[None, :]
-        # Declines of different lengths started in the same month share m, pi and acc until
-        # the shortest one ends: a branch whose inputs are another's this month (same arrays,
-        # the same drift in force or none) takes that branch's results instead of computing
-        # the same numbers again.
-        done: dict[tuple, tuple] = {}
         for br in branches:
-            key = None
-            if "uniform" in br:
-                drift_s, left_s = br["uniform"]
-                key = (id(br["m"]), id(br["pi"]), id(br["acc"]), drift_s if left_s > 0 else None)
-                br["uniform"] = (drift_s, max(left_s - 1, 0))
-                if key in done:
-                    br["left"] = np.maximum(br["left"] - 1, 0)
-                    br["m"], br["acc"], br["pi"], _ = done[key]
-                    continue
-            inputs = (br["m"], br["pi"], br["acc"])  # kept alive (in `done`) while their ids are keys
             br["m"] = br["m"] + a * (mu - br["m"]) + np.where(br["left"] > 0, br["drift"], 0.0)
             br["left"] = np.maximum(br["left"] - 1, 0)
             # grid x customers, in float32 (probabilities to ~1e-7; halves the cost). The
@@ -229,14 +213,8 @@ def churn_probability(
                 stay[:, ann] = stay_ann
             pred = first[:, None] if br["pi"] is None else trans_t @ br["pi"]
             churn *= pred
-            # the float64 sum over the grid, row after row (numpy's axis-0 sum order)
-            total_p = churn[0].astype(np.float64)
-            for row in churn[1:]:
-                total_p += row
-            br["acc"] = br["acc"] + total_p
+            br["acc"] = br["acc"] + churn.sum(axis=0, dtype=np.float64)
             br["pi"] = np.multiply(pred, stay, out=stay)
-            if key is not None:
-                done[key] = (br["m"], br["acc"], br["pi"], inputs)
     prob = sum(br["w"] * br["acc"] for br in branches)
     out[is_live] = np.clip(prob, 0.0, 1.0)
     return out
