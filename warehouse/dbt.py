@@ -16,11 +16,12 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from warehouse import get_warehouse
-from warehouse.base import WarehouseError
 from warehouse.config import REPO_ROOT, ConfigError, Settings, dbt_env, get_settings
-from warehouse.late_batches import LateBatches, find_late_batches
+
+if TYPE_CHECKING:
+    from warehouse.late_batches import LateBatches
 
 DBT_PROJECT_DIR = REPO_ROOT / "cs_ops_dbt"
 INCREMENTAL_COMMANDS = {"build", "run"}  # the commands that write incremental models
@@ -86,6 +87,12 @@ def check_late_batches(args: Sequence[str], settings: Settings) -> list[str]:
     """`args`, with --full-refresh added when late batches need it; prints why."""
     if not needs_late_batch_check(args):
         return list(args)
+    # the backends (pandas, duckdb / google-cloud) load only for a check that runs: a full
+    # refresh or any other dbt command starts without them
+    from warehouse import get_warehouse
+    from warehouse.base import WarehouseError
+    from warehouse.late_batches import find_late_batches
+
     try:
         late = find_late_batches(get_warehouse(settings))
     except WarehouseError as exc:
