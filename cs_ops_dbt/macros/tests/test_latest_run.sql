@@ -5,16 +5,6 @@
     checking the new rows proves the whole table while an incremental run reads only
     its batch. After a full refresh every row belongs to the latest run.
 #}
-{% test not_null_in_latest_run(model, column_name, run_column='processed_at') %}
-
-select {{ column_name }}
-from {{ model }}
-where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
-    and {{ column_name }} is null
-
-{% endtest %}
-
-
 {% test unique_combination_in_latest_run(model, columns, run_column='processed_at') %}
 
 with
@@ -23,7 +13,7 @@ latest as (
 
     select distinct {{ columns | join(', ') }}
     from {{ model }}
-    where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+    where {{ written_by_latest_run(model, run_column) }}
 
 )
 
@@ -50,7 +40,7 @@ latest as (
 
     select {{ column_name }} as key_value
     from {{ model }}
-    where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+    where {{ written_by_latest_run(model, run_column) }}
 
 ),
 
@@ -86,7 +76,13 @@ select * from null_keys
 
 select {{ columns | join(', ') }}
 from {{ model }}
-where {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+where {{ written_by_latest_run(model, run_column) }}
     and ({% for column in columns %}{{ column }} is null{{ ' or ' if not loop.last }}{% endfor %})
 
 {% endtest %}
+
+
+{# the rows the latest run wrote: those stamped with the newest run_column value #}
+{% macro written_by_latest_run(model, run_column) -%}
+    {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+{%- endmacro %}
