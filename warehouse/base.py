@@ -15,9 +15,8 @@ from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import pyarrow as pa
 
 from warehouse.batches import (
@@ -31,6 +30,9 @@ from warehouse.batches import (
 )
 from warehouse.config import Settings
 from warehouse.contract import Contract, load_contract
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for (python -m warehouse.dbt starts without it)
+    import pandas as pd
 
 LEDGER_TABLE = "load_ledger"
 BATCHES_TABLE = "load_batches"

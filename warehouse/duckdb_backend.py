@@ -23,10 +23,9 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 
 from warehouse.base import (
@@ -49,6 +48,9 @@ from warehouse.base import (
 from warehouse.batches import BadInputError, Batch, CheckedFile
 from warehouse.config import Settings
 from warehouse.contract import LINEAGE_COLUMNS, Contract
+
+if TYPE_CHECKING:  # pandas loads only when a frame is asked for
+    import pandas as pd
 
 DUCKDB_TYPES = {
     "string": "VARCHAR",
@@ -376,11 +378,11 @@ class DuckDBWarehouse(Warehouse):
         return len(df)
 
     def table_exists(self, name: str, dataset: str = "analytics") -> bool:
-        found = self.query(
+        found = self.query_arrow(
             "select count(*) as n from information_schema.tables where table_schema = @s and table_name = @t",
             {"s": dataset_name(self.settings, dataset), "t": name},
         )
-        return bool(found["n"].iloc[0])
+        return bool(found["n"][0].as_py())
 
     def list_tables(self, dataset: str) -> dict[str, int]:
         schema = dataset_name(self.settings, dataset)
@@ -402,8 +404,7 @@ class DuckDBWarehouse(Warehouse):
     def data_timestamp(self) -> dt.datetime | None:
         if not self.table_exists(BATCHES_TABLE, "raw"):
             return None
-        value = self.query(f"select max(loaded_at) as t from {{raw}}.{BATCHES_TABLE}")["t"].iloc[0]
-        return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+        return self.query_arrow(f"select max(loaded_at) as t from {{raw}}.{BATCHES_TABLE}")["t"][0].as_py()
 
     # -- publish --------------------------------------------------------------------------
     @property
@@ -494,11 +495,11 @@ class DuckDBReader(Warehouse):
         return self._read(sql, params, arrow=True)
 
     def table_exists(self, name: str, dataset: str = "analytics") -> bool:
-        found = self.query(
+        found = self.query_arrow(
             "select count(*) as n from information_schema.tables where table_schema = @s and table_name = @t",
             {"s": dataset_name(self.settings, dataset), "t": name},
         )
-        return bool(found["n"].iloc[0])
+        return bool(found["n"][0].as_py())
 
     list_tables = DuckDBWarehouse.list_tables
 

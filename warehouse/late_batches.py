@@ -92,7 +92,9 @@ def find_late_batches(wh: Warehouse) -> LateBatches:
         return LateBatches()
     if not (wh.table_exists(LEDGER_TABLE, "raw") and wh.table_exists(PROCESSED_MODEL)):
         return LateBatches()
-    frame = wh.query(LATE_BATCHES_SQL, {"status": STATUS_LOADED, "events_table": EVENTS_TABLE})
-    if frame.empty:
+    # an Arrow table, not a DataFrame: the check runs before every incremental dbt build and
+    # pandas would add ~0.3 s to its start-up
+    late = wh.query_arrow(LATE_BATCHES_SQL, {"status": STATUS_LOADED, "events_table": EVENTS_TABLE})
+    if late.num_rows == 0:
         return LateBatches()
-    return LateBatches(tuple(frame["batch_id"]), str(frame["newest_batch_id"].iloc[0]))
+    return LateBatches(tuple(late["batch_id"].to_pylist()), str(late["newest_batch_id"][0].as_py()))
