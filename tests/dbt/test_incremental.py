@@ -12,6 +12,8 @@ from conftest import dbt, generate, load, query
 A = "cs_ops_analytics"
 # the sort keys of an int_<table>__classified model (every raw row once)
 CLASSIFIED = ["batch_id", "source_file", "raw_values", "record_status", "version_rank"]
+# the sort keys of an int_<table>__parsed model (the staged raw rows)
+PARSED = ["batch_id", "source_file", "raw_values"]
 TABLES = {
     "int_eventos_uso__deduplicated": ["event_id"],
     "int_uso__mensal": ["customer_id", "user_id", "usage_month", "known_date"],
@@ -25,6 +27,15 @@ TABLES = {
     "int_faturas__classified": CLASSIFIED,
     "int_tickets__classified": CLASSIFIED,
     "int_nps_respostas__classified": CLASSIFIED,
+    "int_clientes__classified": CLASSIFIED,
+    "int_clientes__parsed": PARSED,
+    "int_contratos__parsed": PARSED,
+    "int_faturas__parsed": PARSED,
+    "int_tickets__parsed": PARSED,
+    "int_nps_respostas__parsed": PARSED,
+    "int_clientes__known": ["customer_id"],
+    "int_contratos__known": ["contract_id"],
+    "int_contratos__vigencias": ["contract_id"],
     "fct_contratos": ["contract_id"],
     "fct_faturas": ["invoice_id"],
     "fct_tickets": ["ticket_id"],
@@ -48,7 +59,9 @@ INCREMENTAL_MODELS = (
     "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
     "int_usuarios__classified", "int_usuarios__known", "marts/dim_usuarios", "int_clientes__mensal",
     "int_contratos__classified", "int_faturas__classified", "int_tickets__classified",
-    "int_nps_respostas__classified",
+    "int_nps_respostas__classified", "int_clientes__classified", "int_clientes__parsed",
+    "int_contratos__parsed", "int_faturas__parsed", "int_tickets__parsed", "int_nps_respostas__parsed",
+    "int_clientes__known", "int_contratos__known", "int_contratos__vigencias",
     "marts/fct_clientes_snapshot_mensal",
 )  # fmt: skip
 

@@ -1,6 +1,6 @@
 {#
     The whole of an int_<table>__classified model for a table whose rows reference a
-    customer: import the staging rows and the batch periods, check every row
+    customer: import the parsed rows (int_<table>__parsed) and the batch periods, check every row
     (staging's row rules, then orphan keys, then the model's own `checks`), and
     classify each row once with classify_versions.
 
@@ -8,18 +8,18 @@
              customer check; they may use `records`, `batches` and the `lookups`
     lookups  [(alias, model, join condition), ...] left-joined for the checks
              (e.g. the known contract ids for orphan_contract)
-    records_filter  optional SQL condition on the staging rows: only those rows are
+    records_filter  optional SQL condition on the parsed rows: only those rows are
              classified (an incremental model passes every row of the records it
              reclassifies, so each record's versions are still ranked together)
     stamp_run  add processed_at (the run's start) so tests and downstream models can
              find the rows this run wrote
 #}
-{% macro classify_records(staging_model, primary_key, checks=[], lookups=[], records_filter=none, stamp_run=false) -%}
+{% macro classify_records(records_model, primary_key, checks=[], lookups=[], records_filter=none, stamp_run=false) -%}
 with
 
 records as (
 
-    select * from {{ ref(staging_model) }}
+    select * from {{ ref(records_model) }}
     {%- if records_filter %}
     where {{ records_filter }}
     {%- endif %}

@@ -4,7 +4,7 @@
     In an incremental model: known ids only get added and a later batch cannot give an
     id an earlier first_known_date, so a new batch only appends the ids it brings first.
 #}
-{% macro known_ids(staging_model, key) -%}
+{% macro known_ids(records_model, key) -%}
 {%- if is_incremental() -%}
     {%- set last_known = incremental_max_literal('first_known_date', "'1900-01-01'") -%}
 {%- endif -%}
@@ -12,7 +12,7 @@ with
 
 records as (
 
-    select * from {{ ref(staging_model) }}
+    select * from {{ ref(records_model) }}
     where invalid_reason is null
     {% if is_incremental() %}
         and batch_id in (

@@ -3,10 +3,10 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('stg_erp__contratos', 'contract_id') }}",
+        pre_hook="{{ delete_reclassified_keys('int_contratos__parsed', 'contract_id') }}",
     )
 }}
--- depends_on: {{ ref('stg_erp__clientes') }}
+-- depends_on: {{ ref('int_clientes__parsed') }}
 {#
     Every raw contratos row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
@@ -19,7 +19,7 @@
     equals a full refresh.
 #}
 {{ classify_records(
-    'stg_erp__contratos',
+    'int_contratos__parsed',
     'contract_id',
-    records_filter=reclassified_filter('stg_erp__contratos', 'contract_id') or none,
+    records_filter=reclassified_filter('int_contratos__parsed', 'contract_id') or none,
 ) }}

@@ -3,11 +3,11 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('stg_erp__faturas', 'invoice_id', contract_check=true) }}",
+        pre_hook="{{ delete_reclassified_keys('int_faturas__parsed', 'invoice_id', contract_check=true) }}",
     )
 }}
--- depends_on: {{ ref('stg_erp__clientes') }}
--- depends_on: {{ ref('stg_erp__contratos') }}
+-- depends_on: {{ ref('int_clientes__parsed') }}
+-- depends_on: {{ ref('int_contratos__parsed') }}
 {#
     Every raw faturas row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
@@ -20,9 +20,9 @@
     first, so the table always equals a full refresh.
 #}
 {{ classify_records(
-    'stg_erp__faturas',
+    'int_faturas__parsed',
     'invoice_id',
     checks=[('records.contract_id is not null and known_contracts.contract_id is null', 'orphan_contract')],
     lookups=[('known_contracts', 'int_contratos__known', 'records.contract_id = known_contracts.contract_id')],
-    records_filter=reclassified_filter('stg_erp__faturas', 'invoice_id', contract_check=true) or none,
+    records_filter=reclassified_filter('int_faturas__parsed', 'invoice_id', contract_check=true) or none,
 ) }}

@@ -3,10 +3,10 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('stg_erp__nps_respostas', 'response_id') }}",
+        pre_hook="{{ delete_reclassified_keys('int_nps_respostas__parsed', 'response_id') }}",
     )
 }}
--- depends_on: {{ ref('stg_erp__clientes') }}
+-- depends_on: {{ ref('int_clientes__parsed') }}
 {#
     Every raw nps_respostas row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
@@ -19,8 +19,8 @@
     equals a full refresh.
 #}
 {{ classify_records(
-    'stg_erp__nps_respostas',
+    'int_nps_respostas__parsed',
     'response_id',
     checks=[("records.answered_date > " ~ cs_date_add('batches.period_end_date', 1), 'future_timestamp')],
-    records_filter=reclassified_filter('stg_erp__nps_respostas', 'response_id') or none,
+    records_filter=reclassified_filter('int_nps_respostas__parsed', 'response_id') or none,
 ) }}

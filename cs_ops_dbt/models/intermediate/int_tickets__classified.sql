@@ -3,10 +3,10 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('stg_erp__tickets', 'ticket_id') }}",
+        pre_hook="{{ delete_reclassified_keys('int_tickets__parsed', 'ticket_id') }}",
     )
 }}
--- depends_on: {{ ref('stg_erp__clientes') }}
+-- depends_on: {{ ref('int_clientes__parsed') }}
 {#
     Every raw tickets row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
@@ -19,8 +19,8 @@
     equals a full refresh.
 #}
 {{ classify_records(
-    'stg_erp__tickets',
+    'int_tickets__parsed',
     'ticket_id',
     checks=[("cast(records.opened_at as date) > " ~ cs_date_add('batches.period_end_date', 1), 'future_timestamp')],
-    records_filter=reclassified_filter('stg_erp__tickets', 'ticket_id') or none,
+    records_filter=reclassified_filter('int_tickets__parsed', 'ticket_id') or none,
 ) }}

@@ -6,7 +6,7 @@
         pre_hook="{{ delete_reclassified_keys('int_usuarios__parsed', 'user_id') }}",
     )
 }}
--- depends_on: {{ ref('stg_erp__clientes') }}
+-- depends_on: {{ ref('int_clientes__parsed') }}
 {#
     Every raw usuarios row exactly once, classified as clean (the version kept),
     duplicate (an older or repeated version) or quarantined (fails validation,
