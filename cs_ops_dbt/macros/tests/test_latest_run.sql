@@ -31,19 +31,60 @@ having count(*) > 1
 {% endtest %}
 
 
-{# primary_key (unique + not null) of the key values the latest run wrote #}
-{% test primary_key_in_latest_run(model, column_name, run_column='processed_at') %}
+{#
+    primary_key (unique + not null) of the key values the latest run wrote.
+    hash_column (optional): the key's cs_lookup_key, stored. The latest rows' hashes
+    are checked against their keys, so a repeated key has a repeated hash and the
+    whole table is searched as integers: only keys whose hash repeats are compared
+    as text (older rows' hashes were checked by the run that wrote them).
+#}
+{% test primary_key_in_latest_run(model, column_name, run_column='processed_at', hash_column=none) %}
 
 with
 
 latest as (
 
-    select {{ column_name }} as key_value
+    select
+        {{ column_name }} as key_value
+        {%- if hash_column %},
+        {{ hash_column }} as hash_value
+        {%- endif %}
     from {{ model }}
     where {{ written_by_latest_run(model, run_column) }}
 
 ),
 
+{% if hash_column %}
+wrong_hashes as (
+
+    select key_value, count(*) as n_records
+    from latest
+    where key_value is not null
+        and (hash_value is null or hash_value <> {{ cs_lookup_key('key_value') }})
+    group by key_value
+
+),
+
+repeated_hashes as (
+
+    select {{ hash_column }} as hash_value
+    from {{ model }}
+    where {{ hash_column }} in (select hash_value from latest)
+    group by {{ hash_column }}
+    having count(*) > 1
+
+),
+
+repeated as (
+
+    select {{ column_name }} as key_value, count(*) as n_records
+    from {{ model }}
+    where {{ hash_column }} in (select hash_value from repeated_hashes)
+    group by {{ column_name }}
+    having count(*) > 1
+
+),
+{% else %}
 {# a new key may repeat within the new rows or an older row: look it up in all rows #}
 repeated as (
 
@@ -54,6 +95,7 @@ repeated as (
     having count(*) > 1
 
 ),
+{% endif %}
 
 null_keys as (
 
@@ -67,6 +109,10 @@ null_keys as (
 select * from repeated
 union all
 select * from null_keys
+{%- if hash_column %}
+union all
+select * from wrong_hashes
+{%- endif %}
 
 {% endtest %}
 
