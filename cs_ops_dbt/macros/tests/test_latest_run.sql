@@ -42,26 +42,13 @@ having count(*) > 1
 
 with
 
-latest as (
+{% if hash_column %}
+{# each CTE reads the model once: a CTE read several times is materialized (DuckDB) #}
+latest_hashes as (
 
-    select
-        {{ column_name }} as key_value
-        {%- if hash_column %},
-        {{ hash_column }} as hash_value
-        {%- endif %}
+    select {{ hash_column }} as hash_value
     from {{ model }}
     where {{ written_by_latest_run(model, run_column) }}
-
-),
-
-{% if hash_column %}
-wrong_hashes as (
-
-    select key_value, count(*) as n_records
-    from latest
-    where key_value is not null
-        and (hash_value is null or hash_value <> {{ cs_lookup_key('key_value') }})
-    group by key_value
 
 ),
 
@@ -69,7 +56,7 @@ repeated_hashes as (
 
     select {{ hash_column }} as hash_value
     from {{ model }}
-    where {{ hash_column }} in (select hash_value from latest)
+    where {{ hash_column }} in (select hash_value from latest_hashes)
     group by {{ hash_column }}
     having count(*) > 1
 
@@ -84,7 +71,30 @@ repeated as (
     having count(*) > 1
 
 ),
+
+{# null keys, and keys whose stored hash is not theirs #}
+bad_keys as (
+
+    select {{ column_name }} as key_value, count(*) as n_records
+    from {{ model }}
+    where {{ written_by_latest_run(model, run_column) }}
+        and (
+            {{ column_name }} is null
+            or {{ hash_column }} is null
+            or {{ hash_column }} <> {{ cs_lookup_key(column_name) }}
+        )
+    group by {{ column_name }}
+
+)
 {% else %}
+latest as (
+
+    select {{ column_name }} as key_value
+    from {{ model }}
+    where {{ written_by_latest_run(model, run_column) }}
+
+),
+
 {# a new key may repeat within the new rows or an older row: look it up in all rows #}
 repeated as (
 
@@ -95,9 +105,8 @@ repeated as (
     having count(*) > 1
 
 ),
-{% endif %}
 
-null_keys as (
+bad_keys as (
 
     select key_value, count(*) as n_records
     from latest
@@ -105,14 +114,11 @@ null_keys as (
     group by key_value
 
 )
+{% endif %}
 
 select * from repeated
 union all
-select * from null_keys
-{%- if hash_column %}
-union all
-select * from wrong_hashes
-{%- endif %}
+select * from bad_keys
 
 {% endtest %}
 
