@@ -24,3 +24,13 @@
 {% macro cs_run_started_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp)
 {%- endmacro %}
+
+
+{#
+    A 32-bit hash of an id, stored next to it so that incremental runs and tests look
+    ids up in a long history as small integers (half the bytes of a 64-bit hash; the
+    few ids that share one are told apart by comparing the ids themselves).
+#}
+{% macro cs_lookup_key(expression) -%}
+    cast(mod({{ cs_hash_key(expression) }}, 4294967296) as {{ cs_type('int') }})
+{%- endmacro %}

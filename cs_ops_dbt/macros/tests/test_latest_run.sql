@@ -31,11 +31,62 @@ having count(*) > 1
 {% endtest %}
 
 
-{# primary_key (unique + not null) of the key values the latest run wrote #}
-{% test primary_key_in_latest_run(model, column_name, run_column='processed_at') %}
+{#
+    primary_key (unique + not null) of the key values the latest run wrote.
+    hash_column (optional): the key's cs_lookup_key, stored. The latest rows' hashes
+    are checked against their keys, so a repeated key has a repeated hash and the
+    whole table is searched as integers: only keys whose hash repeats are compared
+    as text (older rows' hashes were checked by the run that wrote them).
+#}
+{% test primary_key_in_latest_run(model, column_name, run_column='processed_at', hash_column=none) %}
 
 with
 
+{% if hash_column %}
+{# each CTE reads the model once: a CTE read several times is materialized (DuckDB) #}
+latest_hashes as (
+
+    select {{ hash_column }} as hash_value
+    from {{ model }}
+    where {{ written_by_latest_run(model, run_column) }}
+
+),
+
+repeated_hashes as (
+
+    select {{ hash_column }} as hash_value
+    from {{ model }}
+    where {{ hash_column }} in (select hash_value from latest_hashes)
+    group by {{ hash_column }}
+    having count(*) > 1
+
+),
+
+repeated as (
+
+    select {{ column_name }} as key_value, count(*) as n_records
+    from {{ model }}
+    where {{ hash_column }} in (select hash_value from repeated_hashes)
+    group by {{ column_name }}
+    having count(*) > 1
+
+),
+
+{# null keys, and keys whose stored hash is not theirs #}
+bad_keys as (
+
+    select {{ column_name }} as key_value, count(*) as n_records
+    from {{ model }}
+    where {{ written_by_latest_run(model, run_column) }}
+        and (
+            {{ column_name }} is null
+            or {{ hash_column }} is null
+            or {{ hash_column }} <> {{ cs_lookup_key(column_name) }}
+        )
+    group by {{ column_name }}
+
+)
+{% else %}
 latest as (
 
     select {{ column_name }} as key_value
@@ -55,7 +106,7 @@ repeated as (
 
 ),
 
-null_keys as (
+bad_keys as (
 
     select key_value, count(*) as n_records
     from latest
@@ -63,10 +114,11 @@ null_keys as (
     group by key_value
 
 )
+{% endif %}
 
 select * from repeated
 union all
-select * from null_keys
+select * from bad_keys
 
 {% endtest %}
 

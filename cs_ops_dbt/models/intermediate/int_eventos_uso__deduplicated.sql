@@ -15,7 +15,9 @@
     written. Known ids only ever get added, so every event that is an orphan under
     the final id lists is a candidate: fct_quarentena re-checks only the candidates
     (a few rows) instead of every event. processed_at (the run's start) lets the
-    tests check only the rows written by the latest run.
+    tests check only the rows written by the latest run. event_key, a 32-bit hash of
+    event_id (cs_lookup_key), lets a new batch and the tests look its ids up in the
+    history as integers.
 #}
 with
 
@@ -31,14 +33,14 @@ events as (
 
 {#
     Most events arrive once: only ids seen more than once need ranking. Grouping on
-    a 64-bit hash of the id is much cheaper than on the text; a hash collision only
-    sends two different ids down the ranking path, which compares the ids themselves.
+    a hash of the id (cs_lookup_key) is much cheaper than on the text; a hash collision
+    only sends two different ids down the ranking path, which compares the ids themselves.
 #}
 events_hashed as (
 
     select
         *,
-        {{ cs_hash_key('event_id') }} as event_key
+        {{ cs_lookup_key('event_id') }} as event_key
     from events
 
 ),
@@ -80,7 +82,7 @@ candidates as (
 
     {%- set columns = [
         'event_id', 'customer_id', 'user_id', 'module', 'feature', 'duration_seconds',
-        'occurred_at', 'event_date', 'batch_id', 'known_date', 'loaded_at',
+        'occurred_at', 'event_date', 'batch_id', 'known_date', 'loaded_at', 'event_key',
     ] %}
     select {{ columns | join(', ') }} from arrived_once
     union all
@@ -90,26 +92,29 @@ candidates as (
 
 {% if is_incremental() %}
 {#
-    Ids of the new batch already kept by an earlier one. An inner join lets the
-    engine hash the new batch's ids and stream the history past them, instead of
-    hashing every id in history as an anti-join on the whole table would.
+    Ids of the new batch already kept by an earlier one. The stored hash of the id
+    (event_key) is matched first: the history is scanned as integers, not as text,
+    and only the few rows whose hash matches a new one bring their id along, which
+    is then compared itself (a hash collision never drops an event).
 #}
 seen_before as (
 
-    select distinct existing.event_id
-    from {{ this }} as existing
-    inner join candidates
-        on existing.event_id = candidates.event_id
+    select distinct event_id
+    from {{ this }}
+    where event_key in (select event_key from candidates)
 
 ),
 
+{# not exists: the engine hashes the few ids seen before, not the new batch #}
 first_seen as (
 
     select candidates.*
     from candidates
-    left join seen_before
-        on candidates.event_id = seen_before.event_id
-    where seen_before.event_id is null
+    where not exists (
+        select 1
+        from seen_before
+        where seen_before.event_id = candidates.event_id
+    )
 
 ),
 {% else %}
@@ -122,27 +127,31 @@ first_seen as (
 
 known_customers as (
 
-    select * from {{ ref('int_clientes__known') }}
+    select customer_id from {{ ref('int_clientes__known') }}
 
 ),
 
 known_users as (
 
-    select * from {{ ref('int_usuarios__known') }}
+    select user_id from {{ ref('int_usuarios__known') }}
 
 ),
 
+{#
+    in (subquery) looks the ids up in hash tables of the known ids; a left join let
+    the engine hash the new batch with all its columns instead (~0.3 s per 1M rows).
+    A null or unknown id is a candidate.
+#}
 final as (
 
     select
         first_seen.*,
-        (known_customers.customer_id is null or known_users.user_id is null) as is_orphan_candidate,
+        (
+            not coalesce(first_seen.customer_id in (select customer_id from known_customers), false)
+            or not coalesce(first_seen.user_id in (select user_id from known_users), false)
+        ) as is_orphan_candidate,
         {{ cs_run_started_at() }} as processed_at
     from first_seen
-    left join known_customers
-        on first_seen.customer_id = known_customers.customer_id
-    left join known_users
-        on first_seen.user_id = known_users.user_id
 
 )
 

@@ -11,9 +11,22 @@
 ] %}
 with
 
-events as (
+{#
+    Two imports of the same model, one per branch: a CTE read twice is materialized
+    (DuckDB), which would copy every event with all its columns before filtering.
+    Read once each, a count per batch reads just the columns it needs.
+#}
+non_candidates as (
 
     select * from {{ ref('int_eventos_uso__deduplicated') }}
+    where not is_orphan_candidate
+
+),
+
+candidates as (
+
+    select * from {{ ref('int_eventos_uso__deduplicated') }}
+    where is_orphan_candidate
 
 ),
 
@@ -25,20 +38,18 @@ orphans as (
 
 known_candidates as (
 
-    select events.*
-    from events
+    select candidates.*
+    from candidates
     left join orphans
-        on events.event_id = orphans.event_id
-    where events.is_orphan_candidate
-        and orphans.event_id is null
+        on candidates.event_id = orphans.event_id
+    where orphans.event_id is null
 
 ),
 
 final as (
 
     select {{ columns | join(', ') }}
-    from events
-    where not events.is_orphan_candidate
+    from non_candidates
     union all
     select {{ columns | join(', ') }}
     from known_candidates

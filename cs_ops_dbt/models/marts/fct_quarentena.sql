@@ -16,9 +16,9 @@
     once the batch is processed) come first and its orphans (int_eventos_uso__orfaos:
     re-checked every run, they leave when the customer or user arrives) after them, so
     an orphan leaving never renumbers a reject. Incremental: the pre-hook deletes the
-    rows a batch can change (every row of the small raw tables, every event orphan) and
-    the model inserts them again with the rejects of the new batches only, so the
-    table always equals a full refresh.
+    rows a batch can change (every row of the small raw tables, the event orphans of
+    the batches whose orphans changed) and the model inserts them again with the
+    rejects of the new batches only, so the table always equals a full refresh.
 #}
 {%- set tables = [
     ('clientes', 'int_clientes__classified', 'customer_id'),
@@ -78,6 +78,15 @@ eventos_uso_orphans as (
             ['duracao_segundos', 'duration_seconds'],
         ]) }} as raw_values
     from {{ ref('int_eventos_uso__orfaos') }}
+    {% if is_incremental() %}
+    {# the pre-hook left a batch's orphans only where they are all still right #}
+    where batch_id not in (
+        select batch_id
+        from {{ this }}
+        where table_name = 'eventos_uso'
+            and reason in ({{ event_orphan_reasons() }})
+    )
+    {% endif %}
 
 ),
 
