@@ -62,7 +62,7 @@ INCREMENTAL_MODELS = (
     "int_nps_respostas__classified", "int_clientes__classified", "int_clientes__parsed",
     "int_contratos__parsed", "int_faturas__parsed", "int_tickets__parsed", "int_nps_respostas__parsed",
     "int_clientes__known", "int_contratos__known", "int_contratos__vigencias",
-    "marts/fct_clientes_snapshot_mensal",
+    "marts/fct_clientes_snapshot_mensal", "int_eventos_uso__orfaos", "marts/fct_quarentena",
 )  # fmt: skip
 
 
