@@ -4,7 +4,10 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
-        pre_hook="{{ delete_recomputed_customer_months() }}",
+        pre_hook=[
+            "{{ delete_recomputed_customer_months() }}",
+            "{{ update_customer_month_labels() }}",
+        ],
     )
 }}
 {#
@@ -16,6 +19,11 @@
     Point in time: a source row counts for a snapshot only if its batch period had
     ended by then (known_date <= snapshot_date), and among the versions of a record
     known by then the latest one is used. Event windows come from int_uso__janelas_mensais.
+
+    Incremental (macros/business/recomputed_customer_months.sql): the pre-hooks delete
+    every month of the customers a new batch changes in the past and update the label of
+    the other months whose label can move; the model then computes the new snapshot
+    month of every customer and every month of the customers without stored rows.
 #}
 with
 
@@ -78,14 +86,7 @@ calendar as (
 
 ),
 
-{% if is_incremental() %}
-touched as (
 
-    {{ touched_customers(last_snapshot) }}
-
-),
-
-{% endif %}
 {# ---------- the customer x month-end spine ---------- #}
 
 customer_bounds as (
@@ -93,10 +94,7 @@ customer_bounds as (
     select
         customers.customer_id,
         customers.signup_date,
-        {{ cs_month_start(
-            'case when customers.first_contract_date < customers.signup_date'
-            ~ ' then customers.first_contract_date else customers.signup_date end'
-        ) }} as first_month,
+        {{ customer_first_month('customers') }} as first_month,
         {{ cs_month_start('calendar.last_snapshot_date') }} as last_month,
         calendar.as_of_date
     from customers
@@ -104,6 +102,18 @@ customer_bounds as (
     where customers.signup_date is not null
 
 ),
+
+{% if is_incremental() %}
+{# every month of the customers without stored rows: new, or deleted by the pre-hook #}
+recomputed as (
+
+    select customer_id
+    from customer_bounds
+    where customer_id not in (select customer_id from {{ this }})
+
+),
+
+{% endif %}
 
 spine as (
 
@@ -115,8 +125,8 @@ spine as (
     from customer_bounds
     cross join {{ cs_unnest_month_starts('customer_bounds.first_month', 'customer_bounds.last_month', 'month_start') }}
     {% if is_incremental() %}
-    where {{ recent_snapshot(cs_month_end('month_start'), last_snapshot) }}
-        or customer_bounds.customer_id in (select customer_id from touched)
+    where {{ cs_month_end('month_start') }} > cast({{ last_snapshot }} as date)
+        or customer_bounds.customer_id in (select customer_id from recomputed)
     {% endif %}
 
 ),
@@ -381,11 +391,7 @@ labels as (
     select
         spine.customer_id,
         spine.snapshot_date,
-        cast(max(case
-            when churns.churned_date > spine.snapshot_date
-                and churns.churned_date <= {{ cs_date_add('spine.snapshot_date', var('churn_horizon_days')) }}
-                then 1 else 0
-        end) as {{ cs_type('int') }}) as churn_status
+        {{ churn_label('spine', 'churns') }} as churn_status
     from spine
     left join churns
         on spine.customer_id = churns.customer_id
@@ -435,8 +441,7 @@ features as (
         contract_features.renewal_date,
         {{ cs_date_diff('spine.snapshot_date', 'contract_features.renewal_date') }} as days_to_renewal,
         labels.churn_status,
-        ({{ cs_date_add('spine.snapshot_date', var('churn_horizon_days')) }} <= spine.as_of_date)
-            as is_label_complete
+        {{ label_is_complete('spine', 'spine') }} as is_label_complete
     from spine
     left join customer_attributes
         on spine.customer_id = customer_attributes.customer_id

@@ -17,6 +17,9 @@
     computed: incremental runs append, history stays untouched.
 #}
 {%- set last_computed = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none %}
+{#- the latest snapshot date of this run (read when compiling, like last_computed): no new month end, no scan #}
+{%- set calendar_end = run_query('select max(last_snapshot_date) from ' ~ ref('int_calendario__as_of')).columns[0].values()[0]
+    if last_computed is not none and execute else none %}
 with
 
 usage as (
@@ -25,6 +28,13 @@ usage as (
     {% if last_computed is not none %}
     {# a new snapshot's month, or the month before it, is on or after the last computed month #}
     where usage_month >= {{ cs_month_start('cast(' ~ last_computed ~ ' as date)') }}
+    {% if calendar_end is not none and calendar_end %}
+        and usage_month <= cast('{{ calendar_end }}' as date)
+        {% if "'" ~ calendar_end ~ "'" <= last_computed %}
+        {# no month end after the last computed one: nothing to add #}
+        and 1 = 0
+        {% endif %}
+    {% endif %}
     {% endif %}
 
 ),
@@ -61,6 +71,11 @@ windows as (
     cross join month_offsets
     inner join known_users
         on usage.user_id = known_users.user_id
+    {% if last_computed is not none %}
+    {# the new snapshot dates only, before anything else is joined #}
+    where {{ cs_month_end(cs_date_add('usage.usage_month', 'month_offsets.month_offset', 'month')) }}
+        > cast({{ last_computed }} as date)
+    {% endif %}
 
 ),
 

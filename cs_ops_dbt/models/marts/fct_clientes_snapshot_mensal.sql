@@ -4,7 +4,10 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
-        pre_hook="{{ delete_recomputed_customer_months() }}",
+        pre_hook=[
+            "{{ delete_changed_snapshot_rows(['open_overdue_invoices', 'max_days_overdue_open']) }}",
+            "{{ update_snapshot_labels() }}",
+        ],
     )
 }}
 -- depends_on: {{ ref('int_clientes__classified') }}
@@ -15,8 +18,10 @@
     (MRR > 0 on that date). Features use only data known by snapshot_date; the label
     churn_status = 1 when the customer churns within var('churn_horizon_days') days
     after it; is_label_complete when that whole horizon lies before the as-of date.
-    Incremental like int_clientes__mensal (the same customer-months are deleted and
-    copied again: macros/business/recomputed_customer_months.sql).
+    Incremental (macros/business/recomputed_customer_months.sql): the pre-hooks delete
+    the rows of the customers the new batches touch that differ from their source row
+    and update the labels within the churn horizon; the model inserts the new snapshot
+    months and the touched customers' source rows that have no mart row.
 #}
 with
 
@@ -80,8 +85,14 @@ final as (
     where customer_months.is_active
     {% if is_incremental() %}
         and (
-            {{ recent_snapshot('customer_months.snapshot_date', last_snapshot) }}
+            customer_months.snapshot_date > cast({{ last_snapshot }} as date)
             or customer_months.customer_id in ({{ touched_customers(last_snapshot) }})
+        )
+        and not exists (
+            select 1
+            from {{ this }} as kept
+            where kept.customer_id = customer_months.customer_id
+                and kept.snapshot_date = customer_months.snapshot_date
         )
     {% endif %}
 
