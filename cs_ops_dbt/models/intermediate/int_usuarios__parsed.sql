@@ -11,7 +11,4 @@
     dimension table, and parsing them is the costly part: each batch is parsed once,
     and int_usuarios__classified re-ranks the stored rows instead of re-parsing history.
 #}
-select * from {{ ref('stg_erp__usuarios') }}
-{% if is_incremental() %}
-where batch_id > {{ incremental_max_literal('batch_id', "''") }}
-{% endif %}
+{{ rows_of_new_batches('stg_erp__usuarios') }}
