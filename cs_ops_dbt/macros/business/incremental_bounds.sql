@@ -5,10 +5,16 @@
     Returns `fallback` when the table is empty or when dbt is only parsing.
 #}
 {% macro incremental_max_literal(column, fallback) -%}
+    {{ return(max_literal(this, column, fallback)) }}
+{%- endmacro %}
+
+
+{# The same for any relation (e.g. an upstream model's latest date), read when compiling. #}
+{% macro max_literal(relation, column, fallback) -%}
     {%- if not execute -%}
         {{ return(fallback) }}
     {%- endif -%}
-    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
+    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ relation) -%}
     {%- set value = result.columns[0].values()[0] if result is not none else none -%}
     {%- if value is none -%}
         {{ return(fallback) }}

@@ -18,8 +18,8 @@
 #}
 {%- set last_computed = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none %}
 {#- the latest snapshot date of this run (read when compiling, like last_computed): no new month end, no scan #}
-{%- set calendar_end = run_query('select max(last_snapshot_date) from ' ~ ref('int_calendario__as_of')).columns[0].values()[0]
-    if last_computed is not none and execute else none %}
+{%- set calendar_end = max_literal(ref('int_calendario__as_of'), 'last_snapshot_date', none)
+    if last_computed is not none else none %}
 with
 
 usage as (
@@ -28,9 +28,9 @@ usage as (
     {% if last_computed is not none %}
     {# a new snapshot's month, or the month before it, is on or after the last computed month #}
     where usage_month >= {{ cs_month_start('cast(' ~ last_computed ~ ' as date)') }}
-    {% if calendar_end is not none and calendar_end %}
-        and usage_month <= cast('{{ calendar_end }}' as date)
-        {% if "'" ~ calendar_end ~ "'" <= last_computed %}
+    {% if calendar_end is not none %}
+        and usage_month <= cast({{ calendar_end }} as date)
+        {% if calendar_end <= last_computed %}
         {# no month end after the last computed one: nothing to add #}
         and 1 = 0
         {% endif %}
