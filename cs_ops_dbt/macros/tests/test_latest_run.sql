@@ -134,7 +134,33 @@ where {{ written_by_latest_run(model, run_column) }}
 {% endtest %}
 
 
-{# the rows the latest run wrote: those stamped with the newest run_column value #}
+{#
+    The rows the latest run wrote. In a `dbt build` that also built the model, that run
+    is this invocation: its rows carry this run's start, and a run that wrote no rows
+    has nothing new to check. Otherwise (`dbt test`, or a build that left the model
+    out) they are the rows stamped with the newest run_column value. So rows written by
+    a `dbt run` (which runs no tests) are checked by a `dbt test` before the next build
+    writes, as they were before this rule; the pipeline always runs `dbt build`.
+#}
 {% macro written_by_latest_run(model, run_column) -%}
+    {%- if model_built_in_this_invocation(model) -%}
+    {{ run_column }} = {{ cs_run_started_at() }}
+    {%- else -%}
     {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# The model behind a relation is among the nodes this `dbt build` runs. #}
+{% macro model_built_in_this_invocation(relation) -%}
+    {%- if not execute or flags.WHICH != 'build' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model'
+        and node.alias == relation.identifier
+        and node.schema == relation.schema -%}
+        {{ return(node.unique_id in selected_resources) }}
+    {%- endfor -%}
+    {{ return(false) }}
 {%- endmacro %}
