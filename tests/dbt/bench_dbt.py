@@ -12,6 +12,11 @@ CI (`pytest tests/dbt`) still runs all of them with `dbt build`. `--unit-tests` 
 builds with them.
 Wall seconds and CPU seconds (user + system of the dbt process) are both reported: on a
 shared machine the CPU time is the steadier figure.
+Two floors of the incremental build are timed in the same run, for scale:
+  no new data   `dbt build` on the database as built before the batch, nothing loaded
+  empty inputs  `dbt build --empty` (dbt reads every ref and source as zero rows) on a
+                database whose models were built the same way: what the wrapper, dbt
+                itself and the 130-odd nodes cost before any data is read
 Targets (issue #5): full <= 60 s; incremental <= 25% of full; peak memory <= 4 GiB
 (DuckDB's memory_limit and threads come from profiles.yml).
 Writes <data dir>/reports/bench_dbt.json and prints a short table. The generated
@@ -135,6 +140,24 @@ def prepare(bench_dir: Path, customers: int, months: int) -> tuple[Path, Path]:
     return db, before
 
 
+def floors(
+    bench_dir: Path, before: Path, db: Path, build: list[str], repeats: int
+) -> tuple[list[float], list[float]]:
+    """Wall seconds of the incremental build with no new batch, and with every input
+    empty (`--empty`), `repeats` times each, interleaved."""
+    empty_dir = bench_dir / "empty_inputs"
+    empty_db = empty_dir / "warehouse" / "cs_ops.duckdb"
+    restore(bench_dir / "raw_before.duckdb", empty_db)
+    dbt(empty_dir, "--empty", "--full-refresh", *build)  # the models, built empty (untimed)
+    no_new_data, empty_inputs = [], []
+    for _ in range(repeats):
+        restore(before, db)
+        no_new_data.append(dbt(bench_dir, *build)[0])
+        empty_inputs.append(dbt(empty_dir, "--empty", *build)[0])
+    shutil.rmtree(empty_dir)
+    return no_new_data, empty_inputs
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -173,6 +196,7 @@ def main() -> int:
         slowest_full = slowest_nodes(bench_dir)
     events_total = count_events(db)
     events_before = count_events(before)
+    no_new_data, empty_inputs = floors(bench_dir, before, db, build, args.repeats)
     peak_rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     result = {
@@ -188,6 +212,10 @@ def main() -> int:
         "incremental_over_full_cpu": round(
             statistics.median(incremental_cpu) / statistics.median(full_cpu), 3
         ),
+        "no_new_data_build_seconds_median": round(statistics.median(no_new_data), 2),
+        "no_new_data_over_full": round(statistics.median(no_new_data) / statistics.median(full), 3),
+        "empty_inputs_build_seconds_median": round(statistics.median(empty_inputs), 2),
+        "empty_inputs_over_full": round(statistics.median(empty_inputs) / statistics.median(full), 3),
         "peak_rss_mib_of_largest_child": round(peak_rss_mib, 1),
         "slowest_nodes_seconds_last_run": {"full": slowest_full, "incremental": slowest_incremental},
         "targets": {"full_build_seconds": 60, "incremental_over_full": 0.25, "peak_memory_mib": 4096},
@@ -216,6 +244,10 @@ def main() -> int:
     cpu = f"{result['full_build_cpu_seconds_median']} / {result['incremental_build_cpu_seconds_median']}"
     print(f"{'CPU s full / incremental (median)':<38}{cpu:>12}")
     print(f"{'incremental / full (CPU)':<38}{result['incremental_over_full_cpu']:>12}")
+    floor = f"{result['no_new_data_build_seconds_median']} / {result['empty_inputs_build_seconds_median']}"
+    print(f"{'floors: no new data / empty inputs, s':<38}{floor:>12}")
+    ratios = f"{result['no_new_data_over_full']} / {result['empty_inputs_over_full']}"
+    print(f"{'floors / full':<38}{ratios:>12}")
     print(f"{'load average (1 min) at the end':<38}{result['load_average_1m_at_end']:>12}")
     print(f"{'peak RSS of a child, MiB':<38}{round(peak_rss_mib):>12}{4096:>10}")
     print(f"written to {reports / 'bench_dbt.json'}")
