@@ -154,7 +154,8 @@ customer_attributes_ranked as (
                 case
                     when customer_versions.known_date <= spine.snapshot_date then customer_versions.updated_at
                 end desc nulls last,
-                customer_versions.updated_at,
+                {# explicit: nulls sort first by default on BigQuery, last on DuckDB #}
+                customer_versions.updated_at nulls last,
                 customer_versions.batch_id desc
         ) as version_rank
     from spine

@@ -109,13 +109,14 @@ rejected as (
 
 ),
 
+{# record_key can be null: nulls last, explicit (BigQuery's default is nulls first) #}
 numbered as (
 
     select
         rejected.*,
         row_number() over (
             partition by table_name, batch_id
-            order by record_key, reason, raw_values
+            order by record_key nulls last, reason, raw_values
         ) as sequence_number
     from rejected
     union all
@@ -123,7 +124,7 @@ numbered as (
         eventos_uso_orphans.*,
         coalesce(eventos_uso_rejects_per_batch.rejected_rows, 0) + row_number() over (
             partition by eventos_uso_orphans.batch_id
-            order by eventos_uso_orphans.record_key, eventos_uso_orphans.reason, eventos_uso_orphans.raw_values
+            order by eventos_uso_orphans.record_key nulls last, eventos_uso_orphans.reason, eventos_uso_orphans.raw_values
         ) as sequence_number
     from eventos_uso_orphans
     left join eventos_uso_rejects_per_batch
