@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -190,6 +190,10 @@ class Warehouse(ABC):
 
     @abstractmethod
     def table_exists(self, name: str, dataset: str = "analytics") -> bool: ...
+
+    def existing_tables(self, names: Iterable[str], dataset: str = "analytics") -> set[str]:
+        """Those of `names` that exist in the dataset (backends ask in one round trip)."""
+        return {name for name in names if self.table_exists(name, dataset)}
 
     @abstractmethod
     def list_tables(self, dataset: str) -> dict[str, int]:

@@ -25,7 +25,7 @@ import re
 import tempfile
 import uuid
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -418,6 +418,13 @@ class BigQueryWarehouse(Warehouse):
             return True
         except NotFound:
             return False
+
+    def existing_tables(self, names: Iterable[str], dataset: str = "analytics") -> set[str]:
+        try:
+            found = self.client.list_tables(f"{self.project}.{dataset_name(self.settings, dataset)}")
+            return set(names) & {table.table_id for table in found}
+        except NotFound:
+            return set()
 
     def list_tables(self, dataset: str) -> dict[str, int]:
         dataset = dataset_name(self.settings, dataset)

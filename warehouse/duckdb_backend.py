@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -383,6 +383,13 @@ class DuckDBWarehouse(Warehouse):
             {"s": dataset_name(self.settings, dataset), "t": name},
         )
         return bool(found["n"][0].as_py())
+
+    def existing_tables(self, names: Iterable[str], dataset: str = "analytics") -> set[str]:
+        found = self.query_arrow(
+            "select table_name from information_schema.tables where table_schema = @s",
+            {"s": dataset_name(self.settings, dataset)},
+        )
+        return set(names) & set(found["table_name"].to_pylist())
 
     def list_tables(self, dataset: str) -> dict[str, int]:
         schema = dataset_name(self.settings, dataset)

@@ -7,12 +7,14 @@ watermark, so an incremental build would skip its rows and only the reconciliati
 test would notice. `python -m warehouse.dbt build` asks `find_late_batches` first and
 runs a full refresh when it finds one.
 
-The record of what dbt processed is `int_eventos_uso__lotes`: the incremental model
-that writes one row per batch it processes (the batches' usage-event counts; the
-`eventos_uso` rows of `fct_qualidade_dados` are copied from it). It holds a few rows
-per batch on either engine, and it is exact even when the last build stopped before
-the marts. A loaded batch counts as late when it has usage events, is not in that
-record and sorts below the newest batch that is.
+The record of what dbt processed, per raw table, is a model that keeps the batch id of
+every row it processed: `int_eventos_uso__lotes` for the usage events (one row per
+batch, written by the same incremental run; the `eventos_uso` rows of
+`fct_qualidade_dados` are copied from it) and `int_<table>__parsed` for the other
+tables (every staged row, stored once per batch). Each is exact even when the last
+build stopped before the marts. A loaded batch counts as late when it has rows of a
+table, is not in that table's record and sorts below the newest batch that is: a fixed
+customers-only batch loaded late is as late as one with usage events.
 """
 
 from __future__ import annotations
@@ -21,46 +23,63 @@ from dataclasses import dataclass
 
 from warehouse.base import LEDGER_TABLE, STATUS_LOADED, Warehouse
 
-PROCESSED_MODEL = "int_eventos_uso__lotes"  # one row per batch an incremental run processed
-EVENTS_TABLE = "eventos_uso"
+# raw table -> the dbt model that records the batches an incremental run processed
+PROCESSED_MODELS = {
+    "eventos_uso": "int_eventos_uso__lotes",
+    "clientes": "int_clientes__parsed",
+    "contratos": "int_contratos__parsed",
+    "faturas": "int_faturas__parsed",
+    "usuarios": "int_usuarios__parsed",
+    "tickets": "int_tickets__parsed",
+    "nps_respostas": "int_nps_respostas__parsed",
+}
 
-LATE_BATCHES_SQL = f"""
+
+def late_batches_sql(models: dict[str, str]) -> str:
+    """The late (table, batch) pairs, given the record models that exist."""
+    processed = "\n    union all\n".join(
+        f"    select '{table}' as table_name, batch_id\n    from {{analytics}}.{model}\n    group by batch_id"
+        for table, model in models.items()
+    )
+    return f"""
 with
 
 processed as (
 
-    select distinct batch_id
-    from {{analytics}}.{PROCESSED_MODEL}
+{processed}
 
 ),
 
 newest as (
 
-    select max(batch_id) as newest_batch_id
+    select table_name, max(batch_id) as newest_batch_id
     from processed
+    group by table_name
 
 ),
 
 loaded as (
 
-    select distinct batch_id
+    select distinct table_name, batch_id
     from {{raw}}.{LEDGER_TABLE}
     where status = @status
-        and table_name = @events_table
         and row_count > 0
 
 )
 
 select
     loaded.batch_id,
+    loaded.table_name,
     newest.newest_batch_id
 from loaded
-cross join newest
+inner join newest
+    on loaded.table_name = newest.table_name
 left join processed
-    on loaded.batch_id = processed.batch_id
+    on loaded.table_name = processed.table_name
+    and loaded.batch_id = processed.batch_id
 where processed.batch_id is null
     and loaded.batch_id < newest.newest_batch_id
-order by loaded.batch_id
+order by loaded.batch_id, loaded.table_name
 """
 
 
@@ -70,14 +89,16 @@ class LateBatches:
 
     batch_ids: tuple[str, ...] = ()
     newest_processed: str | None = None
+    tables: tuple[str, ...] = ()  # the raw tables whose rows in those batches would be skipped
 
     def __bool__(self) -> bool:
         return bool(self.batch_ids)
 
     def describe(self) -> str:
         listing = ", ".join(self.batch_ids)
+        tables = f" ({', '.join(self.tables)})" if self.tables else ""
         return (
-            f"late batch(es) {listing}: loaded after the analytics models had processed "
+            f"late batch(es) {listing}{tables}: loaded after the analytics models had processed "
             f"{self.newest_processed} (an incremental run reads only later batches and would skip them)"
         )
 
@@ -90,11 +111,21 @@ def find_late_batches(wh: Warehouse) -> LateBatches:
     """
     if not wh.settings.is_prod and not wh.settings.duckdb_path.exists():
         return LateBatches()
-    if not (wh.table_exists(LEDGER_TABLE, "raw") and wh.table_exists(PROCESSED_MODEL)):
+    if not wh.table_exists(LEDGER_TABLE, "raw"):
+        return LateBatches()
+    existing = wh.existing_tables(PROCESSED_MODELS.values())
+    models = {table: model for table, model in PROCESSED_MODELS.items() if model in existing}
+    if not models:
         return LateBatches()
     # an Arrow table, not a DataFrame: the check runs before every incremental dbt build and
     # pandas would add ~0.3 s to its start-up
-    late = wh.query_arrow(LATE_BATCHES_SQL, {"status": STATUS_LOADED, "events_table": EVENTS_TABLE})
+    late = wh.query_arrow(late_batches_sql(models), {"status": STATUS_LOADED})
     if late.num_rows == 0:
         return LateBatches()
-    return LateBatches(tuple(late["batch_id"].to_pylist()), str(late["newest_batch_id"][0].as_py()))
+    batch_ids = late["batch_id"].to_pylist()
+    tables = late["table_name"].to_pylist()
+    return LateBatches(
+        tuple(dict.fromkeys(batch_ids)),
+        str(max(late["newest_batch_id"].to_pylist())),
+        tuple(sorted(set(tables))),
+    )

@@ -1,6 +1,7 @@
 """Batches loaded after a newer one was processed: found, reported, and built with a full refresh.
 
-The query runs on both backends (a hand-written `int_eventos_uso__lotes`); the build runs
+The query runs on both backends (hand-written stand-ins for the models that record the
+processed batches: `int_eventos_uso__lotes`, `int_clientes__parsed`); the build runs
 real dbt on a small generated history whose second batch is bad at first and fixed later.
 """
 
@@ -21,7 +22,7 @@ from conftest import WarehouseEnv, make_settings
 
 from warehouse.config import REPO_ROOT
 from warehouse.dbt import with_late_batches
-from warehouse.late_batches import PROCESSED_MODEL, LateBatches, find_late_batches
+from warehouse.late_batches import PROCESSED_MODELS, LateBatches, find_late_batches
 
 LATE = LateBatches(("b0002_2024-02",), "b0003_2024-03")
 
@@ -30,7 +31,13 @@ def _processed(wh_env: WarehouseEnv, *indexes: int) -> None:
     """Stand in for dbt: the batches int_eventos_uso__lotes says were processed."""
     ids = [rawfiles.batch_id(i) for i in indexes]
     frame = pd.DataFrame({"batch_id": ids, "raw_rows": 1, "valid_rows": 1, "first_seen_rows": 1})
-    wh_env.warehouse().write_table(frame, PROCESSED_MODEL)
+    wh_env.warehouse().write_table(frame, PROCESSED_MODELS["eventos_uso"])
+
+
+def _parsed(wh_env: WarehouseEnv, table: str, *indexes: int) -> None:
+    """Stand in for dbt: the batches int_<table>__parsed holds rows of."""
+    frame = pd.DataFrame({"batch_id": [rawfiles.batch_id(i) for i in indexes], "raw_values": "{}"})
+    wh_env.warehouse().write_table(frame, PROCESSED_MODELS[table])
 
 
 def test_find_late_batches(wh_env: WarehouseEnv) -> None:
@@ -46,17 +53,27 @@ def test_find_late_batches(wh_env: WarehouseEnv) -> None:
     assert not find_late_batches(wh), "no analytics build yet: the first build is a full one"
 
     _processed(wh_env, 1, 3)
+    events_record = PROCESSED_MODELS["eventos_uso"]
+    assert wh.existing_tables([events_record, "int_clientes__parsed"]) == {events_record}
     assert not find_late_batches(wh), "4 and 5 come after the newest processed batch"
 
     rawfiles.write_batch(wh_env.raw_dir, 2)
     wh.load_raw()
     late = find_late_batches(wh)
-    assert late == LateBatches((rawfiles.batch_id(2),), rawfiles.batch_id(3))
+    assert late == LateBatches((rawfiles.batch_id(2),), rawfiles.batch_id(3), ("eventos_uso",))
 
     _processed(wh_env, 1, 3, 4, 5)  # 4 has no usage events, so dbt never records it
     assert find_late_batches(wh).batch_ids == (rawfiles.batch_id(2),)
     _processed(wh_env, 1, 2, 3, 5)
-    assert not find_late_batches(wh), "a batch without usage events is never late"
+    assert not find_late_batches(wh), "no usage events in 4: not late for the events"
+
+    # but 4 has customers, and the customers' record says a newer batch was processed
+    _parsed(wh_env, "clientes", 1, 2, 3, 5)
+    late = find_late_batches(wh)
+    assert late == LateBatches((rawfiles.batch_id(4),), rawfiles.batch_id(5), ("clientes",))
+    assert "(clientes)" in late.describe()
+    _parsed(wh_env, "clientes", 1, 2, 3, 4, 5)
+    assert not find_late_batches(wh)
 
 
 def test_the_check_before_a_build_runs_without_pandas(tmp_path: Path) -> None:
@@ -201,7 +218,7 @@ def late_history(tmp_path_factory: pytest.TempPathFactory) -> dict:
     after_late = _quality(data_dir)
     again_out, again_args = _dbt(data_dir, "run")
     compiled = data_dir / "dbt-target" / "run" / "cs_ops_dbt" / "models" / "intermediate"
-    again_sql = (compiled / f"{PROCESSED_MODEL}.sql").read_text().lower()
+    again_sql = (compiled / f"{PROCESSED_MODELS['eventos_uso']}.sql").read_text().lower()
     full_out, full_args = _dbt(data_dir, "run", "--full-refresh")  # the clean full build
     late_counts = json.loads((data_dir / "raw" / "_batches" / "b0002_2024-02.json").read_text())["row_counts"]
     return {
@@ -235,7 +252,8 @@ def test_late_batch_build_is_a_full_refresh_equal_to_a_clean_build(late_history:
     late_out, late_args = late_history["late"]
     lines = [line for line in late_out.splitlines() if line.startswith("late batch(es)")]
     assert lines == [
-        "late batch(es) b0002_2024-02: loaded after the analytics models had processed b0003_2024-03 "
+        "late batch(es) b0002_2024-02 (clientes, contratos, eventos_uso, faturas, tickets, usuarios): "
+        "loaded after the analytics models had processed b0003_2024-03 "
         "(an incremental run reads only later batches and would skip them); running "
         "`dbt build --full-refresh` to rebuild every incremental model from all loaded batches"
     ]
