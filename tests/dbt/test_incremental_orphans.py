@@ -1,0 +1,146 @@
+"""Stored orphan events are re-checked by later batches, incrementally as in a full refresh.
+
+The hand-made fixture plus a customer that arrives in the third batch and a user of it in
+the fourth; two events of that customer come in the first batch, one by that user and one
+by a user who never arrives. Built batch by batch (two, then the third, then the fourth):
+  after 2 batches  both events are orphan_customer;
+  after 3          both are orphan_user (the customer is known, the users are not);
+  after 4          the one whose user arrived leaves the orphans, the other stays,
+and every table that reads the orphans equals a full refresh of the same raw data.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import raw_fixture
+from conftest import dbt, duckdb_path, query
+
+A = "cs_ops_analytics"
+B1, B2, B3, B4 = (batch[0] for batch in raw_fixture.BATCHES)
+ARRIVES_LATE = "CLI-000009"
+USER_ARRIVES = "USR-0000099"
+USER_NEVER = "USR-0009999"
+EVENT_USER_ARRIVES = "EVT-800000000001"
+EVENT_USER_NEVER = "EVT-800000000002"
+COMPARED = {
+    "int_eventos_uso__orfaos": ["event_id"],
+    "fct_quarentena": ["quarantine_id"],
+    "fct_qualidade_dados": ["table_name", "batch_id"],
+    "fct_eventos_uso": ["event_id"],
+}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, batch: str, record: dict) -> None:
+    columns = raw_fixture.COLUMNS[table]
+    values = [record.get(column) for column in columns]
+    values += [batch, f"raw/{table}/{batch}.parquet", raw_fixture.ts(raw_fixture.BATCHES[-1][2])]
+    placeholders = ", ".join(["?"] * len(values))
+    con.execute(f"insert into cs_ops_raw_data.{table} values ({placeholders})", values)
+    con.execute(
+        "delete from cs_ops_raw_data.load_ledger where table_name = ? and batch_id = ?", [table, batch]
+    )
+    con.execute(
+        f"insert into cs_ops_raw_data.load_ledger select _batch_id, '{table}', any_value(_source_file), "
+        f"'0', count(*), 'loaded', max(_loaded_at) from cs_ops_raw_data.{table} "
+        "where _batch_id = ? group by _batch_id",
+        [batch],
+    )
+
+
+def write_history(db: Path) -> None:
+    """The fixture, plus the late customer, its late user and the two events."""
+    raw_fixture.write_fixture(db)
+    customer = dict(
+        next(rec for _, rec in raw_fixture.build_rows()["clientes"] if rec["id_cliente"] == "CLI-000004")
+    )
+    user = dict(next(rec for _, rec in raw_fixture.build_rows()["usuarios"]))
+    event = dict(next(rec for _, rec in raw_fixture.build_rows()["eventos_uso"]))
+    con = duckdb.connect(str(db))
+    try:
+        _insert(con, "clientes", B3, {**customer, "id_cliente": ARRIVES_LATE, "razao_social": "Chega Tarde"})
+        _insert(con, "usuarios", B4, {**user, "id_usuario": USER_ARRIVES, "id_cliente": ARRIVES_LATE})
+        for event_id, user_id in ((EVENT_USER_ARRIVES, USER_ARRIVES), (EVENT_USER_NEVER, USER_NEVER)):
+            _insert(
+                con,
+                "eventos_uso",
+                B1,
+                {**event, "id_evento": event_id, "id_cliente": ARRIVES_LATE, "id_usuario": user_id},
+            )
+    finally:
+        con.close()
+
+
+def keep_batches_up_to(db: Path, last: str, full: Path) -> None:
+    """The raw tables of `db` as `full` up to batch `last` (the later batches not loaded yet)."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"attach '{full}' as full_history (read_only)")
+        for table in [*raw_fixture.COLUMNS, "load_ledger"]:
+            con.execute(f"delete from cs_ops_raw_data.{table}")
+            column = "batch_id" if table == "load_ledger" else "_batch_id"
+            con.execute(
+                f"insert into cs_ops_raw_data.{table} "
+                f"select * from full_history.cs_ops_raw_data.{table} where {column} <= ?",
+                [last],
+            )
+        con.execute("delete from cs_ops_raw_data.load_batches where batch_id > ?", [last])
+        con.execute(
+            "insert into cs_ops_raw_data.load_batches "
+            "select * from full_history.cs_ops_raw_data.load_batches "
+            "where batch_id <= ? and batch_id not in (select batch_id from cs_ops_raw_data.load_batches)",
+            [last],
+        )
+    finally:
+        con.close()
+
+
+def orphans(data_dir: Path) -> dict[str, str]:
+    frame = query(
+        data_dir,
+        f"select event_id, rejection_reason from {A}.int_eventos_uso__orfaos "
+        f"where event_id in ('{EVENT_USER_ARRIVES}', '{EVENT_USER_NEVER}')",
+    )
+    return dict(zip(frame.event_id, frame.rejection_reason, strict=True))
+
+
+def read(data_dir: Path, table: str) -> pd.DataFrame:
+    frame = query(data_dir, f"select * from {A}.{table}")
+    frame = frame.drop(columns=[c for c in ("processed_at", "is_orphan_candidate") if c in frame.columns])
+    return frame.sort_values(COMPARED[table]).reset_index(drop=True)
+
+
+@pytest.fixture(scope="module")
+def batch_by_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    data_dir = tmp_path_factory.mktemp("dbt-orphans")
+    full = data_dir / "full_history.duckdb"
+    write_history(full)
+    db = duckdb_path(data_dir)
+    db.parent.mkdir(parents=True)
+    shutil.copy(full, db)
+    seen = {}
+    for last in (B2, B3, B4):
+        keep_batches_up_to(db, last, full)
+        dbt(data_dir, "build" if last == B4 else "run")
+        seen[last] = orphans(data_dir)
+    incremental = {table: read(data_dir, table) for table in COMPARED}
+    dbt(data_dir, "run", "--full-refresh")
+    return {"seen": seen, "incremental": incremental, "full": {t: read(data_dir, t) for t in COMPARED}}
+
+
+def test_orphans_are_rechecked_as_customers_and_users_arrive(batch_by_batch: dict) -> None:
+    seen = batch_by_batch["seen"]
+    assert seen[B2] == {EVENT_USER_ARRIVES: "orphan_customer", EVENT_USER_NEVER: "orphan_customer"}
+    assert seen[B3] == {EVENT_USER_ARRIVES: "orphan_user", EVENT_USER_NEVER: "orphan_user"}
+    assert seen[B4] == {EVENT_USER_NEVER: "orphan_user"}
+
+
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_batch_by_batch_equals_full_refresh(batch_by_batch: dict, table: str) -> None:
+    incremental, full = batch_by_batch["incremental"][table], batch_by_batch["full"][table]
+    assert len(incremental) == len(full) > 0
+    pd.testing.assert_frame_equal(incremental, full, check_dtype=False)
