@@ -1,69 +1,17 @@
-"""Helpers and fixtures for the dbt project tests: real dbt runs on real DuckDB files.
+"""Fixtures for the dbt project tests: real dbt runs on real DuckDB files.
 
 Data comes from the generator (`python -m generator`) loaded by `python -m warehouse
-load`, or from the hand-made raw_fixture (exact expected values).
+load`, or from the hand-made raw_fixture (exact expected values). The helpers live in
+dbt_runs.py (a module name of its own: every test folder has a conftest).
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
-import pandas as pd
 import pytest
-
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-sys.path.insert(0, str(HERE))
-
-import raw_fixture  # noqa: E402
-
-
-def environment(data_dir: Path, target: str = "dev", **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CS_OPS_", "BIGQUERY_EMULATOR"))}
-    env.update(CS_OPS_TARGET=target, CS_OPS_DATA_DIR=str(data_dir), PYTHONPATH=str(REPO))
-    env.update(extra)
-    return env
-
-
-def run(command: list[str], env: dict[str, str], timeout: float = 600) -> str:
-    done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise AssertionError(
-            f"{' '.join(command)} failed with exit {done.returncode}:\n"
-            f"{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
-        )
-    return done.stdout
-
-
-def generate(data_dir: Path, customers: int, months: int, *extra: str) -> None:
-    run([sys.executable, "-m", "generator", "--customers", str(customers), "--months", str(months),
-         "--quiet", *extra], environment(data_dir))  # fmt: skip
-
-
-def load(data_dir: Path, target: str = "dev", **extra: str) -> None:
-    run([sys.executable, "-m", "warehouse", "load"], environment(data_dir, target, **extra))
-
-
-def dbt(data_dir: Path, *args: str, target: str = "dev", **extra: str) -> str:
-    """`python -m warehouse.dbt <args>` on the data dir; each run gets its own target/log dirs."""
-    paths = ["--target-path", str(data_dir / "dbt-target"), "--log-path", str(data_dir / "dbt-logs")]
-    return run([sys.executable, "-m", "warehouse.dbt", *args, *paths], environment(data_dir, target, **extra))
-
-
-def duckdb_path(data_dir: Path) -> Path:
-    return data_dir / "warehouse" / "cs_ops.duckdb"
-
-
-def query(data_dir: Path, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(duckdb_path(data_dir)), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
+import raw_fixture
+from dbt_runs import dbt, duckdb_path, generate, load
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import dbt, generate, load, query
+from dbt_runs import dbt, generate, load, query
 
 A = "cs_ops_analytics"
 # the sort keys of an int_<table>__classified model (every raw row once)

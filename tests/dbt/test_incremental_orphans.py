@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 import raw_fixture
-from conftest import dbt, duckdb_path, query
+from dbt_runs import dbt, duckdb_path, query
 
 A = "cs_ops_analytics"
 B1, B2, B3, B4 = (batch[0] for batch in raw_fixture.BATCHES)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import dbt, duckdb_path
+from dbt_runs import dbt, duckdb_path
 
 MODEL = "int_eventos_uso__deduplicated"
 TESTS_SQL = Path("dbt-target/run/cs_ops_dbt/models/intermediate/_intermediate__models.yml")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import REPO, query
+from dbt_runs import REPO, query
 
 A = "cs_ops_analytics"
 RAW = "cs_ops_raw_data"

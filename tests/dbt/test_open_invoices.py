@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from conftest import query
+from dbt_runs import query
 
 A = "cs_ops_analytics"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from bigquery_dialect import find_problems, scan_directory
-from conftest import REPO, dbt, generate, load, query
+from dbt_runs import REPO, dbt, generate, load, query
 
 PROJECT = REPO / "cs_ops_dbt"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import rawfiles
-from conftest import WarehouseEnv, make_settings
+from warehouse_envs import WarehouseEnv, make_settings
 
 from warehouse import get_warehouse
 from warehouse.base import ReadOnlyError, WarehouseError, fill_datasets, translate_params

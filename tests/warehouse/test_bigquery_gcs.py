@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import rawfiles
-from conftest import WarehouseEnv, make_settings
+from warehouse_envs import WarehouseEnv, make_settings
 
 from warehouse.bigquery_backend import BigQueryWarehouse
 from warehouse.contract import load_contract

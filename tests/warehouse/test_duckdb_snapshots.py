@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 import rawfiles
-from conftest import HERE, WarehouseEnv, make_settings
+from warehouse_envs import HERE, WarehouseEnv, make_settings
 
 from warehouse import get_warehouse
 from warehouse.base import NotPublishedError, ReadOnlyError, WarehouseBusyError
@@ -133,7 +133,7 @@ WRITER = textwrap.dedent(
     import sys
     sys.path.insert(0, {here!r})
     import rawfiles
-    from conftest import WarehouseEnv, settings_from_json
+    from warehouse_envs import WarehouseEnv, settings_from_json
     env = WarehouseEnv(settings_from_json(sys.argv[1]))
     wh = env.warehouse()
     for index in range(1, int(sys.argv[2]) + 1):

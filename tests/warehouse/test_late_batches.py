@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 import rawfiles
-from conftest import WarehouseEnv, make_settings
+from warehouse_envs import WarehouseEnv, make_settings
 
 from warehouse.config import REPO_ROOT
 from warehouse.dbt import with_late_batches

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 import rawfiles
 import yaml
-from conftest import HERE, WarehouseEnv
+from warehouse_envs import HERE, WarehouseEnv
 
 from warehouse.base import LoadError
 from warehouse.contract import CONTRACT_PATH, load_contract, parse_contract
@@ -243,7 +243,7 @@ KILLER = textwrap.dedent(
     """
     import os, signal, sys
     sys.path.insert(0, {here!r})
-    from conftest import WarehouseEnv, settings_from_json
+    from warehouse_envs import WarehouseEnv, settings_from_json
     env = WarehouseEnv(settings_from_json(sys.argv[1]))
     wh = env.warehouse()
     def checkpoint(point):
