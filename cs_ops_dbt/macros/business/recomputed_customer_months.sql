@@ -23,23 +23,24 @@
 {%- endmacro %}
 
 
+{# the contracts with a row in the new batches #}
+{% macro new_contract_ids(last_snapshot) -%}
+    select contract_id from {{ ref('int_contratos__classified') }} where {{ known_after(last_snapshot) }}
+{%- endmacro %}
+
+
 {#
-    Every customer a new row can concern (a superset of what changes): customers with a
-    customer row in the new batches, customers of every version of a contract with a row
-    in them, and customers of the invoices of those contracts.
+    Every customer a new row can concern (a superset of what changes): the customers
+    whose spine a new row can move (spine_candidates: a customer row in the new batches,
+    or a version of a contract with a row in them) and the customers of the invoices of
+    those contracts.
 #}
 {% macro touched_customers(last_snapshot) -%}
-    select customer_id
-    from {{ ref('int_clientes__classified') }}
-    where {{ known_after(last_snapshot) }}
-    union all
-    {{ contract_customers(last_snapshot) }}
+    {{ spine_candidates(last_snapshot) }}
     union all
     select customer_id
     from {{ ref('int_faturas__classified') }}
-    where contract_id in (
-        select contract_id from {{ ref('int_contratos__classified') }} where {{ known_after(last_snapshot) }}
-    )
+    where contract_id in ({{ new_contract_ids(last_snapshot) }})
 {%- endmacro %}
 
 
@@ -47,9 +48,7 @@
 {% macro contract_customers(last_snapshot) -%}
     select customer_id
     from {{ ref('int_contratos__classified') }}
-    where contract_id in (
-        select contract_id from {{ ref('int_contratos__classified') }} where {{ known_after(last_snapshot) }}
-    )
+    where contract_id in ({{ new_contract_ids(last_snapshot) }})
 {%- endmacro %}
 
 
@@ -96,9 +95,7 @@
     select customer_id
     from {{ ref('int_faturas__classified') }}
     where {{ known_before }}
-        and contract_id in (
-            select contract_id from {{ ref('int_contratos__classified') }} where {{ known_after(last_snapshot) }}
-        )
+        and contract_id in ({{ new_contract_ids(last_snapshot) }})
         and contract_id not in (
             select contract_id from {{ ref('int_contratos__classified') }}
             where {{ known_before }} and {{ valid }} and contract_id is not null
