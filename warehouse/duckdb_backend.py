@@ -378,11 +378,7 @@ class DuckDBWarehouse(Warehouse):
         return len(df)
 
     def table_exists(self, name: str, dataset: str = "analytics") -> bool:
-        found = self.query_arrow(
-            "select count(*) as n from information_schema.tables where table_schema = @s and table_name = @t",
-            {"s": dataset_name(self.settings, dataset), "t": name},
-        )
-        return bool(found["n"][0].as_py())
+        return name in self.existing_tables([name], dataset)
 
     def existing_tables(self, names: Iterable[str], dataset: str = "analytics") -> set[str]:
         found = self.query_arrow(
@@ -501,13 +497,8 @@ class DuckDBReader(Warehouse):
     def query_arrow(self, sql: str, params: Mapping[str, Any] | None = None) -> pa.Table:
         return self._read(sql, params, arrow=True)
 
-    def table_exists(self, name: str, dataset: str = "analytics") -> bool:
-        found = self.query_arrow(
-            "select count(*) as n from information_schema.tables where table_schema = @s and table_name = @t",
-            {"s": dataset_name(self.settings, dataset), "t": name},
-        )
-        return bool(found["n"][0].as_py())
-
+    table_exists = DuckDBWarehouse.table_exists
+    existing_tables = DuckDBWarehouse.existing_tables
     list_tables = DuckDBWarehouse.list_tables
 
     def data_timestamp(self) -> dt.datetime | None:
