@@ -59,3 +59,15 @@ def query(data_dir: Path, sql: str) -> pd.DataFrame:
         return con.execute(sql).df()
     finally:
         con.close()
+
+
+# bookkeeping of the run that wrote a row, not data: the run's start, and whether an id
+# was unknown when the row was written (a superset of the final orphans, by design)
+RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
+
+
+def read_sorted(data_dir: Path, table: str, keys: list[str]) -> pd.DataFrame:
+    """A cs_ops_analytics table without RUN_COLUMNS, sorted by `keys`: two builds compare equal."""
+    frame = query(data_dir, f"select * from cs_ops_analytics.{table}")
+    frame = frame.drop(columns=[c for c in RUN_COLUMNS if c in frame.columns])
+    return frame.sort_values(keys).reset_index(drop=True)

@@ -559,12 +559,23 @@ def write_fixture(db_path: Path) -> dict[str, int]:
         "source_file varchar, sha256 varchar, row_count bigint, status varchar, loaded_at timestamptz)"
     )
     for table in COLUMNS:
-        con.execute(
-            f"insert into cs_ops_raw_data.load_ledger select _batch_id, '{table}', any_value(_source_file), "
-            f"'0' , count(*), 'loaded', max(_loaded_at) from cs_ops_raw_data.{table} group by _batch_id"
-        )
+        for batch, _, _ in BATCHES:
+            record_in_ledger(con, table, batch)
     con.close()
     return counts
+
+
+def record_in_ledger(con: duckdb.DuckDBPyConnection, table: str, batch: str) -> None:
+    """(Re)writes the ledger row of one raw table and batch, counted from its rows as loaded."""
+    con.execute(
+        "delete from cs_ops_raw_data.load_ledger where table_name = ? and batch_id = ?", [table, batch]
+    )
+    con.execute(
+        f"insert into cs_ops_raw_data.load_ledger select _batch_id, '{table}', any_value(_source_file), "
+        f"'0', count(*), 'loaded', max(_loaded_at) from cs_ops_raw_data.{table} "
+        "where _batch_id = ? group by _batch_id",
+        [batch],
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from dbt_runs import dbt, generate, load, query
+from dbt_runs import dbt, generate, load, query, read_sorted
 
 A = "cs_ops_analytics"
 # the sort keys of an int_<table>__classified model (every raw row once)
@@ -51,9 +51,6 @@ TABLES = {
     "fct_quarentena": ["quarantine_id"],
 }
 LABEL_COLUMNS = ["churn_status", "is_label_complete"]
-# bookkeeping of the run that wrote a row, not data: the run's start, and whether an id
-# was unknown when the row was written (a superset of the final orphans, by design)
-RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
 INCREMENTAL_MODELS = (
     "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
     "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
@@ -67,9 +64,7 @@ INCREMENTAL_MODELS = (
 
 
 def read(data_dir: Path, table: str) -> pd.DataFrame:
-    frame = query(data_dir, f"select * from {A}.{table}")
-    frame = frame.drop(columns=[c for c in RUN_COLUMNS if c in frame.columns])
-    return frame.sort_values(TABLES[table]).reset_index(drop=True)
+    return read_sorted(data_dir, table, TABLES[table])
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 import raw_fixture
-from dbt_runs import dbt, duckdb_path, query
+from dbt_runs import dbt, duckdb_path, query, read_sorted
 
 A = "cs_ops_analytics"
 B1, B2, B3, B4 = (batch[0] for batch in raw_fixture.BATCHES)
@@ -41,15 +41,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, batch: str, record: dict
     values += [batch, f"raw/{table}/{batch}.parquet", raw_fixture.ts(raw_fixture.BATCHES[-1][2])]
     placeholders = ", ".join(["?"] * len(values))
     con.execute(f"insert into cs_ops_raw_data.{table} values ({placeholders})", values)
-    con.execute(
-        "delete from cs_ops_raw_data.load_ledger where table_name = ? and batch_id = ?", [table, batch]
-    )
-    con.execute(
-        f"insert into cs_ops_raw_data.load_ledger select _batch_id, '{table}', any_value(_source_file), "
-        f"'0', count(*), 'loaded', max(_loaded_at) from cs_ops_raw_data.{table} "
-        "where _batch_id = ? group by _batch_id",
-        [batch],
-    )
+    raw_fixture.record_in_ledger(con, table, batch)
 
 
 def write_history(db: Path) -> None:
@@ -108,10 +100,8 @@ def orphans(data_dir: Path) -> dict[str, str]:
     return dict(zip(frame.event_id, frame.rejection_reason, strict=True))
 
 
-def read(data_dir: Path, table: str) -> pd.DataFrame:
-    frame = query(data_dir, f"select * from {A}.{table}")
-    frame = frame.drop(columns=[c for c in ("processed_at", "is_orphan_candidate") if c in frame.columns])
-    return frame.sort_values(COMPARED[table]).reset_index(drop=True)
+def compared_tables(data_dir: Path) -> dict[str, pd.DataFrame]:
+    return {table: read_sorted(data_dir, table, keys) for table, keys in COMPARED.items()}
 
 
 @pytest.fixture(scope="module")
@@ -127,9 +117,13 @@ def batch_by_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
         keep_batches_up_to(db, last, full)
         dbt(data_dir, "build" if last == B4 else "run")
         seen[last] = orphans(data_dir)
-    incremental = {table: read(data_dir, table) for table in COMPARED}
+    incremental = {table: read_sorted(data_dir, table, COMPARED[table]) for table in COMPARED}
     dbt(data_dir, "run", "--full-refresh")
-    return {"seen": seen, "incremental": incremental, "full": {t: read(data_dir, t) for t in COMPARED}}
+    return {
+        "seen": seen,
+        "incremental": incremental,
+        "full": {t: read_sorted(data_dir, t, COMPARED[t]) for t in COMPARED},
+    }
 
 
 def test_orphans_are_rechecked_as_customers_and_users_arrive(batch_by_batch: dict) -> None:
