@@ -164,14 +164,6 @@ def _relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def discover_batches(raw_dir: Path, data_dir: Path) -> list[Batch]:
-    """Every batch with a metadata file, in batch-id (= time) order."""
-    meta_dir = raw_dir / BATCHES_DIR
-    if not meta_dir.is_dir():
-        return []
-    return [read_batch(path, raw_dir, data_dir) for path in sorted(meta_dir.glob("*.json"))]
-
-
 # Arrow types a file may use for each contract type (the loader casts to the contract type).
 def _compatible(contract_type: str, arrow_type: pa.DataType) -> bool:
     if pa.types.is_dictionary(arrow_type):

@@ -48,10 +48,6 @@ class Table:
     primary_key: str
     columns: tuple[Column, ...]
 
-    @property
-    def column_names(self) -> list[str]:
-        return [column.name for column in self.columns]
-
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(c.name, ARROW_TYPES[c.type], nullable=True) for c in self.columns])
 

@@ -39,13 +39,6 @@ def customers(raw) -> pd.DataFrame:
     return clientes.sort_values("updated_at").drop_duplicates("id_cliente").set_index("id_cliente")
 
 
-@pytest.fixture(scope="module")
-def monthly_events(raw) -> pd.DataFrame:
-    events = raw["eventos_uso"].dropna(subset=["id_cliente", "ocorrido_em"])
-    month = events["ocorrido_em"].dt.tz_localize(None).dt.to_period("M")
-    return events.groupby([events["id_cliente"], month]).size().rename("events").reset_index()
-
-
 def test_monthly_logo_churn_is_plausible(truth) -> None:
     mensal = truth["clientes_mensal"]
     rate = mensal.groupby("mes")["churned_in_month"].mean()
