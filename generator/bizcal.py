@@ -11,6 +11,7 @@ import datetime as dt
 from functools import lru_cache
 
 import numpy as np
+from dateutil.easter import easter
 
 EPOCH = dt.date(1970, 1, 1)
 
@@ -42,21 +43,6 @@ def month_index(days: np.ndarray, year: int, month: int) -> np.ndarray:
     """Months between the month containing each day and (year, month)."""
     m = np.asarray(days, dtype=np.int64).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     return m - ((year - 1970) * 12 + month - 1)
-
-
-def easter(year: int) -> dt.date:
-    """Gregorian Easter Sunday (anonymous algorithm)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return dt.date(year, month, day + 1)
 
 
 @lru_cache(maxsize=64)
