@@ -1,10 +1,16 @@
-"""Files on disk: atomic Parquet/JSON writes, checksums, the saved simulation state."""
+"""Files on disk: atomic Parquet/JSON writes, checksums, the saved simulation state.
+
+Every file goes through warehouse.files (temporary file, rename, the temporary file removed
+on error), without fsync: a run is reproducible byte for byte, so after a power loss it is
+run again. Measured on the bench-size run (6,500 customers x 24 months, 2026-12-06, load
+average 13): fsync of every file and its folder is 954 calls that wait 7.2-9.5 s in total,
+3.3-5.2 s of it on the simulation thread, against a ~4 s run on a quiet machine.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import threading
 from pathlib import Path
 
@@ -13,21 +19,19 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from generator.simulation import CUSTOMER_ARRAYS
+from warehouse.files import write_atomic, write_bytes_atomic
 
 STATE_FILE = "state.json"  # the state layout of earlier versions (state-0007.json now)
 ARRAY_KEYS = ("c", "u_created")  # state entries saved as raw arrays, not in the JSON
 
 
-def _tmp(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+DURABLE = False  # no fsync (module docstring)
 
 
 def write_parquet(
     table: pa.Table, path: Path, no_dictionary: tuple[str, ...] = (), compression: str = "zstd"
 ) -> str:
     """Write to a temp name then rename; returns the sha256 of the file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
     # dictionary encoding only where values repeat: never for timestamps or the listed (unique-ish) columns
     dictionary = [
         field.name
@@ -49,9 +53,7 @@ def write_parquet(
     )
     data = _encode(table, options)  # hashed in memory, then written once: no re-read of the file
     digest = hashlib.sha256(data).hexdigest()
-    with open(tmp, "wb") as handle:
-        handle.write(memoryview(data))
-    os.replace(tmp, path)
+    write_bytes_atomic(path, data, DURABLE)
     return digest
 
 
@@ -80,11 +82,12 @@ def _encode(table: pa.Table, options: dict) -> memoryview:
 
 def write_arrow(table: pa.Table, path: Path) -> None:
     """An Arrow IPC file (temp name, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    os.replace(tmp, path)
+
+    def write(tmp: Path) -> None:
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+
+    write_atomic(path, write, DURABLE)
 
 
 def read_arrow(path: Path) -> pa.Table:
@@ -92,18 +95,9 @@ def read_arrow(path: Path) -> pa.Table:
         return pa.ipc.open_file(source).read_all()
 
 
-def write_bytes(data: bytes, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 def write_json(document: dict, path: Path) -> None:
-    write_bytes(
-        (json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"), path
-    )
+    text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    write_bytes_atomic(path, text.encode("utf-8"), DURABLE)
 
 
 def sha256_of(path: Path) -> str:
@@ -125,11 +119,13 @@ def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> No
     tag = f"-{int(state['next_month']):04d}"
     keep = {f"state{tag}.json", f"customers{tag}.bin"}
     arrays = {**state["c"], "u_created": state.get("u_created", np.empty(0, np.int32))}
-    tmp = _tmp(state_dir / f"customers{tag}.bin")
-    with open(tmp, "wb") as handle:  # the arrays' bytes back to back; their layout goes in the JSON
-        for array in arrays.values():
-            handle.write(memoryview(np.ascontiguousarray(array)).cast("B"))
-    os.replace(tmp, state_dir / f"customers{tag}.bin")
+
+    def write_arrays(tmp: Path) -> None:  # the arrays' bytes back to back; their layout goes in the JSON
+        with open(tmp, "wb") as handle:
+            for array in arrays.values():
+                handle.write(memoryview(np.ascontiguousarray(array)).cast("B"))
+
+    write_atomic(state_dir / f"customers{tag}.bin", write_arrays, DURABLE)
     for name, table in pending.items():  # Arrow IPC: cheap to write every batch, read back exactly
         write_arrow(table, state_dir / f"pending_{name}{tag}.arrow")
         keep.add(f"pending_{name}{tag}.arrow")

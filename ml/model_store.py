@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,9 +27,9 @@ import sklearn
 import skops
 import skops.io as sio
 
-from ml.atomic import write_text_atomic
 from ml.explain import top_drivers, what_if_deltas
 from ml.spec import FeatureSpec, coerce_features
+from warehouse.files import write_atomic, write_text_atomic
 
 MODEL_FILE = "churn_model.skops"
 METADATA_SUFFIX = ".meta.json"
@@ -117,32 +115,30 @@ def save_model(estimator, spec: FeatureSpec, reference: dict, metadata: dict, pa
             f"refusing to save: the model contains types not in ml.model_store.TRUSTED_TYPES: {unexpected}. "
             "Review them and add them to the list if they are safe."
         )
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    digests: list[str] = []
+
+    def dump(tmp: Path) -> None:
         sio.dump(estimator, tmp)
-        digest = sha256_file(tmp)
-        meta = dict(metadata)
-        meta.update(
-            {
-                "format_version": FORMAT_VERSION,
-                "model_file": path.name,
-                "sha256": digest,
-                "model_version": meta.get("model_version") or f"{spec.name}-{digest[:12]}",
-                "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "library_versions": library_versions(),
-                "trusted_types": sorted(untrusted),
-                "feature_spec": spec.to_dict(),
-                "reference_values": reference,
-            }
-        )
-        # model first, then its metadata: a reader in between sees a hash mismatch and re-reads
-        # the metadata once (load_model) instead of loading a half-written file
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        digests.append(sha256_file(tmp))
+
+    # model first, then its metadata: a reader in between sees a hash mismatch and re-reads
+    # the metadata once (load_model) instead of loading a half-written file
+    write_atomic(path, dump)
+    digest = digests[0]
+    meta = dict(metadata)
+    meta.update(
+        {
+            "format_version": FORMAT_VERSION,
+            "model_file": path.name,
+            "sha256": digest,
+            "model_version": meta.get("model_version") or f"{spec.name}-{digest[:12]}",
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "library_versions": library_versions(),
+            "trusted_types": sorted(untrusted),
+            "feature_spec": spec.to_dict(),
+            "reference_values": reference,
+        }
+    )
     write_text_atomic(metadata_path(path), json.dumps(meta, indent=2, ensure_ascii=False, default=str))
     return ChurnModel(estimator=estimator, spec=spec, reference=reference, metadata=meta)
 

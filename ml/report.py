@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from ml.atomic import write_text_atomic
+from warehouse.files import write_text_atomic
 
 W, H, PAD = 420, 300, 44
 COLORS = {

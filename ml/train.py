@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from ml.atomic import write_text_atomic
 from ml.data import (
     fingerprint,
     forecast_note,
@@ -34,6 +33,7 @@ from ml.metrics import bootstrap_lift_ratios, score_report
 from ml.model import RANDOM_STATE, FittedModels, SplitError, fit_models, time_split
 from ml.model_store import MODEL_FILE, ChurnModel, save_model
 from ml.spec import FeatureSpec, label_complete_mask
+from warehouse.files import write_text_atomic
 
 LEAKAGE_AUC = 0.95  # a single feature this predictive on its own is almost surely leaking the label
 TARGETS = {"auc_vs_oracle": 0.95, "lift_vs_oracle": 0.9, "ece_max": 0.03}

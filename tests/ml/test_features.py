@@ -1,16 +1,12 @@
-"""Derived features (spec-driven, computed inside the Pipeline) and atomic artefact writes."""
+"""Derived features (spec-driven, computed inside the Pipeline)."""
 
 from __future__ import annotations
-
-import json
-import threading
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from ml.atomic import write_text_atomic
 from ml.data import latent_health
 from ml.features import DerivedFeatures
 from ml.model import build_pipeline
@@ -93,44 +89,3 @@ def test_latent_health_is_looked_up_in_the_snapshot_month(spec):
     got = latent_health(frame, spec, truth)
     assert got.iloc[0] == 0.8 and got.iloc[1] == 0.3 and np.isnan(got.iloc[2])
     assert latent_health(frame, spec, truth.drop(columns="health")) is None
-
-
-def test_readers_never_see_a_half_written_file(tmp_path):
-    path = tmp_path / "evaluation.json"
-    payloads = [json.dumps({"n": i, "pad": "x" * 400_000}) for i in range(2)]
-    write_text_atomic(path, payloads[0])
-    errors: list[Exception] = []
-    done = threading.Event()
-
-    def read():
-        while not done.is_set():
-            try:
-                assert json.loads(path.read_text(encoding="utf-8"))["n"] in (0, 1)
-            except Exception as exc:  # noqa: BLE001 - any failure counts
-                errors.append(exc)
-
-    reader = threading.Thread(target=read)
-    reader.start()
-    try:
-        for i in range(40):
-            write_text_atomic(path, payloads[i % 2])
-    finally:
-        done.set()
-        reader.join()
-    assert not errors, errors[:3]
-    assert [p.name for p in tmp_path.iterdir()] == ["evaluation.json"]  # no temp files left behind
-
-
-def test_a_failed_write_keeps_the_old_file(tmp_path):
-    from ml.atomic import write_atomic
-
-    path = tmp_path / "model_card.md"
-    write_text_atomic(path, "old")
-
-    def broken(tmp):
-        tmp.write_text("half")
-        raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        write_atomic(path, broken)
-    assert path.read_text() == "old" and len(list(tmp_path.iterdir())) == 1
