@@ -232,3 +232,38 @@ def horizontal_bars(
 
 def health_label(tier: str, lang: str) -> str:
     return value_label(tier, lang)
+
+
+RISK_COLORS = {"alto": NEGATIVE, "médio": "#f9a825", "baixo": POSITIVE}
+
+
+def renewal_calendar(frame: pd.DataFrame, lang: str) -> alt.Chart:
+    """MRR renewing per week, stacked by risk tier (frame: week, risk_tier, mrr, customers)."""
+    data = frame.assign(
+        tier=frame["risk_tier"].map(lambda t: value_label(t, lang)),
+        week_text=frame["week"].map(lambda d: fmt.day(d, lang)),
+    )
+    order = [value_label(t, lang) for t in RISK_COLORS]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "week:T", title=tr("Semana", "Week", lang), axis=alt.Axis(format="%d/%m/%Y", labelAngle=0)
+            ),
+            y=alt.Y("mrr:Q", title=tr("MRR a renovar (R$)", "MRR renewing (R$)", lang)),
+            color=alt.Color(
+                "tier:N",
+                title=tr("Risco", "Risk", lang),
+                scale=alt.Scale(domain=order, range=list(RISK_COLORS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("week_text:N", title=tr("Semana de", "Week of", lang)),
+                alt.Tooltip("tier:N", title=tr("Risco", "Risk", lang)),
+                alt.Tooltip("customers:Q", title=tr("Clientes", "Customers", lang)),
+                alt.Tooltip("mrr:Q", title="MRR", format=",.0f"),
+            ],
+        )
+        .properties(height=220)
+    )

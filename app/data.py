@@ -102,6 +102,23 @@ def _portfolio_view(version: str, filters: tuple, lang: str) -> dict[str, Any]:
     return portfolio.view(rows, summary, lang)
 
 
+def worklist_view(filters: dict[str, Any], as_of: Any, lang: str) -> dict[str, Any]:
+    """app.worklist.view for one filter set: recommendations and health trends, cached per data version."""
+    return _worklist_view(data_version(), tuple(sorted(filters.items())), as_of, lang)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _worklist_view(version: str, filters: tuple, as_of: Any, lang: str) -> dict[str, Any]:
+    import pandas as pd
+
+    from app import worklist
+
+    rows, _ = _cached("worklist", version, (), filters)
+    since = pd.Timestamp(as_of) - pd.DateOffset(months=worklist.TREND_MONTHS)
+    history = _cached("health_history", version, (tuple(rows["customer_id"]), since))
+    return worklist.view(rows, history, lang)
+
+
 def portfolio_export(filters: dict[str, Any]) -> bytes:
     """The CSV of one filter set, built when the download button is clicked (not on every render)."""
     return queries.portfolio_export(reader(), **filters)[0]
@@ -110,6 +127,7 @@ def portfolio_export(filters: dict[str, Any]) -> bytes:
 def clear() -> None:
     _cached.clear()
     _portfolio_view.clear()
+    _worklist_view.clear()
     _table_exists.clear()
     _data_version.clear()
     _evaluation.clear()

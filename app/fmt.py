@@ -49,6 +49,13 @@ def number(value: Any, decimals: int = 0, lang: str = "pt") -> str:
     return ("-" if negative else "") + out
 
 
+def count(value: Any, singular: str, plural: str, lang: str = "pt") -> str:
+    """A count with its noun in the right number: 1 -> "1 cliente", 2 -> "2 clientes"."""
+    if _is_missing(value):
+        return MISSING
+    return f"{number(value, 0, lang)} {singular if abs(float(value)) == 1 else plural}"
+
+
 def brl(value: Any, decimals: int = 2, lang: str = "pt") -> str:
     """1234.56 -> "R$ 1.234,56"; -10 -> "-R$ 10,00". Always reais, whatever the language."""
     if _is_missing(value):

@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from app import csv_safe
+
 ALL = "*"
 
 
@@ -373,10 +375,10 @@ EXPORT_COLUMNS = [
 
 
 def portfolio_csv(frame: pd.DataFrame) -> bytes:
-    """CSV export of the filtered portfolio (UTF-8 BOM, ';' separator, decimal comma: pt-BR Excel)."""
+    """CSV export of the filtered portfolio (pt-BR Excel format, formula-safe: app/csv_safe.py)."""
     out = frame[EXPORT_COLUMNS].copy()
     out["renewal_date"] = out["renewal_date"].dt.strftime("%Y-%m-%d")
-    return out.to_csv(index=False, sep=";", decimal=",", float_format="%.4f").encode("utf-8-sig")
+    return csv_safe.to_csv(out)
 
 
 EXPORT_MAX_ROWS = 100_000  # the CSV export's cap; the page says so when a filter set has more rows
@@ -606,3 +608,178 @@ def load_batches(wh: Reader) -> pd.DataFrame:
         raise DataUnavailable(f"cs_ops_raw_data.load_batches unreadable ({exc})", "just dev") from exc
     frame["loaded_at"] = pd.to_datetime(frame["loaded_at"], utc=True)
     return frame
+
+
+# ---------------------------------------------------------------- worklist (Minha carteira)
+
+
+def as_of_date(wh: Reader) -> Any:
+    """The date the newest churn scores describe: 'today' for renewal windows and due dates."""
+    frame = read(
+        wh, "select max(snapshot_date) as as_of from {analytics}.churn_scores", tables=("churn_scores",)
+    )
+    value = frame["as_of"].iloc[0] if not frame.empty else None
+    if value is None or pd.isna(value):
+        raise DataUnavailable("churn_scores has no scores yet", "just score")
+    return pd.Timestamp(value).date()
+
+
+# One CSM's active accounts with what they act on: risk, health, renewal and the lever
+# columns the playbooks read. Filters, ranking and the row limit run in the warehouse.
+WORKLIST_SQL = """
+    with latest_scores as (
+        select customer_id, churn_probability, risk_tier, top_drivers
+        from {analytics}.churn_scores
+        where snapshot_date = @as_of
+    ),
+
+    worklist as (
+        select
+            kpis.customer_id,
+            kpis.company_name,
+            kpis.csm_owner,
+            kpis.segment,
+            kpis.company_size,
+            kpis.uf,
+            kpis.current_mrr,
+            kpis.health_score,
+            kpis.health_tier,
+            kpis.renewal_date,
+            kpis.adoption_rate,
+            kpis.active_users_30d,
+            kpis.events_30d,
+            kpis.usage_trend_pct,
+            kpis.modules_used_30d,
+            kpis.tickets_90d,
+            kpis.p1_tickets_90d,
+            kpis.avg_csat_90d,
+            kpis.last_nps,
+            kpis.late_invoices_90d,
+            kpis.avg_payment_delay_days_90d,
+            latest_scores.churn_probability,
+            latest_scores.risk_tier,
+            latest_scores.top_drivers,
+            latest_scores.churn_probability * kpis.current_mrr as mrr_at_risk
+        from {analytics}.fct_clientes_kpis as kpis
+        left join latest_scores
+            on latest_scores.customer_id = kpis.customer_id
+        where kpis.churn_status = 0
+            and (@csm = '*' or kpis.csm_owner = @csm)
+    ),
+
+    filtered as (
+        select *
+        from worklist
+        where (@risk_tier = '*' or risk_tier = @risk_tier)
+            and (@health_tier = '*' or health_tier = @health_tier)
+            and (@renewal_days = 0 or (renewal_date >= @as_of and renewal_date <= @renewal_until))
+    )
+
+    select
+        filtered.*,
+        count(*) over () as matched_customers,
+        sum(current_mrr) over () as matched_mrr,
+        sum(mrr_at_risk) over () as matched_mrr_at_risk
+    from filtered
+    order by mrr_at_risk desc nulls last, customer_id
+    limit @row_limit
+"""
+
+
+def worklist(
+    wh: Reader,
+    csm: str = ALL,
+    risk_tier: str = ALL,
+    health_tier: str = ALL,
+    renewal_days: int = 0,
+    limit: int = 500,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A CSM's active accounts by MRR at risk (renewal_days = 0: any renewal date), and the totals."""
+    as_of = as_of_date(wh)
+    params = {
+        "as_of": as_of,
+        "csm": str(csm),
+        "risk_tier": str(risk_tier),
+        "health_tier": str(health_tier),
+        "renewal_days": int(renewal_days),
+        "renewal_until": as_of + pd.Timedelta(days=int(renewal_days)).to_pytimedelta(),
+        "row_limit": int(limit),
+    }
+    frame = read(wh, WORKLIST_SQL, params, ("fct_clientes_kpis", "churn_scores"))
+    first = frame.iloc[0].fillna(0) if not frame.empty else {}
+    summary = {
+        "customers": int(first.get("matched_customers", 0)),
+        "mrr": float(first.get("matched_mrr", 0.0)),
+        "mrr_at_risk": float(first.get("matched_mrr_at_risk", 0.0)),
+        "as_of": as_of,
+    }
+    frame = frame.drop(columns=["matched_customers", "matched_mrr", "matched_mrr_at_risk"])
+    for column in frame.columns.drop(
+        [
+            "customer_id",
+            "company_name",
+            "csm_owner",
+            "segment",
+            "company_size",
+            "uf",
+            "health_tier",
+            "renewal_date",
+            "risk_tier",
+            "top_drivers",
+        ]
+    ):
+        frame[column] = pd.to_numeric(frame[column]).astype(float)
+    frame["renewal_date"] = as_dates(frame["renewal_date"])
+    frame["days_to_renewal"] = (frame["renewal_date"] - pd.Timestamp(as_of)).dt.days
+    return frame.reset_index(drop=True), summary
+
+
+def health_history(wh: Reader, customer_ids: tuple[str, ...], since: Any) -> pd.DataFrame:
+    """Month-end health scores of some customers after `since` (the worklist's trend)."""
+    if not customer_ids:
+        return pd.DataFrame(columns=["customer_id", "snapshot_date", "health_score"])
+    frame = read(
+        wh,
+        """
+        select customer_id, snapshot_date, health_score
+        from {analytics}.fct_clientes_snapshot_mensal
+        where customer_id in unnest(@customer_ids)
+            and snapshot_date > @since
+        order by customer_id, snapshot_date
+        """,
+        {"customer_ids": list(customer_ids), "since": since},
+        ("fct_clientes_snapshot_mensal",),
+    )
+    frame["snapshot_date"] = as_dates(frame["snapshot_date"])
+    frame["health_score"] = pd.to_numeric(frame["health_score"]).astype(float)
+    return frame
+
+
+def renewal_calendar(wh: Reader, csm: str, start: Any, end: Any) -> pd.DataFrame:
+    """Active accounts renewing in [start, end] per week and risk tier: customers and MRR."""
+    frame = read(
+        wh,
+        """
+        select
+            kpis.renewal_date,
+            coalesce(scores.risk_tier, 'baixo') as risk_tier,
+            count(*) as customers,
+            sum(kpis.current_mrr) as mrr
+        from {analytics}.fct_clientes_kpis as kpis
+        left join {analytics}.churn_scores as scores
+            on scores.customer_id = kpis.customer_id
+            and scores.snapshot_date = @start
+        where kpis.churn_status = 0
+            and (@csm = '*' or kpis.csm_owner = @csm)
+            and kpis.renewal_date >= @start
+            and kpis.renewal_date <= @end
+        group by kpis.renewal_date, coalesce(scores.risk_tier, 'baixo')
+        """,
+        {"csm": str(csm), "start": start, "end": end},
+        ("fct_clientes_kpis", "churn_scores"),
+    )
+    frame["renewal_date"] = as_dates(frame["renewal_date"])
+    frame["week"] = frame["renewal_date"].dt.to_period("W-SUN").dt.start_time
+    frame["mrr"] = pd.to_numeric(frame["mrr"]).astype(float)
+    frame["customers"] = pd.to_numeric(frame["customers"]).astype("int64")
+    return frame.groupby(["week", "risk_tier"], as_index=False)[["customers", "mrr"]].sum()

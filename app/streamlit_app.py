@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` only puts 
 
 import streamlit as st  # noqa: E402
 
-from app import ui  # noqa: E402
+from app import auth, ui  # noqa: E402
 from app.i18n import tr  # noqa: E402
 
 
@@ -47,6 +47,8 @@ def secrets_to_env() -> None:
 
 secrets_to_env()
 st.set_page_config(page_title="CS Ops Command Center", page_icon=":material/support_agent:", layout="wide")
+ui.remember_language()
+auth.require_login()
 ui.sidebar()
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
@@ -57,6 +59,12 @@ pages = [
         icon=":material/monitoring:",
         url_path="visao-executiva",
         default=True,
+    ),
+    st.Page(
+        PAGES_DIR / "minha_carteira.py",
+        title=tr("Minha carteira", "My accounts"),
+        icon=":material/checklist:",
+        url_path="minha-carteira",
     ),
     st.Page(
         PAGES_DIR / "carteira_em_risco.py",

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from app import data, fmt
-from app.i18n import SESSION_KEY, current_lang, tr
+from app.i18n import SESSION_KEY, current_lang, tr, value_label
 from app.queries import ALL, DataUnavailable
 
 log = logging.getLogger("cs_ops.app")
@@ -20,8 +20,17 @@ def lang() -> str:
     return current_lang()
 
 
+def remember_language() -> None:
+    """The language from the URL (?lang=en) on a new session, so a reload keeps it."""
+    remember(SESSION_KEY, "lang")
+    if st.session_state.get(SESSION_KEY) not in ("pt", "en"):
+        st.session_state[SESSION_KEY] = "pt"
+
+
 def sidebar() -> None:
-    """Language toggle, backend and data timestamp (shown on every page, before page.run())."""
+    """Language toggle, who is using the app, backend and data timestamp (every page, before page.run())."""
+    from app import auth
+
     with st.sidebar:
         st.radio(
             "Idioma / Language",
@@ -30,6 +39,10 @@ def sidebar() -> None:
             horizontal=True,
             key=SESSION_KEY,
         )
+        keep_in_url(SESSION_KEY, "lang")
+        remember(auth.AUTHOR_KEY, "autor")
+        auth.sidebar_identity()
+        keep_in_url(auth.AUTHOR_KEY, "autor")
         try:
             backend = data.settings().describe()
         except Exception as exc:  # ConfigError: the message says how to fix it
@@ -91,15 +104,41 @@ def run_page(body: Callable[[], None]) -> None:
         )
 
 
-def select_one(label: str, options: Sequence[str], key: str, container=None) -> str:
-    """A selectbox with "Todos"/"All" first; returns ALL ('*') for it."""
+def select_one(
+    label: str, options: Sequence[str], key: str, container=None, value_format: bool = False
+) -> str:
+    """A selectbox with "Todos"/"All" first; returns ALL ('*') for it.
+
+    value_format=True shows data values in the UI language (value_label: "alto" -> "high").
+    """
     container = container or st
+    language = lang()  # bound now: Streamlit may call format_func outside this script run
     return container.selectbox(
         label,
         [ALL, *options],
-        format_func=lambda v: tr("Todos", "All") if v == ALL else str(v),
+        format_func=lambda v: (
+            tr("Todos", "All", language)
+            if v == ALL
+            else (value_label(v, language) if value_format else str(v))
+        ),
         key=key,
     )
+
+
+def remember(key: str, param: str) -> None:
+    """Start a widget from the URL's ?param= (a reload or a shared link keeps the choice)."""
+    if key not in st.session_state and param in st.query_params:
+        st.session_state[key] = st.query_params[param]
+
+
+def keep_in_url(key: str, param: str) -> None:
+    """Write a widget's value to the URL so a reload starts from it (removed when empty/All)."""
+    value = st.session_state.get(key)
+    if value in (None, "", ALL):
+        if param in st.query_params:
+            del st.query_params[param]
+    elif st.query_params.get(param) != str(value):
+        st.query_params[param] = str(value)
 
 
 def customer_filters(options: dict[str, list[str]], key_prefix: str) -> dict[str, str]:

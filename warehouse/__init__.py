@@ -3,6 +3,7 @@
 from warehouse import get_warehouse, get_settings
 wh = get_warehouse()                    # backend from CS_OPS_TARGET
 reader = get_warehouse(read_only=True)  # the app: the published snapshot (dev) / BigQuery (prod)
+log = get_action_log()                  # the CS team's action log (app state, append-only)
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "WarehouseBusyError",
     "WarehouseError",
     "get_settings",
+    "get_action_log",
     "get_warehouse",
 ]
 
@@ -66,3 +68,10 @@ def get_warehouse(settings: Settings | None = None, read_only: bool = False) -> 
     from warehouse.duckdb_backend import DuckDBReader, DuckDBWarehouse
 
     return DuckDBReader(settings) if read_only else DuckDBWarehouse(settings)
+
+
+def get_action_log(settings: Settings | None = None):
+    """The append-only action log on the backend of settings.target (see warehouse/action_log.py)."""
+    from warehouse.action_log import ActionLog
+
+    return ActionLog(settings or get_settings())

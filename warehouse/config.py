@@ -16,6 +16,7 @@ from pathlib import Path
 VALID_TARGETS = ("dev", "prod")
 RAW_DATASET = "cs_ops_raw_data"
 ANALYTICS_DATASET = "cs_ops_analytics"
+APP_STATE_DATASET = "cs_ops_app_state"  # what the app writes (the action log); never rebuilt by dbt
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MAX_BYTES_BILLED = 10 * 1024**3  # 10 GiB cost guard per query
 
@@ -35,6 +36,7 @@ class Settings:
     maximum_bytes_billed: int
     raw_dataset: str = RAW_DATASET
     analytics_dataset: str = ANALYTICS_DATASET
+    app_state_dataset: str = APP_STATE_DATASET
 
     @property
     def is_prod(self) -> bool:
@@ -56,6 +58,11 @@ class Settings:
     def duckdb_path(self) -> Path:
         """The DuckDB file that loads and dbt write to (never opened by the app)."""
         return self.warehouse_dir / "cs_ops.duckdb"
+
+    @property
+    def app_state_path(self) -> Path:
+        """dev: the small DuckDB file the app writes (action log); never the build file, never published."""
+        return self.data_dir / "app_state" / "app_state.duckdb"
 
     @property
     def ml_dir(self) -> Path:

@@ -49,6 +49,7 @@ def run_step(args: list[str], data_dir: Path, timeout: int = 600) -> None:
 
 PAGES = [
     "visao_executiva",
+    "minha_carteira",
     "carteira_em_risco",
     "cliente_360",
     "simulador",
@@ -57,10 +58,16 @@ PAGES = [
 ]
 
 
-def open_page(page: str, lang: str | None = None) -> AppTest:
+def open_page(
+    page: str, lang: str | None = None, author: str | None = None, query: dict[str, str] | None = None
+) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=120)
     if lang:
         at.session_state["lang"] = lang
+    if author:
+        at.session_state["author_name"] = author
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
     at.run()
     if page != PAGES[0]:
         at.switch_page(f"views/{page}.py").run()
