@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -107,7 +108,7 @@ def _vectorised_customers(n: int, seed: int) -> int:
     c = simulation.customer_profile(rng, n)
     c["signup"] = 19_723 - rng.integers(20, 6 * 365, n)  # up to six years before 2024-01-01
     rows = [(np.arange(n), "Ativo", c["signup"], None)]
-    fr = simulation._clientes_frame({"c": c}, rng, rows, 1)
+    fr = simulation._clientes_frame(SimpleNamespace(**c), rng, rows, 1)
     return materialize(fr).num_rows
 
 

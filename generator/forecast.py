@@ -60,6 +60,7 @@ from generator.simulation import (
     month_hazards,
     onboarding_offset,
 )
+from generator.state import SimState
 
 HORIZON_DAYS = 90  # the churn label's horizon (cs_ops_dbt var churn_horizon_days)
 
@@ -73,15 +74,15 @@ _GAUSS_LEGENDRE = {  # (node, weight) on [0, 1]
 }
 
 
-def _months(state: dict, k: int, horizon_days: int):
+def _months(state: SimState, k: int, horizon_days: int):
     """The months after month k that the window (month end, month end + horizon] touches:
     [(year, month, d0, d1, share of the month's days inside the window)], window [w0, w1)."""
-    _, _, _, w0 = sim.month_bounds(state, k)
+    _, _, _, w0 = state.month_bounds(k)
     w1 = w0 + horizon_days
     out = []
     j = 1
     while True:
-        year, month, d0, d1 = sim.month_bounds(state, k + j)
+        year, month, d0, d1 = state.month_bounds(k + j)
         if d0 >= w1:
             break
         out.append((year, month, d0, d1, (min(d1, w1) - d0) / (d1 - d0)))
@@ -91,7 +92,7 @@ def _months(state: dict, k: int, horizon_days: int):
 
 def _known(c: dict, rows: np.ndarray, months, w0: int, w1: int):
     """Per future month: suspended at its start, anniversary inside it and inside the window."""
-    s0, s1, end = c["susp_start"][rows], c["susp_end"][rows], c["ctr_end"][rows]
+    s0, s1, end = c.susp_start[rows], c.susp_end[rows], c.ctr_end[rows]
     out = []
     for _, month, d0, d1, share in months:
         suspended = (s0 >= 0) & (s0 < d0) & (s1 >= d0)
@@ -124,7 +125,7 @@ _GRIDS: dict[tuple[int, int], tuple] = {}
 
 
 def churn_probability(
-    state: dict,
+    state: SimState,
     k: int,
     rows: np.ndarray,
     horizon_days: int = HORIZON_DAYS,
@@ -134,10 +135,10 @@ def churn_probability(
     """P(churn within `horizon_days` after the end of month k) for customers `rows`, given the
     simulation state at the end of month k (after `step` for month k). NaN for customers that
     are not active at that month end."""
-    c = state["c"]
+    c = state.customers
     rows = np.asarray(rows, np.int64)
     out = np.full(len(rows), np.nan)
-    is_live = c["active"][rows]
+    is_live = c.active[rows]
     live = rows[is_live]
     if len(live) == 0:
         return out
@@ -147,7 +148,7 @@ def churn_probability(
         _GRIDS[key] = _grid(len(months), grid_points)
     y, first, trans_t = _GRIDS[key]
     known = _known(c, live, months, w0, w1)
-    mu, signup = c["mu"][live], c["signup"][live]
+    mu, signup = c.mu[live], c.signup[live]
     a = sim.HEALTH_REVERSION
     n = len(live)
     lo, hi = DECLINE_DRIFT
@@ -160,9 +161,9 @@ def churn_probability(
     # (grid x customers), P(churn inside the window) so far
     base = {
         "w": np.ones(n),
-        "m": c["z"][live].astype(np.float64),
-        "drift": c["drift"][live].astype(np.float64),
-        "left": c["drift_left"][live].astype(np.int64),
+        "m": c.z[live].astype(np.float64),
+        "drift": c.drift[live].astype(np.float64),
+        "left": c.drift_left[live].astype(np.int64),
         "pi": None,
         "acc": np.zeros(n),
     }
@@ -221,22 +222,27 @@ def churn_probability(
 
 
 def churn_probability_mc(
-    state: dict, k: int, rows: np.ndarray, horizon_days: int = HORIZON_DAYS, paths: int = 2000, seed: int = 0
+    state: SimState,
+    k: int,
+    rows: np.ndarray,
+    horizon_days: int = HORIZON_DAYS,
+    paths: int = 2000,
+    seed: int = 0,
 ) -> np.ndarray:
     """Brute-force Monte Carlo of the same quantity (any number of regime starts), for tests."""
-    c = state["c"]
+    c = state.customers
     rows = np.asarray(rows, np.int64)
     out = np.full(len(rows), np.nan)
-    live = rows[c["active"][rows]]
+    live = rows[c.active[rows]]
     months, w0, w1 = _months(state, k, horizon_days)
     known = _known(c, live, months, w0, w1)
     rng = np.random.default_rng([seed, k])
     n = len(live)
     shape = (paths, n)
-    z = np.broadcast_to(c["z"][live], shape).copy()
-    mu = c["mu"][live]
-    drift = np.broadcast_to(c["drift"][live].astype(np.float64), shape).copy()
-    left = np.broadcast_to(c["drift_left"][live].astype(np.int64), shape).copy()
+    z = np.broadcast_to(c.z[live], shape).copy()
+    mu = c.mu[live]
+    drift = np.broadcast_to(c.drift[live].astype(np.float64), shape).copy()
+    left = np.broadcast_to(c.drift_left[live].astype(np.int64), shape).copy()
     alive = np.ones(shape, bool)
     churned = np.zeros(shape, bool)
     for month, d0, share, suspended, anniv, anniv_in in known:
@@ -251,7 +257,7 @@ def churn_probability_mc(
             rng.integers(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1, shape),
             rng.normal(0.0, sim.HEALTH_NOISE, shape),
         )
-        h = sim.sigmoid(z - onboarding_offset(d0, c["signup"][live]))
+        h = sim.sigmoid(z - onboarding_offset(d0, c.signup[live]))
         p_mid, p_ren = month_hazards(h, suspended, anniv, month)
         u = rng.random(shape)
         churn = alive & (u < 1 - (1 - p_mid) * (1 - p_ren))
@@ -259,11 +265,11 @@ def churn_probability_mc(
         in_window = np.where(at_anniv, anniv_in, rng.random(shape) < share)
         churned |= churn & in_window
         alive &= ~churn
-    out[c["active"][rows]] = churned.mean(axis=0)
+    out[c.active[rows]] = churned.mean(axis=0)
     return out
 
 
-def horizon_months_touched(state: dict, k: int, horizon_days: int = HORIZON_DAYS) -> int:
+def horizon_months_touched(state: SimState, k: int, horizon_days: int = HORIZON_DAYS) -> int:
     """How many months after month k the window touches (3, or 4 when it spills a day)."""
     return len(_months(state, k, horizon_days)[0])
 

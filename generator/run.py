@@ -238,14 +238,14 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
         state = simulation.new_state(
             values["seed"], values["customers"], start, usage_scale=values["usage_scale"]
         )
-        state["options"] = _fingerprint(values)
-        state["generator_version"] = GENERATOR_VERSION
+        state.options = _fingerprint(values)
+        state.generator_version = GENERATOR_VERSION
         pending = {}
-    start = tuple(state["start"])
+    start = state.start
     rate = values["dirt_rate"]
     rows_total: dict[str, int] = {t: 0 for t in TABLES}
     written: list[str] = []
-    first = state["next_month"]
+    first = state.next_month
     progress = _Progress(options.quiet, started, rows_total)
     schemas = {table: contract.table(table).arrow_schema() for table in TABLES}
     # The simulation runs on this thread; each table of each batch is made dirty, rendered,
@@ -269,7 +269,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                 job = _TableJob(
                     table=table,
                     index=TABLES.index(table),
-                    seed=state["seed"],
+                    seed=state.seed,
                     month=k,
                     batch=batch,
                     rate=rate,
@@ -292,7 +292,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
                 storage.write_arrow, out["truth"], paths.parts / "clientes_mensal" / f"{bid}.arrow"
             )
             truth_parts.append(truth)
-            inflight.append((bid, batch, out["period"], futures, truth, _snapshot(state)))
+            inflight.append((bid, batch, out["period"], futures, truth, state.copy()))
             del out
             while len(inflight) > MAX_INFLIGHT:
                 _finalize(paths, contract, start, inflight.popleft(), carry, rows_total, written, progress)
@@ -320,8 +320,8 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
         "rows": rows_total,
         "total_rows": sum(rows_total.values()),
         "seconds": round(seconds, 3),
-        "options": state["options"],
-        "customers_total": int(len(state["c"]["signup"])),
+        "options": state.options,
+        "customers_total": len(state.customers),
     }
     if not options.quiet:
         print(
@@ -330,15 +330,6 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
             file=sys.stderr,
         )
     return summary
-
-
-def _snapshot(state: dict) -> dict:
-    copy = {key: value for key, value in state.items() if key not in ("c", "next", "u_created")}
-    copy["next"] = dict(state["next"])
-    copy["c"] = {name: array.copy() for name, array in state["c"].items()}
-    if "u_created" in state:
-        copy["u_created"] = state["u_created"].copy()
-    return copy
 
 
 class _Progress:
@@ -406,7 +397,7 @@ def _finalize(
         "tables": entries,
         "row_counts": {table: entry["rows"] for table, entry in entries.items()},
         "total_rows": sum(e["rows"] for e in entries.values()),
-        "options": state_snapshot["options"],
+        "options": state_snapshot.options,
         "contract_version": contract.version,
     }
     storage.write_json(meta, paths.batches / f"{bid}.json")

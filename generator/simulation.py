@@ -13,9 +13,9 @@ for a few months. Health h = sigmoid(z) drives, in the same month:
   non-renewal hazard in the month the contract term ends (its anniversary), and a
   health-independent floor (companies closing down, random churn).
 
-The state is a dict of numpy arrays (one entry per customer ever created) plus
-counters. All randomness of month k comes from generators seeded with
-(seed, k, stream), so a run continued from saved state produces exactly the same
+The state is a `SimState` (generator/state.py): one numpy array per customer attribute
+(one entry per customer ever created) plus counters. All randomness of month k comes
+from generators seeded with (seed, k, stream), so a run continued from saved state produces exactly the same
 months as one long run.
 """
 
@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 
 from generator import bizcal, frame, pools
 from generator.frame import CNPJ, DATE, EMAIL, ENUM, ID, INT, MONEY, TEXT, TS, TSTEXT, Col, Frame
+from generator.state import Customers, SimState
 
 US_PER_DAY = 86_400_000_000
 US_PER_S = 1_000_000
@@ -86,48 +87,6 @@ _MASK_STRINGS = pa.array(
 )
 
 ID_WIDTH = {"CLI-": 6, "CTR-": 7, "FAT-": 8, "USR-": 7, "EVT-": 12, "TCK-": 7, "NPS-": 7}
-
-CUSTOMER_ARRAYS = {
-    "seg": np.int8,
-    "porte": np.int8,
-    "plan": np.int8,
-    "uf": np.int16,
-    "city": np.int16,
-    "csm": np.int16,
-    "sobrenome": np.int32,
-    "atividade": np.int32,
-    "sufixo": np.int32,
-    "contato_first": np.int32,
-    "contato_last": np.int32,
-    "cnpj_base": np.int64,
-    "signup": np.int64,
-    "mod_order": np.int16,
-    "nmods": np.int8,
-    "seats": np.int64,
-    "price_factor": np.float64,
-    "cycle": np.int8,
-    "ctr_id": np.int64,
-    "ctr_start": np.int64,
-    "ctr_end": np.int64,
-    "ctr_tipo": np.int8,
-    "mrr_cents": np.int64,
-    "active": np.bool_,
-    "churn_day": np.int64,
-    "churn_reason": np.int8,
-    "react_day": np.int64,
-    "z": np.float64,
-    "mu": np.float64,
-    "drift": np.float64,
-    "drift_left": np.int8,
-    "tickets_recent": np.float64,
-    "ublock": np.int64,
-    "ucap": np.int64,
-    "ucreated": np.int64,
-    "uemitted": np.int64,
-    "ulo": np.int64,  # user slots below ulo are deactivated (Inativo)
-    "susp_start": np.int64,  # latest suspension interval [start, end), -1 = never
-    "susp_end": np.int64,
-}
 
 _SEGMENTO_LUT = pools.choice_lut(pools.SEGMENTO_P)
 _PORTE_LUT = pools.choice_lut(pools.PORTE_P)
@@ -213,17 +172,15 @@ def month_hazards(h, suspended, anniv, month: int):
     return p_mid, p_ren.astype(h.dtype, copy=False)
 
 
-def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: float = 1.0) -> dict:
+def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: float = 1.0) -> SimState:
     """The customer base as it stands the day before the first simulated month."""
-    state = {
-        "seed": int(seed),
-        "usage_scale": float(usage_scale),
-        "base_customers": int(customers),
-        "start": [int(start[0]), int(start[1])],
-        "next_month": 0,
-        "next": {"CTR-": 1, "FAT-": 1, "USR-": 1, "EVT-": 1, "TCK-": 1, "NPS-": 1},
-        "c": {name: np.empty(0, dtype=dtype) for name, dtype in CUSTOMER_ARRAYS.items()},
-    }
+    state = SimState(
+        seed=int(seed),
+        usage_scale=float(usage_scale),
+        base_customers=int(customers),
+        start=(int(start[0]), int(start[1])),
+        customers=Customers.empty(),
+    )
     rng = rng_for(seed, -1, "init")
     day0 = bizcal.month_start(*start)
     tenure = np.sort(rng.gamma(1.6, 420.0, size=customers).astype(np.int64) + 20)[::-1]
@@ -233,7 +190,7 @@ def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: fl
     return state
 
 
-def _create_prehistory_churners(state: dict, rng: np.random.Generator, customers: int, day0: int) -> None:
+def _create_prehistory_churners(state: SimState, rng: np.random.Generator, customers: int, day0: int) -> None:
     """Customers cancelled before the first batch. A real ERP extract holds them too
     (status Cancelado, with their last contract term), so the first batch is not a
     survivors-only picture of the past."""
@@ -243,18 +200,18 @@ def _create_prehistory_churners(state: dict, rng: np.random.Generator, customers
     churn_day = np.sort(day0 - 1 - (rng.random(g) * PREHISTORY_DAYS).astype(np.int64))
     tenure = rng.gamma(1.3, 330.0, size=g).astype(np.int64) + 45
     signup = churn_day - np.minimum(tenure, 10 * 365)
-    first = len(state["c"]["signup"])
+    first = len(state.customers.signup)
     # created as of their churn date (the term in force then), then cancelled
     _create_customers(state, rng, signup, churn_day, initial=True)
-    c = state["c"]
+    c = state.customers
     idx = np.arange(first, first + g)
-    c["active"][idx] = False
-    c["churn_day"][idx] = churn_day
-    c["ucreated"][idx] = 0
-    c["z"][idx] = c["mu"][idx] - 0.8
+    c.active[idx] = False
+    c.churn_day[idx] = churn_day
+    c.ucreated[idx] = 0
+    c.z[idx] = c.mu[idx] - 0.8
     reason_w = np.array([1.0, 0.9, 1.4, 0.6, 0.35, 0.3])
     cdf = np.cumsum(reason_w) / reason_w.sum()
-    c["churn_reason"][idx] = np.minimum(np.searchsorted(cdf, rng.random(g), side="right"), len(cdf) - 1)
+    c.churn_reason[idx] = np.minimum(np.searchsorted(cdf, rng.random(g), side="right"), len(cdf) - 1)
 
 
 def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
@@ -329,9 +286,11 @@ def _profile_luts() -> dict:
     }
 
 
-def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray, day0: int, initial: bool):
+def _create_customers(
+    state: SimState, rng: np.random.Generator, signup: np.ndarray, day0: int, initial: bool
+) -> None:
     n = len(signup)
-    c = state["c"]
+    c = state.customers
     profile = customer_profile(rng, n)
     seg, porte = profile["seg"], profile["porte"]
     u = rng.random((n, 3))
@@ -365,7 +324,7 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
     ucreated = np.minimum(ucap, np.ceil(seats * (rng.uniform(0.6, 1.0, n) if initial else 0.4))).astype(
         np.int64
     )
-    nxt = state["next"]
+    nxt = state.next_id
     ublock = nxt["USR-"] + np.concatenate([[0], np.cumsum(ucap)[:-1]])
     nxt["USR-"] += int(ucap.sum())
     ctr_id = nxt["CTR-"] + np.arange(n)
@@ -402,13 +361,12 @@ def _create_customers(state: dict, rng: np.random.Generator, signup: np.ndarray,
         "susp_start": np.full(n, -1),
         "susp_end": np.full(n, -1),
     }
-    for name, dtype in CUSTOMER_ARRAYS.items():
-        c[name] = np.concatenate([c[name], np.asarray(new[name]).astype(dtype)])
+    c.append(new)
 
 
-def _module_matrix(c: dict, index: np.ndarray) -> np.ndarray:
+def _module_matrix(c: Customers, index: np.ndarray) -> np.ndarray:
     """(len(index), 7) module ids in adoption order (Financeiro, Fiscal, then per-customer order)."""
-    code = c["mod_order"][index].astype(np.int64)
+    code = c.mod_order[index].astype(np.int64)
     perms = _PERMS[code % len(_PERMS)]
     return np.concatenate(
         [np.zeros((len(index), 1), np.int64), np.ones((len(index), 1), np.int64), perms + 2], axis=1
@@ -424,9 +382,9 @@ def _all_perms(items: int) -> np.ndarray:
 _PERMS = _all_perms(N_MODULES - 2)  # 120 orders of the 5 optional modules
 
 
-def _module_mask(c: dict, index: np.ndarray) -> np.ndarray:
+def _module_mask(c: Customers, index: np.ndarray) -> np.ndarray:
     mods = _module_matrix(c, index)
-    licensed = np.arange(N_MODULES)[None, :] < c["nmods"][index].astype(np.int64)[:, None]
+    licensed = np.arange(N_MODULES)[None, :] < c.nmods[index].astype(np.int64)[:, None]
     return ((1 << mods) * licensed).sum(axis=1)
 
 
@@ -443,46 +401,34 @@ def _mrr_cents(plan, seats, nmods, price_factor, cycle) -> np.ndarray:
 # --- one month ---------------------------------------------------------------------------------
 
 
-def month_bounds(state: dict, k: int) -> tuple[int, int, int, int]:
-    year, month = state["start"]
-    index = year * 12 + month - 1 + k
-    y, m = index // 12, index % 12 + 1
-    return y, m, bizcal.month_start(y, m), bizcal.month_start(y, m, 1)
-
-
-def batch_number_of_days(state: dict, days: np.ndarray) -> np.ndarray:
-    """1-based batch number of the month each day falls in."""
-    return bizcal.month_index(days, *state["start"]) + 1
-
-
-def step(state: dict, on_events=None) -> dict:
+def step(state: SimState, on_events=None) -> dict:
     """Simulate the next month; returns {'frames': {table: Frame}, 'truth': pa.Table}.
 
     `on_events(builder)`, when given, receives the usage events' builder as soon as it
     exists (before the other tables and the truth are simulated), so it can start early."""
-    k = state["next_month"]
-    seed = state["seed"]
-    year, month, d0, d1 = month_bounds(state, k)
+    k = state.next_month
+    seed = state.seed
+    year, month, d0, d1 = state.month_bounds(k)
     batch = k + 1
-    c = state["c"]
-    n_before = len(c["signup"])
+    c = state.customers
+    n_before = len(c.signup)
 
     # 1. acquisition ------------------------------------------------------------------------
     rng = rng_for(seed, k, "acquire")
-    n_new = int(rng.poisson(state["base_customers"] * ACQUISITION_RATE * ACQUISITION_SEASON[month - 1]))
+    n_new = int(rng.poisson(state.base_customers * ACQUISITION_RATE * ACQUISITION_SEASON[month - 1]))
     if n_new:
         weights = bizcal.day_weights(d0, d1)
         signup = d0 + np.sort(np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n_new)))
         _create_customers(state, rng, signup.astype(np.int64), d0, initial=False)
-    n = len(c["signup"])
+    n = len(c.signup)
     is_new = np.zeros(n, bool)
     is_new[n_before:] = True
     first_batch_initial = np.zeros(n, bool)
     prehistory_churned = np.zeros(n, bool)
     if k == 0:
-        first_batch_initial[:n_before] = c["active"][:n_before]
-        prehistory_churned[:n_before] = ~c["active"][:n_before]
-    suspended = (c["susp_start"] >= 0) & (c["susp_start"] < d0) & (c["susp_end"] >= d0)
+        first_batch_initial[:n_before] = c.active[:n_before]
+        prehistory_churned[:n_before] = ~c.active[:n_before]
+    suspended = (c.susp_start >= 0) & (c.susp_start < d0) & (c.susp_end >= d0)
 
     # 2. latent health -----------------------------------------------------------------------
     rng = rng_for(seed, k, "health")
@@ -491,30 +437,28 @@ def step(state: dict, on_events=None) -> dict:
     boost = rng.uniform(*BOOST_DRIFT, n)
     decline_len = rng.integers(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1, n)
     noise = rng.normal(0.0, HEALTH_NOISE, n)
-    z, c["drift"], left = health_step(
-        c["z"], c["mu"], c["drift"], c["drift_left"], r, decline, boost, decline_len, noise
-    )
-    c["z"] = np.where(is_new, c["z"], z)
-    c["drift_left"] = left.astype(np.int8)
-    h = sigmoid(c["z"] - onboarding_offset(d0, c["signup"]))
+    z, c.drift, left = health_step(c.z, c.mu, c.drift, c.drift_left, r, decline, boost, decline_len, noise)
+    c.z = np.where(is_new, c.z, z)
+    c.drift_left = left.astype(np.int8)
+    h = sigmoid(c.z - onboarding_offset(d0, c.signup))
 
     # 3. churn ---------------------------------------------------------------------------------
     rng = rng_for(seed, k, "churn")
-    at_risk = c["active"] & (c["signup"] < d0)
-    anniv = at_risk & (c["ctr_end"] >= d0) & (c["ctr_end"] < d1)
+    at_risk = c.active & (c.signup < d0)
+    anniv = at_risk & (c.ctr_end >= d0) & (c.ctr_end < d1)
     p_mid, p_ren = month_hazards(h, suspended, anniv, month)
     hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
     u = rng.random(n)
     churn = at_risk & (u < hazard)
     churn_at_anniv = churn & (u < p_ren)
     mid_day = d0 + (rng.random(n) * (d1 - d0)).astype(np.int64)
-    churn_day = np.where(churn_at_anniv, c["ctr_end"], mid_day)
+    churn_day = np.where(churn_at_anniv, c.ctr_end, mid_day)
     reason_w = np.stack(
         [
-            0.7 + 0.9 * (c["porte"] == 0),  # Preço
+            0.7 + 0.9 * (c.porte == 0),  # Preço
             np.full(n, 0.9),  # Concorrente
             3.0 * (1 - h),  # Baixo uso
-            0.4 + 0.6 * c["tickets_recent"],  # Suporte
+            0.4 + 0.6 * c.tickets_recent,  # Suporte
             np.full(n, 0.35),  # Encerramento da empresa
             np.full(n, 0.3),  # Outro
         ],
@@ -536,9 +480,9 @@ def step(state: dict, on_events=None) -> dict:
                 updated_day=churn_day[idx],
             )
         )
-    c["active"] = c["active"] & ~churn
-    c["churn_day"] = np.where(churn, churn_day, c["churn_day"])
-    c["churn_reason"] = np.where(churn, reason, c["churn_reason"]).astype(np.int8)
+    c.active = c.active & ~churn
+    c.churn_day = np.where(churn, churn_day, c.churn_day)
+    c.churn_reason = np.where(churn, reason, c.churn_reason).astype(np.int8)
 
     # 4. renewals, upgrades, downgrades ---------------------------------------------------------
     renew = anniv & ~churn
@@ -551,7 +495,7 @@ def step(state: dict, on_events=None) -> dict:
     change = renew | mid_up
     idx = np.flatnonzero(change)
     if len(idx):
-        new_start = np.where(renew, c["ctr_end"] + 1, d0 + (rng.random(n) * (d1 - d0)).astype(np.int64))[idx]
+        new_start = np.where(renew, c.ctr_end + 1, d0 + (rng.random(n) * (d1 - d0)).astype(np.int64))[idx]
         ctr_rows.append(
             _contract_rows(
                 c,
@@ -564,53 +508,53 @@ def step(state: dict, on_events=None) -> dict:
         kd = kind[idx]
         grow = rng.uniform(1.15, 1.6, len(idx))
         shrink = rng.uniform(0.6, 0.88, len(idx))
-        seats = c["seats"][idx]
+        seats = c.seats[idx]
         seats = np.where(kd == TIPO["Upgrade"], np.ceil(seats * grow), seats)
         seats = np.where(kd == TIPO["Downgrade"], np.maximum(1, np.floor(seats * shrink)), seats).astype(
             np.int64
         )
-        plan = c["plan"][idx].astype(np.int64)
-        nmods = c["nmods"][idx].astype(np.int64)
+        plan = c.plan[idx].astype(np.int64)
+        nmods = c.nmods[idx].astype(np.int64)
         more = (kd == TIPO["Upgrade"]) & (rng.random(len(idx)) < 0.4)
         nmods = np.where(more, np.minimum(N_MODULES, nmods + 1), nmods)
         plan = np.where(more & (nmods > pools.PLANO_MODULOS[plan, 1]), np.minimum(2, plan + 1), plan)
         less = (kd == TIPO["Downgrade"]) & (rng.random(len(idx)) < 0.3)
         nmods = np.where(less, np.maximum(2, nmods - 1), nmods)
-        c["seats"][idx] = seats
-        c["plan"][idx] = plan
-        c["nmods"][idx] = nmods
-        c["ctr_id"][idx] = state["next"]["CTR-"] + np.arange(len(idx))
-        state["next"]["CTR-"] += len(idx)
-        c["ctr_start"][idx] = new_start
-        c["ctr_end"][idx] = bizcal.add_months(new_start, 12) - 1
-        c["ctr_tipo"][idx] = kd
-        c["mrr_cents"][idx] = _mrr_cents(plan, seats, nmods, c["price_factor"][idx], c["cycle"][idx])
+        c.seats[idx] = seats
+        c.plan[idx] = plan
+        c.nmods[idx] = nmods
+        c.ctr_id[idx] = state.next_id["CTR-"] + np.arange(len(idx))
+        state.next_id["CTR-"] += len(idx)
+        c.ctr_start[idx] = new_start
+        c.ctr_end[idx] = bizcal.add_months(new_start, 12) - 1
+        c.ctr_tipo[idx] = kd
+        c.mrr_cents[idx] = _mrr_cents(plan, seats, nmods, c.price_factor[idx], c.cycle[idx])
         ctr_rows.append(
             _contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, d1 - 1))
         )
 
     # 5. reactivation -------------------------------------------------------------------------
     react = (
-        ~c["active"]
-        & (c["churn_day"] >= 0)
-        & (c["churn_day"] < d0)
-        & (c["churn_reason"] != MOTIVO_ENCERRAMENTO)
-        & (d0 - c["churn_day"] < 730)
+        ~c.active
+        & (c.churn_day >= 0)
+        & (c.churn_day < d0)
+        & (c.churn_reason != MOTIVO_ENCERRAMENTO)
+        & (d0 - c.churn_day < 730)
         & (rng.random(n) < REACTIVATION_P)
     )
     idx = np.flatnonzero(react)
     react_day = d0 + (rng.random(n) * (d1 - d0)).astype(np.int64)
     if len(idx):
-        c["active"][idx] = True
-        c["react_day"][idx] = react_day[idx]
-        c["susp_start"][idx] = -1  # a win-back starts with a clean slate (old debts settled)
-        c["susp_end"][idx] = -1
-        c["z"][idx] = c["mu"][idx]
-        c["ctr_id"][idx] = state["next"]["CTR-"] + np.arange(len(idx))
-        state["next"]["CTR-"] += len(idx)
-        c["ctr_start"][idx] = react_day[idx]
-        c["ctr_end"][idx] = bizcal.add_months(react_day[idx], 12) - 1
-        c["ctr_tipo"][idx] = TIPO["Reativação"]
+        c.active[idx] = True
+        c.react_day[idx] = react_day[idx]
+        c.susp_start[idx] = -1  # a win-back starts with a clean slate (old debts settled)
+        c.susp_end[idx] = -1
+        c.z[idx] = c.mu[idx]
+        c.ctr_id[idx] = state.next_id["CTR-"] + np.arange(len(idx))
+        state.next_id["CTR-"] += len(idx)
+        c.ctr_start[idx] = react_day[idx]
+        c.ctr_end[idx] = bizcal.add_months(react_day[idx], 12) - 1
+        c.ctr_tipo[idx] = TIPO["Reativação"]
         ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=react_day[idx]))
     new_or_initial = np.flatnonzero(is_new | first_batch_initial)
     if len(new_or_initial):
@@ -620,7 +564,7 @@ def step(state: dict, on_events=None) -> dict:
                 c,
                 new_or_initial,
                 CTR_STATUS["Ativo"],
-                updated_day=np.maximum(c["ctr_start"][new_or_initial], c["signup"][new_or_initial]),
+                updated_day=np.maximum(c.ctr_start[new_or_initial], c.signup[new_or_initial]),
             ),
         )
     ghosts = np.flatnonzero(prehistory_churned)
@@ -631,20 +575,20 @@ def step(state: dict, on_events=None) -> dict:
             c,
             ghosts,
             CTR_STATUS["Cancelado"],
-            cancel_day=c["churn_day"][ghosts],
-            reason=c["churn_reason"][ghosts].astype(np.int64),
-            updated_day=c["churn_day"][ghosts],
+            cancel_day=c.churn_day[ghosts],
+            reason=c.churn_reason[ghosts].astype(np.int64),
+            updated_day=c.churn_day[ghosts],
         )
         rows_["clean"][:] = True
         ctr_rows.insert(0, rows_)
 
     # activity window within the month
-    win_start = np.where(is_new, c["signup"], np.where(react, react_day, d0))
+    win_start = np.where(is_new, c.signup, np.where(react, react_day, d0))
     win_end = np.where(churn, churn_day + 1, d1)
-    in_month = (c["active"] | churn) & (win_end > win_start)
+    in_month = (c.active | churn) & (win_end > win_start)
     # usage window: a suspended account cannot log in (the part of the month before the
     # suspension starts, else the part after it ends)
-    s_start, s_end = c["susp_start"], c["susp_end"]
+    s_start, s_end = c.susp_start, c.susp_end
     blocked = in_month & (s_start >= 0) & (s_start < win_end) & (s_end > win_start)
     use_start = np.where(blocked & (s_start <= win_start), np.maximum(win_start, s_end), win_start)
     use_end = np.where(blocked & (s_start > win_start), s_start, win_end)
@@ -652,20 +596,20 @@ def step(state: dict, on_events=None) -> dict:
     can_use = in_month & (use_end > use_start)
 
     # 6. users -----------------------------------------------------------------------------------
-    enabled = c["ucreated"] - c["ulo"]
-    target = np.ceil(c["seats"] * 0.95).astype(np.int64)
+    enabled = c.ucreated - c.ulo
+    target = np.ceil(c.seats * 0.95).astype(np.int64)
     grow = np.where(
-        in_month & c["active"] & (target > enabled),
-        np.minimum(np.ceil((target - enabled) * 0.35).astype(np.int64), c["ucap"] - c["ucreated"]),
+        in_month & c.active & (target > enabled),
+        np.minimum(np.ceil((target - enabled) * 0.35).astype(np.int64), c.ucap - c.ucreated),
         0,
     ).clip(0)
-    c["ucreated"] = c["ucreated"] + grow
+    c.ucreated = c.ucreated + grow
     user_mask = in_month | first_batch_initial
 
     # 7. usage -----------------------------------------------------------------------------------
     rng = rng_for(seed, k, "events")
     adoption = np.clip(0.1 + 0.88 * h**1.5, 0.05, 0.98)
-    enabled = c["ucreated"] - c["ulo"]
+    enabled = c.ucreated - c.ulo
     active_users = np.where(can_use, rng.binomial(np.maximum(enabled, 0), adoption), 0)
     weights = bizcal.day_weights(d0, d1)
     cdf = np.concatenate([[0.0], np.cumsum(weights)])
@@ -676,10 +620,10 @@ def step(state: dict, on_events=None) -> dict:
     use_share = np.where(
         can_use, cdf[np.clip(use_end - d0, 0, d1 - d0)] - cdf[np.clip(use_start - d0, 0, d1 - d0)], 0.0
     )
-    per_user = EVENTS_PER_ACTIVE_USER * state.get("usage_scale", 1.0)  # --usage-scale
+    per_user = EVENTS_PER_ACTIVE_USER * state.usage_scale  # --usage-scale
     lam = active_users * per_user * (0.25 + 1.2 * h) * use_share
     # the month's active users are the newest enabled slots; idle ones are the oldest
-    first_user = c["ublock"] + c["ucreated"] - active_users
+    first_user = c.ublock + c.ucreated - active_users
     events_frame = _events_frame(
         state, rng, lam, active_users, first_user, h, use_start, use_end, cdf, d0, batch
     )
@@ -691,9 +635,9 @@ def step(state: dict, on_events=None) -> dict:
     rng = rng_for(seed, k, "users")
     idle = np.maximum(enabled - active_users, 0)
     p_off = USER_DEACTIVATION_P + USER_DEACTIVATION_UNHEALTHY * (1 - h) ** 2
-    off = np.where(in_month & c["active"], rng.binomial(idle, p_off), 0)
-    excess = np.maximum(enabled - np.ceil(c["seats"] * 1.05).astype(np.int64), 0)  # after a downgrade
-    off = np.minimum(idle, np.maximum(off, np.where(in_month & c["active"], excess, 0)))
+    off = np.where(in_month & c.active, rng.binomial(idle, p_off), 0)
+    excess = np.maximum(enabled - np.ceil(c.seats * 1.05).astype(np.int64), 0)  # after a downgrade
+    off = np.minimum(idle, np.maximum(off, np.where(in_month & c.active, excess, 0)))
     off = np.where(churn & in_month, np.maximum(enabled, 0), off)
     off_day = np.where(
         churn, churn_day + 1, win_start + (rng.random(n) * (win_end - win_start)).astype(np.int64)
@@ -705,7 +649,7 @@ def step(state: dict, on_events=None) -> dict:
     tickets_frame, tickets_per_customer = _tickets_frame(
         state, rng, in_month, enabled, blocked, h, share, cdf, d0, d1, batch
     )
-    c["tickets_recent"] = 0.6 * c["tickets_recent"] + tickets_per_customer
+    c.tickets_recent = 0.6 * c.tickets_recent + tickets_per_customer
 
     # 9. NPS -------------------------------------------------------------------------------------
     rng = rng_for(seed, k, "nps")
@@ -713,9 +657,9 @@ def step(state: dict, on_events=None) -> dict:
 
     # suspension transitions of this month, while the account is still a customer (this
     # month's invoices can only suspend from next month on: due + 30 days)
-    alive = (c["active"] & ~react) | churn
+    alive = (c.active & ~react) | churn
     churn_by = np.where(churn, churn_day, np.iinfo(np.int64).max)
-    s_start, s_end = c["susp_start"].copy(), c["susp_end"].copy()
+    s_start, s_end = c.susp_start.copy(), c.susp_end.copy()
     suspend = alive & (s_start >= d0) & (s_start < d1) & (s_start < churn_by)
     resume = alive & (s_end >= d0) & (s_end < d1) & (s_start >= 0) & (s_end < churn_by)
 
@@ -725,20 +669,18 @@ def step(state: dict, on_events=None) -> dict:
 
     # 11. customers ------------------------------------------------------------------------------
     rng = rng_for(seed, k, "clientes")
-    csm_change = c["active"] & ~is_new & (rng.random(n) < 0.006) & ~blocked
-    c["csm"] = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c["csm"]).astype(
-        np.int16
-    )
+    csm_change = c.active & ~is_new & (rng.random(n) < 0.006) & ~blocked
+    c.csm = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c.csm).astype(np.int16)
     rows = [
-        (np.flatnonzero(is_new | first_batch_initial), "Ativo", c["signup"], None),
-        (np.flatnonzero(prehistory_churned), "Cancelado", c["churn_day"], None),
+        (np.flatnonzero(is_new | first_batch_initial), "Ativo", c.signup, None),
+        (np.flatnonzero(prehistory_churned), "Cancelado", c.churn_day, None),
         (np.flatnonzero(churn), "Cancelado", churn_day, None),
         (np.flatnonzero(react), "Ativo", react_day, None),
         (np.flatnonzero(csm_change & ~churn & ~react), "Ativo", None, rng.integers(d0, d1, n)),
         (np.flatnonzero(suspend), "Suspenso", s_start, None),
         (np.flatnonzero(resume), "Ativo", s_end, None),
     ]
-    clientes_frame = _clientes_frame(state, rng, rows, batch)
+    clientes_frame = _clientes_frame(c, rng, rows, batch)
 
     contratos_frame = _concat_contract_rows(ctr_rows, batch, rng_for(seed, k, "contracts"))
 
@@ -760,7 +702,7 @@ def step(state: dict, on_events=None) -> dict:
             "churn_prob_horizon_days": pa.array(np.full(len(truth_rows), forecast.HORIZON_DAYS, np.int16)),
         }
     )
-    state["next_month"] = k + 1
+    state.next_month = k + 1
     return {
         "frames": {
             "clientes": clientes_frame,
@@ -796,15 +738,15 @@ def _contract_rows(c, idx, status, cancel_day=None, reason=None, end_override=No
     m = len(idx)
     return {
         "cust": idx.copy(),
-        "ctr_id": c["ctr_id"][idx].copy(),
-        "plan": c["plan"][idx].astype(np.int64),
+        "ctr_id": c.ctr_id[idx].copy(),
+        "plan": c.plan[idx].astype(np.int64),
         "mask": _module_mask(c, idx),
-        "seats": c["seats"][idx].copy(),
-        "value": c["mrr_cents"][idx] * pools.CICLO_MESES[c["cycle"][idx].astype(np.int64)],
-        "cycle": c["cycle"][idx].astype(np.int64),
-        "tipo": c["ctr_tipo"][idx].astype(np.int64),
-        "start": c["ctr_start"][idx].copy(),
-        "end": c["ctr_end"][idx].copy() if end_override is None else np.asarray(end_override),
+        "seats": c.seats[idx].copy(),
+        "value": c.mrr_cents[idx] * pools.CICLO_MESES[c.cycle[idx].astype(np.int64)],
+        "cycle": c.cycle[idx].astype(np.int64),
+        "tipo": c.ctr_tipo[idx].astype(np.int64),
+        "start": c.ctr_start[idx].copy(),
+        "end": c.ctr_end[idx].copy() if end_override is None else np.asarray(end_override),
         "status": np.full(m, status),
         "cancel": np.full(m, -1) if cancel_day is None else np.asarray(cancel_day),
         "reason": np.full(m, -1) if reason is None else np.asarray(reason),
@@ -881,26 +823,25 @@ def _from_pool(pool: pa.Array, codes: np.ndarray) -> pa.Array:
     return pool.take(pa.array(codes))
 
 
-def _company_domain(p: pools.Pools, c: dict, cust: np.ndarray) -> pa.Array:
-    pair = c["sobrenome"][cust].astype(np.int64) * len(p.atividades) + c["atividade"][cust]
+def _company_domain(p: pools.Pools, c: Customers, cust: np.ndarray) -> pa.Array:
+    pair = c.sobrenome[cust].astype(np.int64) * len(p.atividades) + c.atividade[cust]
     return p.company_domain.take(pa.array(pair))
 
 
-def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: int) -> Frame:
+def _clientes_frame(c: Customers, rng: np.random.Generator, rows: list, batch: int) -> Frame:
     p = pools.get_pools()
-    c = state["c"]
     rows = [r for r in rows if len(r[0])] or rows[:1]
     cust = np.concatenate([r[0] for r in rows]).astype(np.int64, copy=False)
     status = np.concatenate([np.full(len(r[0]), CLI_STATUS[r[1]], np.int32) for r in rows])
     m = len(cust)
-    everyone = m == len(c["signup"]) and bool((cust == np.arange(m)).all())
+    everyone = m == len(c.signup) and bool((cust == np.arange(m)).all())
     if everyone and len(rows) == 1:  # the whole base in one part: its day array as it is
         day = rows[0][2] if rows[0][2] is not None else rows[0][3]
     else:
         day = np.concatenate([(r[2][r[0]] if r[2] is not None else r[3][r[0]]) for r in rows])
 
     def pick(name: str) -> np.ndarray:  # the customers' attribute, without a copy when it is everyone
-        return c[name] if everyone else c[name][cust]
+        return getattr(c, name) if everyone else getattr(c, name)[cust]
 
     updated = day.astype(np.int64) * US_PER_DAY
     updated += _business_seconds(rng, m) * US_PER_S
@@ -926,10 +867,10 @@ def _clientes_frame(state: dict, rng: np.random.Generator, rows: list, batch: in
     return Frame("clientes", m, cols, np.full(m, batch, np.int64))
 
 
-def _user_created(state: dict) -> np.ndarray:
+def _user_created(state: SimState) -> np.ndarray:
     """Creation day of every user slot reserved so far (-1 = not created yet)."""
-    need = state["next"]["USR-"]
-    have = state.get("u_created")
+    need = state.next_id["USR-"]
+    have = state.u_created
     if have is None or len(have) < need:
         # the array is a view of a buffer with room to grow: a month's new slots do not
         # copy every earlier user's day again (the view's length is the state's)
@@ -940,7 +881,7 @@ def _user_created(state: dict) -> np.ndarray:
                 buffer[: len(have)] = have
         else:
             buffer[len(have) : need] = -1
-        state["u_created"] = have = buffer[:need]
+        state.u_created = have = buffer[:need]
     return have
 
 
@@ -948,20 +889,18 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch, off, off_day) 
     """New users (Ativo) of this month, then the deactivated ones (Inativo): `off[i]` of
     customer i's oldest enabled users, on `off_day[i]` (never before a user's creation)."""
     p = pools.get_pools()
-    c = state["c"]
+    c = state.customers
     created_by_uid = _user_created(state)
-    count = np.where(mask, c["ucreated"] - c["uemitted"], 0).clip(0)
+    count = np.where(mask, c.ucreated - c.uemitted, 0).clip(0)
     cust = np.repeat(np.arange(len(count)), count)
     m = len(cust)
-    first_slot = np.repeat(c["uemitted"], count)
+    first_slot = np.repeat(c.uemitted, count)
     slot = np.arange(m) - np.repeat(np.cumsum(count) - count, count) + first_slot
-    uid = c["ublock"][cust] + slot
-    c["uemitted"] = np.where(mask, c["ucreated"], c["uemitted"])
+    uid = c.ublock[cust] + slot
+    c.uemitted = np.where(mask, c.ucreated, c.uemitted)
     # users of accounts that existed before this month were created between signup and now
-    lo = np.where(
-        c["signup"][cust] < d0, np.maximum(c["signup"][cust], win_start[cust] - 400), win_start[cust]
-    )
-    lo = np.where(slot < 2, c["signup"][cust], lo)
+    lo = np.where(c.signup[cust] < d0, np.maximum(c.signup[cust], win_start[cust] - 400), win_start[cust])
+    lo = np.where(slot < 2, c.signup[cust], lo)
     hi = np.maximum(lo + 1, win_end[cust])
     created = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
     created_by_uid[uid] = created
@@ -969,21 +908,21 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch, off, off_day) 
     status = np.zeros(m, np.int64)
     emit = np.full(m, batch, np.int64)
     # deactivations
-    off = np.clip(np.asarray(off, np.int64), 0, np.maximum(c["uemitted"] - c["ulo"], 0))
+    off = np.clip(np.asarray(off, np.int64), 0, np.maximum(c.uemitted - c.ulo, 0))
     off_cust = np.repeat(np.arange(len(off)), off)
     if len(off_cust):
         k = len(off_cust)
-        off_slot = np.arange(k) - np.repeat(np.cumsum(off) - off, off) + np.repeat(c["ulo"], off)
-        off_uid = c["ublock"][off_cust] + off_slot
+        off_slot = np.arange(k) - np.repeat(np.cumsum(off) - off, off) + np.repeat(c.ulo, off)
+        off_uid = c.ublock[off_cust] + off_slot
         off_created = created_by_uid[off_uid].astype(np.int64)
         day = np.maximum(off_day[off_cust], off_created + 1)
-        c["ulo"] = c["ulo"] + off
+        c.ulo = c.ulo + off
         cust = np.concatenate([cust, off_cust])
         uid = np.concatenate([uid, off_uid])
         created = np.concatenate([created, off_created])
         updated = np.concatenate([updated, day * US_PER_DAY + _business_seconds(rng, k) * US_PER_S])
         status = np.concatenate([status, np.full(k, 1, np.int64)])
-        emit = np.concatenate([emit, np.maximum(batch_number_of_days(state, day), batch)])
+        emit = np.concatenate([emit, np.maximum(state.batch_number_of_days(day), batch)])
         m += k
     first = (uid * 7919 + 13) % len(p.first_names)
     last = (uid * 104729 + 7) % len(p.last_names)
@@ -1094,12 +1033,12 @@ def _events_frame(state, rng, lam, active_users, first_user, h, win_start, win_e
     needs, so it can run on a writer thread while later months are simulated. All its
     randomness comes from `rng` (this month's events stream), so where it runs does
     not change a byte."""
-    c = state["c"]
+    c = state.customers
     count = rng.poisson(lam)
     m = int(count.sum())
-    first_id = state["next"]["EVT-"]
-    state["next"]["EVT-"] += m
-    used = np.maximum(1, np.round(c["nmods"].astype(np.int64) * (0.3 + 0.7 * h))).astype(np.int64)
+    first_id = state.next_id["EVT-"]
+    state.next_id["EVT-"] += m
+    used = np.maximum(1, np.round(c.nmods.astype(np.int64) * (0.3 + 0.7 * h))).astype(np.int64)
     lo = cdf[np.clip(win_start - d0, 0, len(cdf) - 1)]
     span = cdf[np.clip(win_end - d0, 0, len(cdf) - 1)] - lo
     captured = {
@@ -1107,7 +1046,7 @@ def _events_frame(state, rng, lam, active_users, first_user, h, win_start, win_e
         "first_user": np.asarray(first_user, np.int64).copy(),
         "active_users": np.asarray(active_users, np.int64),
         "used": used,
-        "mod_order": c["mod_order"].astype(np.int64),
+        "mod_order": c.mod_order.astype(np.int64),
         "lo": lo,
         "span": span,
     }
@@ -1221,8 +1160,8 @@ def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, 
     count = rng.poisson(lam)
     cust = np.repeat(np.arange(n), count)
     m = len(cust)
-    ids = state["next"]["TCK-"] + np.arange(m)
-    state["next"]["TCK-"] += m
+    ids = state.next_id["TCK-"] + np.arange(m)
+    state.next_id["TCK-"] += m
     hc = h[cust]
     win_start = np.full(n, d0)
     win_end = np.full(n, d1)
@@ -1264,7 +1203,7 @@ def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, 
     all_csat = np.concatenate([csat_known, np.where(answered[later], csat[later], -1)])
     last_change = np.maximum(np.maximum(all_open, all_first), all_resolved)
     emit = np.concatenate(
-        [np.full(m, batch), batch_number_of_days(state, resolved[later] // US_PER_DAY)]
+        [np.full(m, batch), state.batch_number_of_days(resolved[later] // US_PER_DAY)]
     ).astype(np.int64)
     total = len(all_ids)
     cols = {
@@ -1292,8 +1231,8 @@ def _nps_frame(state, rng, in_month, active_users, first_user, h, win_start, win
     count = np.minimum(count, np.maximum(active_users, 0))
     cust = np.repeat(np.arange(n), count)
     m = len(cust)
-    ids = state["next"]["NPS-"] + np.arange(m)
-    state["next"]["NPS-"] += m
+    ids = state.next_id["NPS-"] + np.arange(m)
+    state.next_id["NPS-"] += m
     user = first_user[cust] + (rng.random(m) * np.maximum(active_users[cust], 1)).astype(np.int64)
     day = win_start[cust] + (rng.random(m) * (win_end[cust] - win_start[cust])).astype(np.int64)
     nota = np.clip(np.round(rng.normal(1.5 + 9.0 * h[cust], 1.5)), 0, 10).astype(np.int64)
@@ -1313,18 +1252,16 @@ def _nps_frame(state, rng, in_month, active_users, first_user, h, win_start, win
 
 
 def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0, d1, batch) -> Frame:
-    c = state["c"]
+    c = state.customers
     n = len(h)
-    cycle_months = pools.CICLO_MESES[c["cycle"].astype(np.int64)]
-    months_into_term = bizcal.month_index(np.full(n, d0), 1970, 1) - bizcal.month_index(
-        c["ctr_start"], 1970, 1
-    )
-    issue = np.maximum(d0, np.maximum(c["ctr_start"], win_start))
+    cycle_months = pools.CICLO_MESES[c.cycle.astype(np.int64)]
+    months_into_term = bizcal.month_index(np.full(n, d0), 1970, 1) - bizcal.month_index(c.ctr_start, 1970, 1)
+    issue = np.maximum(d0, np.maximum(c.ctr_start, win_start))
     bill = in_month & (months_into_term >= 0) & (months_into_term % cycle_months == 0) & (issue < win_end)
     cust = np.flatnonzero(bill)
     m = len(cust)
-    ids = state["next"]["FAT-"] + np.arange(m)
-    state["next"]["FAT-"] += m
+    ids = state.next_id["FAT-"] + np.arange(m)
+    state.next_id["FAT-"] += m
     hc = h[cust]
     issue = issue[cust]
     due = issue + 10
@@ -1338,10 +1275,10 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     if len(overdue):
         who, s0, s1 = cust[overdue], due[overdue] + SUSPEND_AFTER_DAYS, paid[overdue]
         # a suspension still open after this month absorbs the new one (blocked until all is paid)
-        extend = (c["susp_start"][who] >= 0) & (c["susp_end"][who] >= np.minimum(s0, d1))
-        c["susp_end"][who] = np.where(extend, np.maximum(c["susp_end"][who], s1), s1)
-        c["susp_start"][who] = np.where(extend, c["susp_start"][who], s0)
-    value = c["mrr_cents"][cust] * cycle_months[cust]
+        extend = (c.susp_start[who] >= 0) & (c.susp_end[who] >= np.minimum(s0, d1))
+        c.susp_end[who] = np.where(extend, np.maximum(c.susp_end[who], s1), s1)
+        c.susp_start[who] = np.where(extend, c.susp_start[who], s0)
+    value = c.mrr_cents[cust] * cycle_months[cust]
     period_end = d1
     paid_now = paid < period_end
     status_now = np.where(
@@ -1360,13 +1297,13 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     last_change = np.where(
         all_paid >= 0, all_paid, np.minimum(np.where(failed[sel], due[sel], issue[sel]), period_end - 1)
     )
-    emit = np.concatenate([np.full(m, batch), batch_number_of_days(state, paid[later])]).astype(np.int64)
+    emit = np.concatenate([np.full(m, batch), state.batch_number_of_days(paid[later])]).astype(np.int64)
     competencia = pa.array(np.full(len(sel), f"{year:04d}-{month:02d}"), pa.string())
     total = len(sel)
     cols = {
         "id_fatura": Col(ID, ids[sel], prefix="FAT-", width=8),
         "id_cliente": Col(ID, cust[sel] + 1, prefix="CLI-", width=6),
-        "id_contrato": Col(ID, c["ctr_id"][cust][sel], prefix="CTR-", width=7),
+        "id_contrato": Col(ID, c.ctr_id[cust][sel], prefix="CTR-", width=7),
         "competencia": Col(TEXT, competencia),
         "data_emissao": Col(DATE, issue[sel]),
         "data_vencimento": Col(DATE, due[sel]),
@@ -1378,25 +1315,25 @@ def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0
     return Frame("faturas", total, cols, emit)
 
 
-def truth_customers(state: dict) -> pa.Table:
+def truth_customers(state: SimState) -> pa.Table:
     """truth/clientes.parquet: every customer's most recent churn (null = never churned)."""
-    c = state["c"]
-    n = len(c["signup"])
-    churned = c["churn_day"] >= 0
+    c = state.customers
+    n = len(c.signup)
+    churned = c.churn_day >= 0
     reason_names = pa.array(pools.MOTIVOS, pa.string()).take(
-        pa.array(np.maximum(c["churn_reason"], 0).astype(np.int64))
+        pa.array(np.maximum(c.churn_reason, 0).astype(np.int64))
     )
-    react_after = (c["react_day"] >= 0) & (c["react_day"] > c["churn_day"])
+    react_after = (c.react_day >= 0) & (c.react_day > c.churn_day)
     return pa.table(
         {
             "id_cliente": frame.fmt.fixed_ids("CLI-", np.arange(n) + 1, 6),
             "churn_date": pa.array(
-                np.where(churned, c["churn_day"], 0).astype(np.int32), pa.date32(), mask=~churned
+                np.where(churned, c.churn_day, 0).astype(np.int32), pa.date32(), mask=~churned
             ),
             "churn_reason": frame.fmt.with_nulls(reason_names, ~churned),
             "reactivation_date": pa.array(
-                np.where(react_after, c["react_day"], 0).astype(np.int32), pa.date32(), mask=~react_after
+                np.where(react_after, c.react_day, 0).astype(np.int32), pa.date32(), mask=~react_after
             ),
-            "is_active_at_end": pa.array(c["active"]),
+            "is_active_at_end": pa.array(c.active),
         }
     )

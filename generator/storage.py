@@ -18,11 +18,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from generator.simulation import CUSTOMER_ARRAYS
+from generator.state import Customers, SimState
 from warehouse.files import write_atomic, write_bytes_atomic
 
 STATE_FILE = "state.json"  # the state layout of earlier versions (state-0007.json now)
-ARRAY_KEYS = ("c", "u_created")  # state entries saved as raw arrays, not in the JSON
 
 
 DURABLE = False  # no fsync (module docstring)
@@ -108,7 +107,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> None:
+def save_state(state: SimState, state_dir: Path, pending: dict[str, pa.Table]) -> None:
     """Customer arrays (raw bytes), counters and their layout (json) and rows due in later
     batches (Arrow IPC).
 
@@ -116,9 +115,10 @@ def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> No
     then removes the previous save's files: renaming over a file that holds fresh data
     makes ext4 write it out at once (auto_da_alloc; ~2 ms a file, ten files a batch)."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    tag = f"-{int(state['next_month']):04d}"
+    tag = f"-{state.next_month:04d}"
     keep = {f"state{tag}.json", f"customers{tag}.bin"}
-    arrays = {**state["c"], "u_created": state.get("u_created", np.empty(0, np.int32))}
+    u_created = state.u_created if state.u_created is not None else np.empty(0, np.int32)
+    arrays = {**state.customers.arrays(), "u_created": u_created}
 
     def write_arrays(tmp: Path) -> None:  # the arrays' bytes back to back; their layout goes in the JSON
         with open(tmp, "wb") as handle:
@@ -129,7 +129,7 @@ def save_state(state: dict, state_dir: Path, pending: dict[str, pa.Table]) -> No
     for name, table in pending.items():  # Arrow IPC: cheap to write every batch, read back exactly
         write_arrow(table, state_dir / f"pending_{name}{tag}.arrow")
         keep.add(f"pending_{name}{tag}.arrow")
-    meta = {key: value for key, value in state.items() if key not in ARRAY_KEYS}
+    meta = state.meta()
     meta["pending_tables"] = sorted(pending)
     meta["arrays"] = [[name, array.dtype.str, len(array)] for name, array in arrays.items()]
     write_json(meta, state_dir / f"state{tag}.json")
@@ -153,7 +153,7 @@ def has_state(state_dir: Path) -> bool:
     return _latest_state(state_dir) is not None
 
 
-def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
+def load_state(state_dir: Path) -> tuple[SimState, dict[str, pa.Table]]:
     path, tag = _latest_state(state_dir)
     with open(path, encoding="utf-8") as handle:
         meta = json.load(handle)
@@ -167,14 +167,11 @@ def load_state(state_dir: Path) -> tuple[dict, dict[str, pa.Table]]:
         for name, dtype, length in layout:
             arrays[name] = np.frombuffer(data, dtype=dtype, count=length, offset=offset)
             offset += arrays[name].nbytes
-    customers = {name: arrays[name].astype(dtype) for name, dtype in CUSTOMER_ARRAYS.items()}
-    u_created = arrays["u_created"].astype(np.int32)
     pending = {
         name: read_arrow(state_dir / f"pending_{name}{tag}.arrow") for name in meta.pop("pending_tables")
     }
-    meta["c"] = customers
-    meta["u_created"] = u_created
-    return meta, pending
+    state = SimState.from_meta(meta, Customers.from_arrays(arrays), arrays["u_created"].astype(np.int32))
+    return state, pending
 
 
 def read_state_meta(state_dir: Path) -> dict | None:

@@ -26,14 +26,14 @@ def _run(seed: int, customers: int, months: int, start=(2024, 1)):
 
 def test_health_step_and_hazards_replay_a_real_month() -> None:
     state, _ = _run(seed=11, customers=1500, months=4)
-    before = copy.deepcopy(state["c"])
-    k = state["next_month"]
-    _, month, d0, d1 = sim.month_bounds(state, k)
+    before = copy.deepcopy(state.customers)
+    k = state.next_month
+    _, month, d0, d1 = state.month_bounds(k)
     out = sim.step(state)
-    after = state["c"]
-    n_before, n = len(before["z"]), len(after["z"])
+    after = state.customers
+    n_before, n = len(before.z), len(after.z)
     # the same draws, in the order simulation.step §2 takes them
-    rng = sim.rng_for(state["seed"], k, "health")
+    rng = sim.rng_for(state.seed, k, "health")
     r = rng.random(n)
     decline = rng.uniform(*forecast.DECLINE_DRIFT, n)
     boost = rng.uniform(*forecast.BOOST_DRIFT, n)
@@ -41,28 +41,28 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
     noise = rng.normal(0.0, sim.HEALTH_NOISE, n)
     cut = slice(0, n_before)
     z, drift, left = forecast.health_step(
-        before["z"], before["mu"], before["drift"], before["drift_left"].astype(np.int64),
+        before.z, before.mu, before.drift, before.drift_left.astype(np.int64),
         r[cut], decline[cut], boost[cut], length[cut], noise[cut],
     )  # fmt: skip
-    reactivated = after["react_day"][:n_before] >= d0  # a win-back resets z to mu after §2
-    np.testing.assert_array_equal(z[~reactivated], after["z"][:n_before][~reactivated])
-    np.testing.assert_array_equal(drift, after["drift"][:n_before])
-    np.testing.assert_array_equal(left, after["drift_left"][:n_before])
-    assert (left != before["drift_left"]).any() and (r[cut] < sim.DECLINE_START_P).sum() > 10
+    reactivated = after.react_day[:n_before] >= d0  # a win-back resets z to mu after §2
+    np.testing.assert_array_equal(z[~reactivated], after.z[:n_before][~reactivated])
+    np.testing.assert_array_equal(drift, after.drift[:n_before])
+    np.testing.assert_array_equal(left, after.drift_left[:n_before])
+    assert (left != before.drift_left).any() and (r[cut] < sim.DECLINE_START_P).sum() > 10
 
     # the truth's health and hazard follow from the state with the same functions
     truth = out["truth"].to_pandas()
     idx = truth["id_cliente"].str[4:].astype(int).to_numpy() - 1
     old = idx < n_before
     at_risk = np.zeros(len(idx), bool)
-    at_risk[old] = before["active"][idx[old]] & (before["signup"][idx[old]] < d0)
+    at_risk[old] = before.active[idx[old]] & (before.signup[idx[old]] < d0)
     i = idx[at_risk]
-    z_month = np.where(reactivated[i], z[i], after["z"][i])
-    health = sim.sigmoid(z_month - forecast.onboarding_offset(d0, before["signup"][i]))
+    z_month = np.where(reactivated[i], z[i], after.z[i])
+    health = sim.sigmoid(z_month - forecast.onboarding_offset(d0, before.signup[i]))
     np.testing.assert_allclose(truth["health"].to_numpy()[at_risk], health, atol=1e-6)
-    s0, s1 = before["susp_start"][i], before["susp_end"][i]
+    s0, s1 = before.susp_start[i], before.susp_end[i]
     suspended = (s0 >= 0) & (s0 < d0) & (s1 >= d0)
-    anniv = (before["ctr_end"][i] >= d0) & (before["ctr_end"][i] < d1)
+    anniv = (before.ctr_end[i] >= d0) & (before.ctr_end[i] < d1)
     p_mid, p_ren = forecast.month_hazards(health, suspended, anniv, month)
     hazard = 1 - (1 - p_mid) * (1 - p_ren)
     np.testing.assert_allclose(truth["churn_hazard"].to_numpy()[at_risk], hazard, atol=2e-6)
@@ -72,8 +72,8 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
 @pytest.fixture(scope="module")
 def mid_run():
     state, _ = _run(seed=5, customers=1200, months=5)
-    k = state["next_month"] - 1
-    rows = np.flatnonzero(state["c"]["active"])
+    k = state.next_month - 1
+    rows = np.flatnonzero(state.customers.active)
     return state, k, rows
 
 
@@ -95,12 +95,12 @@ def test_forecast_is_calibrated_against_realised_churn() -> None:
     state = sim.new_state(23, 4000, (2023, 1))
     forecasts, churn_days = [], []
     for _ in range(15):
-        k = state["next_month"]
+        k = state.next_month
         out = sim.step(state)
         truth = out["truth"].to_pandas()
-        c = state["c"]
+        c = state.customers
         churned = truth.loc[truth["churned_in_month"], "id_cliente"].str[4:].astype(int).to_numpy() - 1
-        churn_days.append((churned, c["churn_day"][churned].copy()))
+        churn_days.append((churned, c.churn_day[churned].copy()))
         live = truth.dropna(subset=["churn_prob_90d"])
         assert (live["churn_prob_horizon_days"] == 90).all()
         who = live["id_cliente"].str[4:].astype(int).to_numpy() - 1
@@ -109,7 +109,7 @@ def test_forecast_is_calibrated_against_realised_churn() -> None:
     day = np.concatenate([d[1] for d in churn_days])
     probs, labels = [], []
     for k, who, p in forecasts[:11]:  # windows that end inside the simulated months
-        _, _, _, w0 = sim.month_bounds(state, k)
+        _, _, _, w0 = state.month_bounds(k)
         hit = (day >= w0) & (day < w0 + forecast.HORIZON_DAYS)
         labels.append(np.isin(who, cust[hit]))
         probs.append(p)
