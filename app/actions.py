@@ -98,6 +98,19 @@ def export_csv(frame: pd.DataFrame) -> bytes:
     return csv_safe.to_csv(out)
 
 
+def author_or_warning() -> str:
+    """Who records the action; '' (and a warning saying how to fix it) when nobody is named."""
+    who = auth.author()
+    if not who:
+        st.warning(
+            tr(
+                "Informe seu nome na barra lateral para registrar ações.",
+                "Enter your name in the sidebar to record actions.",
+            )
+        )
+    return who
+
+
 def record_form(
     customer_id: str,
     owner: str,
@@ -161,14 +174,8 @@ def save(
 ) -> None:
     from warehouse.action_log import Action, ActionError
 
-    who = auth.author()
+    who = author_or_warning()
     if not who:
-        st.warning(
-            tr(
-                "Informe seu nome na barra lateral para registrar ações.",
-                "Enter your name in the sidebar to record actions.",
-            )
-        )
         return
     try:
         log().record(
@@ -223,14 +230,8 @@ def update_form(actions: pd.DataFrame, lang: str, key: str) -> None:
                 key=f"{key}_update_outcome",
             )
             if st.form_submit_button(tr("Salvar atualização", "Save update")):
-                who = auth.author()
+                who = author_or_warning()
                 if not who:
-                    st.warning(
-                        tr(
-                            "Informe seu nome na barra lateral para registrar ações.",
-                            "Enter your name in the sidebar to record actions.",
-                        )
-                    )
                     return
                 log().revise(rows[chosen], who, status=status, outcome=outcome)
                 st.toast(tr("Ação atualizada.", "Action updated."), icon=":material/check:")

@@ -37,6 +37,7 @@ APP = Path(__file__).resolve().parent / "streamlit_app.py"
 PAGES = [
     "visao_executiva",
     "minha_carteira",
+    "alertas",
     "carteira_em_risco",
     "cliente_360",
     "simulador",

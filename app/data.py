@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app import queries
+from app import alerts, queries
 from app.queries import DataUnavailable
 
 
@@ -81,11 +81,14 @@ def _table_exists(version: str, name: str, dataset: str) -> bool:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _cached(name: str, version: str, args: tuple, kwargs: tuple = ()) -> Any:
-    return getattr(queries, name)(_VersionedReader(version), *args, **dict(kwargs))
+    module, _, function = name.rpartition(".")
+    source = alerts if module == "alerts" else queries
+    return getattr(source, function)(_VersionedReader(version), *args, **dict(kwargs))
 
 
 def load(name: str, *args: Any, **kwargs: Any) -> Any:
-    """Run `app.queries.<name>(reader, *args, **kwargs)`, cached per arguments until new data is published."""
+    """Run `app.queries.<name>(reader, *args, **kwargs)` (or `alerts.<name>` for app.alerts),
+    cached per arguments until new data is published."""
     return _cached(name, data_version(), tuple(args), tuple(sorted(kwargs.items())))
 
 

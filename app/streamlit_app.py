@@ -67,6 +67,12 @@ pages = [
         url_path="minha-carteira",
     ),
     st.Page(
+        PAGES_DIR / "alertas.py",
+        title=tr("Alertas", "Alerts"),
+        icon=":material/notifications:",
+        url_path="alertas",
+    ),
+    st.Page(
         PAGES_DIR / "carteira_em_risco.py",
         title=tr("Carteira em risco", "Portfolio at risk"),
         icon=":material/warning:",

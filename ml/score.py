@@ -3,7 +3,8 @@
 Reads the snapshot mart through `warehouse` (CS_OPS_TARGET picks the backend), loads
 the model only through `ml.model_store.load_model`, and replaces
 cs_ops_analytics.churn_scores (customer_id, snapshot_date, churn_probability,
-risk_tier, top_drivers as JSON text, model_version, scored_at), then publishes.
+risk_tier, top_drivers as JSON text, model_version, scored_at), appends the same rows to
+churn_scores_history (one set per scoring run: what the app's alerts compare), then publishes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ml.explain import drivers_json
 from ml.model_store import ChurnModel, predict_with_drivers
 
 SCORES_TABLE = "churn_scores"
+HISTORY_TABLE = "churn_scores_history"  # every scoring run appended: the app's risk trend and alerts
 SCORE_COLUMNS = [
     "customer_id",
     "snapshot_date",
@@ -72,5 +74,6 @@ def run_score(model: ChurnModel, table: str | None = None) -> pd.DataFrame:
     scores = score_frame(model, frame)
     wh = get_warehouse()
     wh.write_table(scores, SCORES_TABLE)
+    wh.write_table(scores, HISTORY_TABLE, mode="append")
     wh.publish()
     return scores

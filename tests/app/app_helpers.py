@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app.bench import PAGES as BENCH_PAGES
+
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app" / "streamlit_app.py"
 
@@ -47,15 +49,7 @@ def run_step(args: list[str], data_dir: Path, timeout: int = 600) -> None:
         )
 
 
-PAGES = [
-    "visao_executiva",
-    "minha_carteira",
-    "carteira_em_risco",
-    "cliente_360",
-    "simulador",
-    "modelo",
-    "qualidade_dados",
-]
+PAGES = BENCH_PAGES  # every page, in the order of the app
 
 
 def open_page(

@@ -86,3 +86,34 @@ def test_survives_a_reset_of_the_build(action_log, tmp_path, monkeypatch):
     finally:
         get_settings.cache_clear()
     assert len(action_log.current()) == 1
+
+
+@pytest.mark.prod
+def test_the_same_log_on_bigquery(bq_emulator, tmp_path):
+    """prod: the action log is a table of its own dataset, written with DML inserts."""
+    import dataclasses
+    import uuid
+
+    env = {
+        "CS_OPS_TARGET": "prod",
+        "GOOGLE_CLOUD_PROJECT": "local-project",
+        "BIGQUERY_EMULATOR_HOST": bq_emulator,
+        "CS_OPS_DATA_DIR": str(tmp_path),
+    }
+    settings = dataclasses.replace(
+        load_settings(env), app_state_dataset=f"cs_ops_app_state_{uuid.uuid4().hex[:10]}"
+    )
+    log = ActionLog(settings)
+    first = log.record(_action())
+    log.record(_action(customer_id="CLI-000002", owner="Bruno"))
+    log.revise(log.current(customer_id="CLI-000001").iloc[0], "bruno@example.com", status="done")
+    current = log.current()
+    assert sorted(current["customer_id"]) == ["CLI-000001", "CLI-000002"]
+    assert current.set_index("customer_id").loc["CLI-000001", "status"] == "done"
+    history = log.history(first.action_id)
+    assert list(history["revision"]) == [1, 2] and list(history["author"]) == [
+        "ana@example.com",
+        "bruno@example.com",
+    ]
+    assert str(history["due_date"].iloc[0])[:10] == "2026-01-10"
+    assert not (tmp_path / "app_state").exists()  # nothing local on prod
