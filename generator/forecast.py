@@ -38,27 +38,30 @@ month, healthy accounts) is ignored; a churn after a win-back inside the window 
 not counted. `churn_probability_mc` is a brute-force Monte Carlo of the same
 dynamics (any number of regime starts) that the tests use to bound the grid error.
 
-The dynamics are generator.simulation's own: its constants, `sigmoid`, `month_bounds`,
-and the functions `step` itself calls (`health_step`, `month_hazards`,
-`onboarding_offset`); tests/generator/test_forecast.py replays a month of `step` with
+The dynamics are the simulation's own: the constants of generator/params.py, the
+functions of generator/health.py that `simulation.step` itself calls (`sigmoid`,
+`health_step`, `month_hazards`, `onboarding_offset`) and `SimState.month_bounds`;
+tests/generator/test_forecast.py replays a month of `step` with
 the same random draws (z, regime, health and hazard).
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
-from generator import simulation as sim
-from generator.simulation import (
+from generator.health import health_step, month_hazards, onboarding_offset, sigmoid, sigmoid_
+from generator.params import (
     BOOST_DRIFT,
     BOOST_MONTHS,
+    BOOST_START_P,
     DECLINE_DRIFT,
     DECLINE_MONTHS,
-    health_step,
-    month_hazards,
-    onboarding_offset,
+    DECLINE_START_P,
+    HEALTH_NOISE,
+    HEALTH_REVERSION,
 )
 from generator.state import SimState
 
@@ -104,9 +107,8 @@ def _known(c: dict, rows: np.ndarray, months, w0: int, w1: int):
 def _grid(months: int, points: int):
     """Noise grid, the distribution of y_1 on it, and the transposed month-to-month transition
     (Tauchen: the mass of N(rho y, s^2) in each grid cell)."""
-    from statistics import NormalDist
 
-    rho, s = 1.0 - sim.HEALTH_REVERSION, sim.HEALTH_NOISE
+    rho, s = 1.0 - HEALTH_REVERSION, HEALTH_NOISE
     sd = s * math.sqrt(sum(rho ** (2 * i) for i in range(months)))
     y = np.linspace(-GRID_SPAN * sd, GRID_SPAN * sd, points)
     edges = np.concatenate([[-np.inf], (y[1:] + y[:-1]) / 2, [np.inf]])
@@ -149,7 +151,7 @@ def churn_probability(
     y, first, trans_t = _GRIDS[key]
     known = _known(c, live, months, w0, w1)
     mu, signup = c.mu[live], c.signup[live]
-    a = sim.HEALTH_REVERSION
+    a = HEALTH_REVERSION
     n = len(live)
     lo, hi = DECLINE_DRIFT
     nodes = _GAUSS_LEGENDRE[decline_nodes]
@@ -176,11 +178,11 @@ def churn_probability(
             remaining = total - j
             cut = np.minimum(lengths, remaining)
             spawned = [
-                (sim.DECLINE_START_P * float(np.mean(cut == length)) * wt, -mag, int(length))
+                (DECLINE_START_P * float(np.mean(cut == length)) * wt, -mag, int(length))
                 for length in np.unique(cut)
                 for mag, wt in declines
             ]
-            spawned.append((sim.BOOST_START_P, boost, min(BOOST_MONTHS, remaining)))
+            spawned.append((BOOST_START_P, boost, min(BOOST_MONTHS, remaining)))
             for p_start, drift, length in spawned:
                 branches.append(
                     {
@@ -192,7 +194,7 @@ def churn_probability(
                         "acc": base["acc"],
                     }
                 )
-            base["w"] = base["w"] * np.where(free, 1.0 - sim.DECLINE_START_P - sim.BOOST_START_P, 1.0)
+            base["w"] = base["w"] * np.where(free, 1.0 - DECLINE_START_P - BOOST_START_P, 1.0)
         onb = onboarding_offset(d0, signup).astype(np.float32)
         ann = np.flatnonzero(anniv)
         susp_row = suspended[None, :]
@@ -201,7 +203,7 @@ def churn_probability(
             br["left"] = np.maximum(br["left"] - 1, 0)
             # grid x customers, in float32 (probabilities to ~1e-7; halves the cost). The
             # (grid x customers) arrays are reused in place (same operations, same order).
-            h = sim.sigmoid_(np.add(y[:, None], (br["m"].astype(np.float32) - onb)[None, :]))
+            h = sigmoid_(np.add(y[:, None], (br["m"].astype(np.float32) - onb)[None, :]))
             p_mid, _ = month_hazards(h, susp_row, False, month)
             if len(ann):  # the few customers with their anniversary in this month
                 _, p_ren = month_hazards(h[:, ann], suspended[None, ann], True, month)
@@ -255,9 +257,9 @@ def churn_probability_mc(
             rng.uniform(*DECLINE_DRIFT, shape),
             rng.uniform(*BOOST_DRIFT, shape),
             rng.integers(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1, shape),
-            rng.normal(0.0, sim.HEALTH_NOISE, shape),
+            rng.normal(0.0, HEALTH_NOISE, shape),
         )
-        h = sim.sigmoid(z - onboarding_offset(d0, c.signup[live]))
+        h = sigmoid(z - onboarding_offset(d0, c.signup[live]))
         p_mid, p_ren = month_hazards(h, suspended, anniv, month)
         u = rng.random(shape)
         churn = alive & (u < 1 - (1 - p_mid) * (1 - p_ren))

@@ -22,56 +22,35 @@ months as one long run.
 from __future__ import annotations
 
 import functools
+from itertools import permutations
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generator import bizcal, frame, pools
+from generator import bizcal, forecast, frame, pools
 from generator.frame import CNPJ, DATE, EMAIL, ENUM, ID, INT, MONEY, TEXT, TS, TSTEXT, Col, Frame
+from generator.health import health_step, month_hazards, onboarding_offset, sigmoid
+from generator.params import (
+    ACQUISITION_RATE,
+    ACQUISITION_SEASON,
+    BOOST_DRIFT,
+    DECLINE_DRIFT,
+    DECLINE_MONTHS,
+    EVENTS_PER_ACTIVE_USER,
+    HEALTH_NOISE,
+    NPS_CAMPAIGN_MONTHS,
+    PREHISTORY_CHURN,
+    PREHISTORY_DAYS,
+    REACTIVATION_P,
+    SUSPEND_AFTER_DAYS,
+    USER_DEACTIVATION_P,
+    USER_DEACTIVATION_UNHEALTHY,
+)
 from generator.state import Customers, SimState
 
 US_PER_DAY = 86_400_000_000
 US_PER_S = 1_000_000
-
-# --- behaviour parameters ----------------------------------------------------------------------
-ACQUISITION_RATE = 0.013  # new logos per month, as a share of the initial base
-ACQUISITION_SEASON = np.array([0.7, 0.9, 1.15, 1.1, 1.05, 1.0, 0.95, 1.05, 1.1, 1.1, 1.0, 0.6])
-EVENTS_PER_ACTIVE_USER = 2.5  # usage sessions per active user per month at full health
-HEALTH_REVERSION = 0.18
-HEALTH_NOISE = 0.28
-DECLINE_START_P = 0.03
-BOOST_START_P = 0.015
-DECLINE_DRIFT = (0.3, 0.75)  # a decline pulls z down by U(0.3, 0.75) a month ...
-DECLINE_MONTHS = (2, 6)  # ... for 2..6 months (uniform, inclusive)
-BOOST_DRIFT = (0.2, 0.45)  # a recovery pushes z up by U(0.2, 0.45) a month ...
-BOOST_MONTHS = 2  # ... for 2 months
-ONBOARDING_MONTHS = 3  # new customers are weaker in their first 3 months ...
-ONBOARDING_OFFSET = 0.5  # ... by up to 0.5 on the logit scale, fading linearly
-DAYS_PER_MONTH = 30.44
-CHURN_FLOOR = 0.0008  # monthly, whatever the health (companies closing, M&A)
-# hazard = floor + scale * sigmoid(slope * (center - h)): churn concentrates below h ~ center
-CHURN_SLOPE = 14.0
-CHURN_CENTER = 0.38
-CHURN_MID_SCALE = 0.10  # mid-term cancellation (any month)
-CHURN_RENEWAL_BASE = 0.01
-CHURN_RENEWAL_SCALE = 0.6  # non-renewal in the anniversary month
-# non-renewals cluster around the budget cycle at year end
-RENEWAL_SEASON = np.array([1.15, 1.0, 1.0, 1.0, 1.0, 0.95, 0.9, 0.95, 1.0, 1.0, 1.05, 1.3])
-REACTIVATION_P = 0.012  # monthly, for churned customers within 24 months
-# suspension: an invoice unpaid this many days after its due date blocks the account
-# (clientes.status Suspenso, no usage) until it is paid; a suspended account churns more
-SUSPEND_AFTER_DAYS = 30
-SUSPENDED_CHURN = 0.12  # extra monthly hazard while suspended at the start of a month
-# users: idle users are deactivated (usuarios.status Inativo), more so in unhealthy accounts;
-# on cancellation every remaining user is deactivated the day after the churn date
-USER_DEACTIVATION_P = 0.012
-USER_DEACTIVATION_UNHEALTHY = 0.10
-# pre-history: the ERP's first extract also holds the customers cancelled in the
-# PREHISTORY_DAYS before the first batch (their last contract term, Cancelado)
-PREHISTORY_DAYS = 730
-PREHISTORY_CHURN = 0.012  # cancelled logos per month of pre-history, as a share of today's base
-NPS_CAMPAIGN_MONTHS = (3, 6, 9, 12)
 
 MOTIVO_ENCERRAMENTO = pools.MOTIVOS.index("Encerramento da empresa")
 TIPO = {name: i for i, name in enumerate(pools.TIPOS_MOVIMENTO)}
@@ -108,68 +87,6 @@ STREAMS = (
 
 def rng_for(seed: int, month: int, stream: str) -> np.random.Generator:
     return np.random.default_rng([seed, month + 1000, STREAMS.index(stream)])
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def sigmoid_(x: np.ndarray) -> np.ndarray:
-    """sigmoid(x) computed in x's own memory (a float array this caller owns), the same
-    operations in the same order, so bit-identical to sigmoid(x)."""
-    np.negative(x, out=x)
-    np.exp(x, out=x)
-    x += 1.0
-    return np.divide(1.0, x, out=x)
-
-
-# --- state -------------------------------------------------------------------------------------
-
-
-def onboarding_offset(day0: int, signup: np.ndarray) -> np.ndarray:
-    """How much weaker (logit scale) a customer is in the month starting on day0."""
-    tenure = (day0 - signup) / DAYS_PER_MONTH
-    return np.where(
-        tenure < ONBOARDING_MONTHS,
-        ONBOARDING_OFFSET * (ONBOARDING_MONTHS - np.clip(tenure, 0, ONBOARDING_MONTHS)) / ONBOARDING_MONTHS,
-        0.0,
-    )
-
-
-def health_step(z, mu, drift, left, r, decline, boost, decline_len, noise):
-    """One month of latent health (step §2) from uniform r, the decline/boost magnitudes and
-    decline lengths drawn for every customer, and the noise; returns (z, drift, months left).
-
-    A regime (decline or boost) starts only when none is in force; z mean-reverts to mu."""
-    start_decline = (left == 0) & (r < DECLINE_START_P)
-    start_boost = (left == 0) & (r >= DECLINE_START_P) & (r < DECLINE_START_P + BOOST_START_P)
-    drift = np.where(start_decline, -decline, np.where(start_boost, boost, drift))
-    left = np.where(start_decline, decline_len, np.where(start_boost, BOOST_MONTHS, left))
-    z = z + HEALTH_REVERSION * (mu - z) + noise + np.where(left > 0, drift, 0.0)
-    return z, drift, np.maximum(left - 1, 0)
-
-
-def month_hazards(h, suspended, anniv, month: int):
-    """(mid-term hazard, non-renewal hazard) of a month (step §3): the mid-term one every month
-    (plus SUSPENDED_CHURN while suspended), the non-renewal one in the anniversary month with
-    that month's budget season. `anniv` may be False (no anniversary): the second is then 0.0."""
-    h = np.asarray(h)
-    # in place on fresh temporaries, each expression's operations in their written order
-    risk = np.subtract(CHURN_CENTER, h)
-    risk *= CHURN_SLOPE
-    risk = sigmoid_(risk)  # sigmoid(CHURN_SLOPE * (CHURN_CENTER - h))
-    suspended_term = np.where(suspended, SUSPENDED_CHURN, 0.0).astype(h.dtype, copy=False)
-    p_mid = np.multiply(CHURN_MID_SCALE, risk)
-    p_mid += CHURN_FLOOR
-    # + suspended_term: CHURN_FLOOR + CHURN_MID_SCALE * risk + suspended_term (in place unless
-    # `suspended` broadcasts to a larger shape than h)
-    grows = np.broadcast_shapes(p_mid.shape, suspended_term.shape) != p_mid.shape
-    p_mid = np.add(p_mid, suspended_term, out=None if grows else p_mid)
-    if anniv is False:
-        return p_mid, 0.0
-    season = float(RENEWAL_SEASON[month - 1])
-    p_ren = np.where(anniv, season * (CHURN_RENEWAL_BASE + CHURN_RENEWAL_SCALE * risk), 0.0)
-    return p_mid, p_ren.astype(h.dtype, copy=False)
 
 
 def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: float = 1.0) -> SimState:
@@ -374,8 +291,6 @@ def _module_matrix(c: Customers, index: np.ndarray) -> np.ndarray:
 
 
 def _all_perms(items: int) -> np.ndarray:
-    from itertools import permutations
-
     return np.array(list(permutations(range(items))), dtype=np.int64)
 
 
@@ -686,7 +601,6 @@ def step(state: SimState, on_events=None) -> dict:
 
     # 12. truth ----------------------------------------------------------------------------------
     truth_rows = np.flatnonzero(at_risk | is_new | react)
-    from generator import forecast  # imported here: forecast imports this module
 
     # P(churn within HORIZON_DAYS after this month's end | the state at the month end);
     # null for customers not active at the month end (generator/forecast.py)

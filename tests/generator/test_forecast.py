@@ -1,7 +1,7 @@
 """generator/forecast.py: the true P(churn within 90 days after a month end).
 
-The health and hazard functions forecast.py integrates (simulation's own, the ones step
-calls) are checked by replaying a real month with the same random draws; the grid
+The health and hazard functions forecast.py integrates (generator/health.py, the ones
+simulation.step calls) are checked by replaying a real month with the same random draws; the grid
 integration against a fine grid and a brute-force Monte Carlo; and the probability
 itself against realised churn."""
 
@@ -12,7 +12,7 @@ import copy
 import numpy as np
 import pytest
 
-from generator import forecast
+from generator import forecast, health, params
 from generator import simulation as sim
 
 
@@ -38,9 +38,9 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
     decline = rng.uniform(*forecast.DECLINE_DRIFT, n)
     boost = rng.uniform(*forecast.BOOST_DRIFT, n)
     length = rng.integers(forecast.DECLINE_MONTHS[0], forecast.DECLINE_MONTHS[1] + 1, n)
-    noise = rng.normal(0.0, sim.HEALTH_NOISE, n)
+    noise = rng.normal(0.0, params.HEALTH_NOISE, n)
     cut = slice(0, n_before)
-    z, drift, left = forecast.health_step(
+    z, drift, left = health.health_step(
         before.z, before.mu, before.drift, before.drift_left.astype(np.int64),
         r[cut], decline[cut], boost[cut], length[cut], noise[cut],
     )  # fmt: skip
@@ -48,7 +48,7 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
     np.testing.assert_array_equal(z[~reactivated], after.z[:n_before][~reactivated])
     np.testing.assert_array_equal(drift, after.drift[:n_before])
     np.testing.assert_array_equal(left, after.drift_left[:n_before])
-    assert (left != before.drift_left).any() and (r[cut] < sim.DECLINE_START_P).sum() > 10
+    assert (left != before.drift_left).any() and (r[cut] < params.DECLINE_START_P).sum() > 10
 
     # the truth's health and hazard follow from the state with the same functions
     truth = out["truth"].to_pandas()
@@ -58,12 +58,12 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
     at_risk[old] = before.active[idx[old]] & (before.signup[idx[old]] < d0)
     i = idx[at_risk]
     z_month = np.where(reactivated[i], z[i], after.z[i])
-    health = sim.sigmoid(z_month - forecast.onboarding_offset(d0, before.signup[i]))
-    np.testing.assert_allclose(truth["health"].to_numpy()[at_risk], health, atol=1e-6)
+    h = health.sigmoid(z_month - health.onboarding_offset(d0, before.signup[i]))
+    np.testing.assert_allclose(truth["health"].to_numpy()[at_risk], h, atol=1e-6)
     s0, s1 = before.susp_start[i], before.susp_end[i]
     suspended = (s0 >= 0) & (s0 < d0) & (s1 >= d0)
     anniv = (before.ctr_end[i] >= d0) & (before.ctr_end[i] < d1)
-    p_mid, p_ren = forecast.month_hazards(health, suspended, anniv, month)
+    p_mid, p_ren = health.month_hazards(h, suspended, anniv, month)
     hazard = 1 - (1 - p_mid) * (1 - p_ren)
     np.testing.assert_allclose(truth["churn_hazard"].to_numpy()[at_risk], hazard, atol=2e-6)
     assert anniv.sum() > 50 and suspended.sum() > 0
@@ -155,24 +155,24 @@ def test_in_place_hazards_equal_the_written_formulas_bit_for_bit(dtype) -> None:
     suspended = rng.random(300) < 0.2
     anniv = rng.random(300) < 0.1
     x = rng.normal(0, 3, (7, 300)).astype(dtype)
-    assert np.array_equal(sim.sigmoid_(x.copy()), sim.sigmoid(x))
-    risk = sim.sigmoid(sim.CHURN_SLOPE * (sim.CHURN_CENTER - h))
+    assert np.array_equal(health.sigmoid_(x.copy()), health.sigmoid(x))
+    risk = health.sigmoid(params.CHURN_SLOPE * (params.CHURN_CENTER - h))
     plain_mid = (
-        sim.CHURN_FLOOR
-        + sim.CHURN_MID_SCALE * risk
-        + np.where(suspended[None, :], sim.SUSPENDED_CHURN, 0.0).astype(dtype)
+        params.CHURN_FLOOR
+        + params.CHURN_MID_SCALE * risk
+        + np.where(suspended[None, :], params.SUSPENDED_CHURN, 0.0).astype(dtype)
     )
-    season = float(sim.RENEWAL_SEASON[11])
-    plain_ren = np.where(anniv, season * (sim.CHURN_RENEWAL_BASE + sim.CHURN_RENEWAL_SCALE * risk), 0.0)
-    p_mid, p_ren = sim.month_hazards(h, suspended[None, :], anniv[None, :], 12)
+    season = float(params.RENEWAL_SEASON[11])
+    plain_ren = np.where(anniv, season * (params.CHURN_RENEWAL_BASE + params.CHURN_RENEWAL_SCALE * risk), 0.0)
+    p_mid, p_ren = health.month_hazards(h, suspended[None, :], anniv[None, :], 12)
     assert p_mid.dtype == dtype and np.array_equal(p_mid, plain_mid)
     assert np.array_equal(p_ren, plain_ren.astype(dtype))
     wide = np.stack([suspended, ~suspended])[:, None, :]  # (2, 1, 300) against h (7, 300)
-    p_wide, _ = sim.month_hazards(h, wide, False, 12)
+    p_wide, _ = health.month_hazards(h, wide, False, 12)
     assert p_wide.shape == (2, 7, 300)
     assert np.array_equal(
         p_wide[1],
-        sim.CHURN_FLOOR
-        + sim.CHURN_MID_SCALE * risk
-        + np.where(~suspended, sim.SUSPENDED_CHURN, 0.0).astype(dtype),
+        params.CHURN_FLOOR
+        + params.CHURN_MID_SCALE * risk
+        + np.where(~suspended, params.SUSPENDED_CHURN, 0.0).astype(dtype),
     )
