@@ -54,7 +54,7 @@ def onboarding_offset(day0: int, signup: np.ndarray) -> np.ndarray:
 
 
 def health_step(z, mu, drift, left, r, decline, boost, decline_len, noise):
-    """One month of latent health (step §2) from uniform r, the decline/boost magnitudes and
+    """One month of latent health (simulation._move_health) from uniform r, the decline/boost magnitudes and
     decline lengths drawn for every customer, and the noise; returns (z, drift, months left).
 
     A regime (decline or boost) starts only when none is in force; z mean-reverts to mu."""
@@ -67,7 +67,7 @@ def health_step(z, mu, drift, left, r, decline, boost, decline_len, noise):
 
 
 def month_hazards(h, suspended, anniv, month: int):
-    """(mid-term hazard, non-renewal hazard) of a month (step §3): the mid-term one every month
+    """(mid-term hazard, non-renewal hazard) of a month (simulation._draw_churn): the mid-term one every month
     (plus SUSPENDED_CHURN while suspended), the non-renewal one in the anniversary month with
     that month's budget season. `anniv` may be False (no anniversary): the second is then 0.0."""
     h = np.asarray(h)

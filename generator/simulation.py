@@ -22,6 +22,7 @@ months as one long run.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from itertools import permutations
 
 import numpy as np
@@ -316,58 +317,189 @@ def _mrr_cents(plan, seats, nmods, price_factor, cycle) -> np.ndarray:
 # --- one month ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Month:
+    """Month k of the run: (year, month), its first day d0 and the first day of the next, d1."""
+
+    k: int
+    year: int
+    month: int
+    d0: int
+    d1: int
+    seed: int
+
+    @classmethod
+    def next_of(cls, state: SimState) -> Month:
+        k = state.next_month
+        return cls(k, *state.month_bounds(k), state.seed)
+
+    @property
+    def batch(self) -> int:
+        """The 1-based number of the month's batch."""
+        return self.k + 1
+
+    def rng(self, stream: str) -> np.random.Generator:
+        return rng_for(self.seed, self.k, stream)
+
+    def random_days(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """A uniform day of the month for each of n customers."""
+        return self.d0 + (rng.random(n) * (self.d1 - self.d0)).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Cohorts:
+    """Customers whose rows are exported for the first time this month."""
+
+    new: np.ndarray  # acquired this month
+    initial: np.ndarray  # the active base of the ERP's first extract (first month only)
+    prehistory: np.ndarray  # cancelled before the first extract, exported in it (first month only)
+
+
+@dataclass(frozen=True)
+class Churn:
+    at_risk: np.ndarray  # customers before this month, active at its start
+    anniv: np.ndarray  # at risk, and the contract term ends this month
+    hazard: np.ndarray  # P(churn this month), as drawn (truth)
+    churned: np.ndarray
+    day: np.ndarray  # the churn day (where churned)
+    reason: np.ndarray  # index into pools.MOTIVOS (where churned)
+
+
+@dataclass(frozen=True)
+class Winback:
+    back: np.ndarray  # reactivated this month
+    day: np.ndarray  # the reactivation day (where back)
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Each customer's days of the month as a customer, [start, end), and the part of them it
+    can log in, [use_start, use_end) (a suspended account cannot)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    in_month: np.ndarray  # a customer on some day of the month
+    blocked: np.ndarray  # suspended on some day of its window
+    use_start: np.ndarray
+    use_end: np.ndarray
+    can_use: np.ndarray
+
+
+@dataclass(frozen=True)
+class Usage:
+    enabled: np.ndarray  # users not deactivated
+    active_users: np.ndarray  # the month's active users: the newest enabled ones
+    first_user: np.ndarray  # id of the first active user
+    cdf: np.ndarray  # cumulative business-day weights of the month (0 .. 1, one more than days)
+    share: np.ndarray  # share of the month's business activity inside the customer's window
+
+
+@dataclass(frozen=True)
+class Suspensions:
+    """The month's suspension starts and ends, as scheduled before this month's invoices."""
+
+    suspend: np.ndarray
+    resume: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+
 def step(state: SimState, on_events=None) -> dict:
     """Simulate the next month; returns {'frames': {table: Frame}, 'truth': pa.Table}.
 
     `on_events(builder)`, when given, receives the usage events' builder as soon as it
-    exists (before the other tables and the truth are simulated), so it can start early."""
-    k = state.next_month
-    seed = state.seed
-    year, month, d0, d1 = state.month_bounds(k)
-    batch = k + 1
+    exists (before the other tables and the truth are simulated), so it can start early.
+    Each part draws from its own random stream (churn, renewals and win-backs share one,
+    in that order), so the order below is part of the output."""
+    mo = Month.next_of(state)
     c = state.customers
-    n_before = len(c.signup)
+    cohorts = _acquire(state, mo)
+    h = _move_health(c, mo, cohorts.new)
+    rng = mo.rng("churn")
+    churn = _draw_churn(c, mo, h, rng)
+    cancelled = _cancel(c, churn)
+    renewed = _renew(state, mo, h, churn, rng)
+    winback, reactivated = _reactivate(state, mo, rng)
+    contract_rows = _first_export_contracts(c, cohorts) + cancelled + renewed + reactivated
+    win = _windows(c, mo, cohorts, churn, winback)
+    _add_users(c, win)
+    events, usage = _usage(state, mo, h, win)
+    if on_events is not None:
+        on_events(events)
+    users = _user_changes(state, mo, h, churn, win, usage, cohorts)
+    tickets = _tickets_frame(state, mo, h, win, usage)
+    nps = _nps_frame(state, mo, h, win, usage)
+    suspensions = _suspension_changes(c, mo, churn, winback)  # before the invoices move them
+    invoices = _invoices_frame(state, mo, h, win)
+    clientes = _customer_changes(c, mo, cohorts, churn, winback, win, suspensions)
+    contratos = _concat_contract_rows(contract_rows, mo.batch, mo.rng("contracts"))
+    truth = _truth(state, mo, h, churn, cohorts, winback)
+    state.next_month = mo.k + 1
+    return {
+        "frames": {
+            "clientes": clientes,
+            "contratos": contratos,
+            "faturas": invoices,
+            "usuarios": users,
+            "eventos_uso": events,
+            "tickets": tickets,
+            "nps_respostas": nps,
+        },
+        "truth": truth,
+        "period": (mo.d0, mo.d1),
+        "year_month": (mo.year, mo.month),
+    }
 
-    # 1. acquisition ------------------------------------------------------------------------
-    rng = rng_for(seed, k, "acquire")
-    n_new = int(rng.poisson(state.base_customers * ACQUISITION_RATE * ACQUISITION_SEASON[month - 1]))
+
+def _acquire(state: SimState, mo: Month) -> Cohorts:
+    """New logos (a seasonal share of the initial base), signing up on business days."""
+    c = state.customers
+    n_before = len(c)
+    rng = mo.rng("acquire")
+    n_new = int(rng.poisson(state.base_customers * ACQUISITION_RATE * ACQUISITION_SEASON[mo.month - 1]))
     if n_new:
-        weights = bizcal.day_weights(d0, d1)
-        signup = d0 + np.sort(np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n_new)))
-        _create_customers(state, rng, signup.astype(np.int64), d0, initial=False)
-    n = len(c.signup)
-    is_new = np.zeros(n, bool)
-    is_new[n_before:] = True
-    first_batch_initial = np.zeros(n, bool)
-    prehistory_churned = np.zeros(n, bool)
-    if k == 0:
-        first_batch_initial[:n_before] = c.active[:n_before]
-        prehistory_churned[:n_before] = ~c.active[:n_before]
-    suspended = (c.susp_start >= 0) & (c.susp_start < d0) & (c.susp_end >= d0)
+        weights = bizcal.day_weights(mo.d0, mo.d1)
+        signup = mo.d0 + np.sort(np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n_new)))
+        _create_customers(state, rng, signup.astype(np.int64), mo.d0, initial=False)
+    n = len(c)
+    new = np.zeros(n, bool)
+    new[n_before:] = True
+    initial = np.zeros(n, bool)
+    prehistory = np.zeros(n, bool)
+    if mo.k == 0:
+        initial[:n_before] = c.active[:n_before]
+        prehistory[:n_before] = ~c.active[:n_before]
+    return Cohorts(new, initial, prehistory)
 
-    # 2. latent health -----------------------------------------------------------------------
-    rng = rng_for(seed, k, "health")
+
+def _move_health(c: Customers, mo: Month, new: np.ndarray) -> np.ndarray:
+    """A month of latent health (new customers keep their starting z); returns health h."""
+    rng = mo.rng("health")
+    n = len(c)
     r = rng.random(n)
     decline = rng.uniform(*DECLINE_DRIFT, n)
     boost = rng.uniform(*BOOST_DRIFT, n)
     decline_len = rng.integers(DECLINE_MONTHS[0], DECLINE_MONTHS[1] + 1, n)
     noise = rng.normal(0.0, HEALTH_NOISE, n)
     z, c.drift, left = health_step(c.z, c.mu, c.drift, c.drift_left, r, decline, boost, decline_len, noise)
-    c.z = np.where(is_new, c.z, z)
+    c.z = np.where(new, c.z, z)
     c.drift_left = left.astype(np.int8)
-    h = sigmoid(c.z - onboarding_offset(d0, c.signup))
+    return sigmoid(c.z - onboarding_offset(mo.d0, c.signup))
 
-    # 3. churn ---------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "churn")
-    at_risk = c.active & (c.signup < d0)
-    anniv = at_risk & (c.ctr_end >= d0) & (c.ctr_end < d1)
-    p_mid, p_ren = month_hazards(h, suspended, anniv, month)
+
+def _draw_churn(c: Customers, mo: Month, h: np.ndarray, rng: np.random.Generator) -> Churn:
+    """Who cancels this month, on which day and why: the mid-term hazard (plus the suspended
+    one) every month, the non-renewal hazard in the anniversary month (on the term's last day)."""
+    n = len(c)
+    suspended = (c.susp_start >= 0) & (c.susp_start < mo.d0) & (c.susp_end >= mo.d0)
+    at_risk = c.active & (c.signup < mo.d0)
+    anniv = at_risk & (c.ctr_end >= mo.d0) & (c.ctr_end < mo.d1)
+    p_mid, p_ren = month_hazards(h, suspended, anniv, mo.month)
     hazard = np.where(at_risk, 1 - (1 - p_mid) * (1 - p_ren), 0.0)
     u = rng.random(n)
-    churn = at_risk & (u < hazard)
-    churn_at_anniv = churn & (u < p_ren)
-    mid_day = d0 + (rng.random(n) * (d1 - d0)).astype(np.int64)
-    churn_day = np.where(churn_at_anniv, c.ctr_end, mid_day)
+    churned = at_risk & (u < hazard)
+    at_anniversary = churned & (u < p_ren)
+    day = np.where(at_anniversary, c.ctr_end, mo.random_days(rng, n))
     reason_w = np.stack(
         [
             0.7 + 0.9 * (c.porte == 0),  # Preço
@@ -381,112 +513,125 @@ def step(state: SimState, on_events=None) -> dict:
     )
     reason_cdf = np.cumsum(reason_w, axis=1)
     reason = (rng.random(n)[:, None] * reason_cdf[:, -1:] > reason_cdf[:, :-1]).sum(axis=1)
+    return Churn(at_risk, anniv, hazard, churned, day, reason)
 
-    ctr_rows: list[dict] = []
-    idx = np.flatnonzero(churn)
+
+def _cancel(c: Customers, churn: Churn) -> list[dict]:
+    """The churned customers' active term re-sent Cancelado; they stop being active."""
+    rows = []
+    idx = np.flatnonzero(churn.churned)
     if len(idx):
-        ctr_rows.append(
+        day = churn.day[idx]
+        rows.append(
             _contract_rows(
-                c,
-                idx,
-                CTR_STATUS["Cancelado"],
-                cancel_day=churn_day[idx],
-                reason=reason[idx],
-                updated_day=churn_day[idx],
+                c, idx, CTR_STATUS["Cancelado"], cancel_day=day, reason=churn.reason[idx], updated_day=day
             )
         )
-    c.active = c.active & ~churn
-    c.churn_day = np.where(churn, churn_day, c.churn_day)
-    c.churn_reason = np.where(churn, reason, c.churn_reason).astype(np.int8)
+    c.active = c.active & ~churn.churned
+    c.churn_day = np.where(churn.churned, churn.day, c.churn_day)
+    c.churn_reason = np.where(churn.churned, churn.reason, c.churn_reason).astype(np.int8)
+    return rows
 
-    # 4. renewals, upgrades, downgrades ---------------------------------------------------------
-    renew = anniv & ~churn
+
+def _renew(state: SimState, mo: Month, h: np.ndarray, churn: Churn, rng: np.random.Generator) -> list[dict]:
+    """Anniversaries that did not churn renew (Renovação, or Upgrade/Downgrade with health);
+    a few healthy accounts upgrade mid-term. The old term is re-sent Encerrado, the new one Ativo."""
+    c = state.customers
+    n = len(c)
+    renew = churn.anniv & ~churn.churned
     r = rng.random(n)
     up_p = 0.05 + 0.30 * h**3
     down_p = 0.03 + 0.35 * (1 - h) ** 2
-    mid_up = at_risk & ~anniv & ~churn & (rng.random(n) < 0.002 + 0.012 * h**4)
+    mid_up = churn.at_risk & ~churn.anniv & ~churn.churned & (rng.random(n) < 0.002 + 0.012 * h**4)
     kind = np.where(r < up_p, TIPO["Upgrade"], np.where(r > 1 - down_p, TIPO["Downgrade"], TIPO["Renovação"]))
     kind = np.where(mid_up, TIPO["Upgrade"], kind)
-    change = renew | mid_up
-    idx = np.flatnonzero(change)
-    if len(idx):
-        new_start = np.where(renew, c.ctr_end + 1, d0 + (rng.random(n) * (d1 - d0)).astype(np.int64))[idx]
-        ctr_rows.append(
-            _contract_rows(
-                c,
-                idx,
-                CTR_STATUS["Encerrado"],
-                end_override=new_start - 1,
-                updated_day=np.minimum(new_start - 1, d1 - 1),
-            )
-        )
-        kd = kind[idx]
-        grow = rng.uniform(1.15, 1.6, len(idx))
-        shrink = rng.uniform(0.6, 0.88, len(idx))
-        seats = c.seats[idx]
-        seats = np.where(kd == TIPO["Upgrade"], np.ceil(seats * grow), seats)
-        seats = np.where(kd == TIPO["Downgrade"], np.maximum(1, np.floor(seats * shrink)), seats).astype(
-            np.int64
-        )
-        plan = c.plan[idx].astype(np.int64)
-        nmods = c.nmods[idx].astype(np.int64)
-        more = (kd == TIPO["Upgrade"]) & (rng.random(len(idx)) < 0.4)
-        nmods = np.where(more, np.minimum(N_MODULES, nmods + 1), nmods)
-        plan = np.where(more & (nmods > pools.PLANO_MODULOS[plan, 1]), np.minimum(2, plan + 1), plan)
-        less = (kd == TIPO["Downgrade"]) & (rng.random(len(idx)) < 0.3)
-        nmods = np.where(less, np.maximum(2, nmods - 1), nmods)
-        c.seats[idx] = seats
-        c.plan[idx] = plan
-        c.nmods[idx] = nmods
-        c.ctr_id[idx] = state.next_id["CTR-"] + np.arange(len(idx))
-        state.next_id["CTR-"] += len(idx)
-        c.ctr_start[idx] = new_start
-        c.ctr_end[idx] = bizcal.add_months(new_start, 12) - 1
-        c.ctr_tipo[idx] = kd
-        c.mrr_cents[idx] = _mrr_cents(plan, seats, nmods, c.price_factor[idx], c.cycle[idx])
-        ctr_rows.append(
-            _contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, d1 - 1))
-        )
+    idx = np.flatnonzero(renew | mid_up)
+    if not len(idx):
+        return []
+    new_start = np.where(renew, c.ctr_end + 1, mo.random_days(rng, n))[idx]
+    closed = _contract_rows(
+        c,
+        idx,
+        CTR_STATUS["Encerrado"],
+        end_override=new_start - 1,
+        updated_day=np.minimum(new_start - 1, mo.d1 - 1),
+    )
+    _start_terms(state, idx, kind[idx], new_start, rng)
+    opened = _contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=np.minimum(new_start, mo.d1 - 1))
+    return [closed, opened]
 
-    # 5. reactivation -------------------------------------------------------------------------
-    react = (
+
+def _start_terms(
+    state: SimState, idx: np.ndarray, kind: np.ndarray, start: np.ndarray, rng: np.random.Generator
+) -> None:
+    """New 12-month terms for customers idx: an Upgrade adds seats (and maybe a module, which
+    may need the next plan), a Downgrade removes seats (and maybe a module)."""
+    c = state.customers
+    grow = rng.uniform(1.15, 1.6, len(idx))
+    shrink = rng.uniform(0.6, 0.88, len(idx))
+    seats = c.seats[idx]
+    seats = np.where(kind == TIPO["Upgrade"], np.ceil(seats * grow), seats)
+    seats = np.where(kind == TIPO["Downgrade"], np.maximum(1, np.floor(seats * shrink)), seats).astype(
+        np.int64
+    )
+    plan = c.plan[idx].astype(np.int64)
+    nmods = c.nmods[idx].astype(np.int64)
+    more = (kind == TIPO["Upgrade"]) & (rng.random(len(idx)) < 0.4)
+    nmods = np.where(more, np.minimum(N_MODULES, nmods + 1), nmods)
+    plan = np.where(more & (nmods > pools.PLANO_MODULOS[plan, 1]), np.minimum(2, plan + 1), plan)
+    less = (kind == TIPO["Downgrade"]) & (rng.random(len(idx)) < 0.3)
+    nmods = np.where(less, np.maximum(2, nmods - 1), nmods)
+    c.seats[idx] = seats
+    c.plan[idx] = plan
+    c.nmods[idx] = nmods
+    c.ctr_id[idx] = state.next_id["CTR-"] + np.arange(len(idx))
+    state.next_id["CTR-"] += len(idx)
+    c.ctr_start[idx] = start
+    c.ctr_end[idx] = bizcal.add_months(start, 12) - 1
+    c.ctr_tipo[idx] = kind
+    c.mrr_cents[idx] = _mrr_cents(plan, seats, nmods, c.price_factor[idx], c.cycle[idx])
+
+
+def _reactivate(state: SimState, mo: Month, rng: np.random.Generator) -> tuple[Winback, list[dict]]:
+    """Churned customers (not closed companies, within two years) come back with a new term
+    (Reativação), at their base health and with no open debts."""
+    c = state.customers
+    n = len(c)
+    back = (
         ~c.active
         & (c.churn_day >= 0)
-        & (c.churn_day < d0)
+        & (c.churn_day < mo.d0)
         & (c.churn_reason != MOTIVO_ENCERRAMENTO)
-        & (d0 - c.churn_day < 730)
+        & (mo.d0 - c.churn_day < 730)
         & (rng.random(n) < REACTIVATION_P)
     )
-    idx = np.flatnonzero(react)
-    react_day = d0 + (rng.random(n) * (d1 - d0)).astype(np.int64)
+    idx = np.flatnonzero(back)
+    day = mo.random_days(rng, n)
+    rows = []
     if len(idx):
         c.active[idx] = True
-        c.react_day[idx] = react_day[idx]
+        c.react_day[idx] = day[idx]
         c.susp_start[idx] = -1  # a win-back starts with a clean slate (old debts settled)
         c.susp_end[idx] = -1
         c.z[idx] = c.mu[idx]
         c.ctr_id[idx] = state.next_id["CTR-"] + np.arange(len(idx))
         state.next_id["CTR-"] += len(idx)
-        c.ctr_start[idx] = react_day[idx]
-        c.ctr_end[idx] = bizcal.add_months(react_day[idx], 12) - 1
+        c.ctr_start[idx] = day[idx]
+        c.ctr_end[idx] = bizcal.add_months(day[idx], 12) - 1
         c.ctr_tipo[idx] = TIPO["Reativação"]
-        ctr_rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=react_day[idx]))
-    new_or_initial = np.flatnonzero(is_new | first_batch_initial)
-    if len(new_or_initial):
-        ctr_rows.insert(
-            0,
-            _contract_rows(
-                c,
-                new_or_initial,
-                CTR_STATUS["Ativo"],
-                updated_day=np.maximum(c.ctr_start[new_or_initial], c.signup[new_or_initial]),
-            ),
-        )
-    ghosts = np.flatnonzero(prehistory_churned)
+        rows.append(_contract_rows(c, idx, CTR_STATUS["Ativo"], updated_day=day[idx]))
+    return Winback(back, day), rows
+
+
+def _first_export_contracts(c: Customers, cohorts: Cohorts) -> list[dict]:
+    """Contract rows of customers exported for the first time (as they stand after this month's
+    renewals): the pre-history churners' last term, then the new and initial customers' term."""
+    rows = []
+    ghosts = np.flatnonzero(cohorts.prehistory)
     if len(ghosts):
         # the pre-history churner's only contract row: kept clean (a defect there could
         # not be healed by a later row, and the churn would vanish from the history)
-        rows_ = _contract_rows(
+        cancelled = _contract_rows(
             c,
             ghosts,
             CTR_STATUS["Cancelado"],
@@ -494,143 +639,149 @@ def step(state: SimState, on_events=None) -> dict:
             reason=c.churn_reason[ghosts].astype(np.int64),
             updated_day=c.churn_day[ghosts],
         )
-        rows_["clean"][:] = True
-        ctr_rows.insert(0, rows_)
+        cancelled["clean"][:] = True
+        rows.append(cancelled)
+    first = np.flatnonzero(cohorts.new | cohorts.initial)
+    if len(first):
+        updated = np.maximum(c.ctr_start[first], c.signup[first])
+        rows.append(_contract_rows(c, first, CTR_STATUS["Ativo"], updated_day=updated))
+    return rows
 
-    # activity window within the month
-    win_start = np.where(is_new, c.signup, np.where(react, react_day, d0))
-    win_end = np.where(churn, churn_day + 1, d1)
-    in_month = (c.active | churn) & (win_end > win_start)
-    # usage window: a suspended account cannot log in (the part of the month before the
-    # suspension starts, else the part after it ends)
+
+def _windows(c: Customers, mo: Month, cohorts: Cohorts, churn: Churn, winback: Winback) -> Windows:
+    """The days of the month each customer is a customer (from signup or win-back, to the
+    churn day), and the part of them it can log in: the part before a suspension starts,
+    else the part after it ends."""
+    start = np.where(cohorts.new, c.signup, np.where(winback.back, winback.day, mo.d0))
+    end = np.where(churn.churned, churn.day + 1, mo.d1)
+    in_month = (c.active | churn.churned) & (end > start)
     s_start, s_end = c.susp_start, c.susp_end
-    blocked = in_month & (s_start >= 0) & (s_start < win_end) & (s_end > win_start)
-    use_start = np.where(blocked & (s_start <= win_start), np.maximum(win_start, s_end), win_start)
-    use_end = np.where(blocked & (s_start > win_start), s_start, win_end)
-    use_end = np.where(blocked & (s_start <= win_start) & (s_end >= win_end), use_start, use_end)
+    blocked = in_month & (s_start >= 0) & (s_start < end) & (s_end > start)
+    use_start = np.where(blocked & (s_start <= start), np.maximum(start, s_end), start)
+    use_end = np.where(blocked & (s_start > start), s_start, end)
+    use_end = np.where(blocked & (s_start <= start) & (s_end >= end), use_start, use_end)
     can_use = in_month & (use_end > use_start)
+    return Windows(start, end, in_month, blocked, use_start, use_end, can_use)
 
-    # 6. users -----------------------------------------------------------------------------------
+
+def _add_users(c: Customers, win: Windows) -> None:
+    """Accounts create users towards 95% of their seats (a third of the gap a month)."""
     enabled = c.ucreated - c.ulo
     target = np.ceil(c.seats * 0.95).astype(np.int64)
     grow = np.where(
-        in_month & c.active & (target > enabled),
+        win.in_month & c.active & (target > enabled),
         np.minimum(np.ceil((target - enabled) * 0.35).astype(np.int64), c.ucap - c.ucreated),
         0,
     ).clip(0)
     c.ucreated = c.ucreated + grow
-    user_mask = in_month | first_batch_initial
 
-    # 7. usage -----------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "events")
+
+def _usage(state: SimState, mo: Month, h: np.ndarray, win: Windows) -> tuple:
+    """The month's active users (adoption grows with health) and the usage events' builder
+    (volume grows with active users, health and the business days the account can log in)."""
+    c = state.customers
+    rng = mo.rng("events")
     adoption = np.clip(0.1 + 0.88 * h**1.5, 0.05, 0.98)
     enabled = c.ucreated - c.ulo
-    active_users = np.where(can_use, rng.binomial(np.maximum(enabled, 0), adoption), 0)
-    weights = bizcal.day_weights(d0, d1)
+    active_users = np.where(win.can_use, rng.binomial(np.maximum(enabled, 0), adoption), 0)
+    weights = bizcal.day_weights(mo.d0, mo.d1)
     cdf = np.concatenate([[0.0], np.cumsum(weights)])
     cdf /= cdf[-1]
-    share = np.where(
-        in_month, cdf[np.clip(win_end - d0, 0, d1 - d0)] - cdf[np.clip(win_start - d0, 0, d1 - d0)], 0.0
-    )
-    use_share = np.where(
-        can_use, cdf[np.clip(use_end - d0, 0, d1 - d0)] - cdf[np.clip(use_start - d0, 0, d1 - d0)], 0.0
-    )
+    last = mo.d1 - mo.d0
+
+    def share_of(start: np.ndarray, end: np.ndarray) -> np.ndarray:  # business activity in [start, end)
+        return cdf[np.clip(end - mo.d0, 0, last)] - cdf[np.clip(start - mo.d0, 0, last)]
+
+    share = np.where(win.in_month, share_of(win.start, win.end), 0.0)
+    use_share = np.where(win.can_use, share_of(win.use_start, win.use_end), 0.0)
     per_user = EVENTS_PER_ACTIVE_USER * state.usage_scale  # --usage-scale
     lam = active_users * per_user * (0.25 + 1.2 * h) * use_share
     # the month's active users are the newest enabled slots; idle ones are the oldest
     first_user = c.ublock + c.ucreated - active_users
-    events_frame = _events_frame(
-        state, rng, lam, active_users, first_user, h, use_start, use_end, cdf, d0, batch
+    events = _events_frame(
+        state, rng, lam, active_users, first_user, h, win.use_start, win.use_end, cdf, mo.d0, mo.batch
     )
-    if on_events is not None:
-        on_events(events_frame)
+    return events, Usage(enabled, active_users, first_user, cdf, share)
 
-    # users: new ones (Ativo), then deactivations (Inativo) of idle users and of every
-    # user of a cancelled account (the day after the churn date)
-    rng = rng_for(seed, k, "users")
-    idle = np.maximum(enabled - active_users, 0)
+
+def _user_changes(
+    state: SimState, mo: Month, h: np.ndarray, churn: Churn, win: Windows, usage: Usage, cohorts: Cohorts
+) -> Frame:
+    """New users (Ativo), then deactivations (Inativo): a share of the idle users (more in
+    unhealthy accounts, all above 105% of the seats after a downgrade), and every user of a
+    cancelled account the day after the churn date."""
+    c = state.customers
+    rng = mo.rng("users")
+    enabled = usage.enabled
+    live = win.in_month & c.active
+    idle = np.maximum(enabled - usage.active_users, 0)
     p_off = USER_DEACTIVATION_P + USER_DEACTIVATION_UNHEALTHY * (1 - h) ** 2
-    off = np.where(in_month & c.active, rng.binomial(idle, p_off), 0)
+    off = np.where(live, rng.binomial(idle, p_off), 0)
     excess = np.maximum(enabled - np.ceil(c.seats * 1.05).astype(np.int64), 0)  # after a downgrade
-    off = np.minimum(idle, np.maximum(off, np.where(in_month & c.active, excess, 0)))
-    off = np.where(churn & in_month, np.maximum(enabled, 0), off)
-    off_day = np.where(
-        churn, churn_day + 1, win_start + (rng.random(n) * (win_end - win_start)).astype(np.int64)
-    )
-    users_frame = _users_frame(state, rng, user_mask, win_start, win_end, d0, batch, off, off_day)
+    off = np.minimum(idle, np.maximum(off, np.where(live, excess, 0)))
+    off = np.where(churn.churned & win.in_month, np.maximum(enabled, 0), off)
+    some_day = win.start + (rng.random(len(c)) * (win.end - win.start)).astype(np.int64)
+    off_day = np.where(churn.churned, churn.day + 1, some_day)
+    exported = win.in_month | cohorts.initial
+    return _users_frame(state, rng, exported, win.start, win.end, mo.d0, mo.batch, off, off_day)
 
-    # 8. tickets -------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "tickets")
-    tickets_frame, tickets_per_customer = _tickets_frame(
-        state, rng, in_month, enabled, blocked, h, share, cdf, d0, d1, batch
-    )
-    c.tickets_recent = 0.6 * c.tickets_recent + tickets_per_customer
 
-    # 9. NPS -------------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "nps")
-    nps_frame = _nps_frame(state, rng, can_use, active_users, first_user, h, use_start, use_end, month, batch)
+def _suspension_changes(c: Customers, mo: Month, churn: Churn, winback: Winback) -> Suspensions:
+    """Suspensions that start or end this month while the account is still a customer (this
+    month's invoices can only suspend from next month on: due + 30 days)."""
+    alive = (c.active & ~winback.back) | churn.churned
+    churn_by = np.where(churn.churned, churn.day, np.iinfo(np.int64).max)
+    start, end = c.susp_start.copy(), c.susp_end.copy()
+    suspend = alive & (start >= mo.d0) & (start < mo.d1) & (start < churn_by)
+    resume = alive & (end >= mo.d0) & (end < mo.d1) & (start >= 0) & (end < churn_by)
+    return Suspensions(suspend, resume, start, end)
 
-    # suspension transitions of this month, while the account is still a customer (this
-    # month's invoices can only suspend from next month on: due + 30 days)
-    alive = (c.active & ~react) | churn
-    churn_by = np.where(churn, churn_day, np.iinfo(np.int64).max)
-    s_start, s_end = c.susp_start.copy(), c.susp_end.copy()
-    suspend = alive & (s_start >= d0) & (s_start < d1) & (s_start < churn_by)
-    resume = alive & (s_end >= d0) & (s_end < d1) & (s_start >= 0) & (s_end < churn_by)
 
-    # 10. invoices -------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "invoices")
-    faturas_frame = _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0, d1, batch)
-
-    # 11. customers ------------------------------------------------------------------------------
-    rng = rng_for(seed, k, "clientes")
-    csm_change = c.active & ~is_new & (rng.random(n) < 0.006) & ~blocked
+def _customer_changes(
+    c: Customers, mo: Month, cohorts: Cohorts, churn: Churn, winback: Winback, win: Windows, susp: Suspensions
+) -> Frame:
+    """clientes rows: first exports, cancellations, win-backs, CSM reassignments, suspensions
+    and their ends, each with the day of the change."""
+    rng = mo.rng("clientes")
+    n = len(c)
+    csm_change = c.active & ~cohorts.new & (rng.random(n) < 0.006) & ~win.blocked
     c.csm = np.where(csm_change, rng.integers(0, len(pools.get_pools().csm_names), n), c.csm).astype(np.int16)
     rows = [
-        (np.flatnonzero(is_new | first_batch_initial), "Ativo", c.signup, None),
-        (np.flatnonzero(prehistory_churned), "Cancelado", c.churn_day, None),
-        (np.flatnonzero(churn), "Cancelado", churn_day, None),
-        (np.flatnonzero(react), "Ativo", react_day, None),
-        (np.flatnonzero(csm_change & ~churn & ~react), "Ativo", None, rng.integers(d0, d1, n)),
-        (np.flatnonzero(suspend), "Suspenso", s_start, None),
-        (np.flatnonzero(resume), "Ativo", s_end, None),
+        (np.flatnonzero(cohorts.new | cohorts.initial), "Ativo", c.signup, None),
+        (np.flatnonzero(cohorts.prehistory), "Cancelado", c.churn_day, None),
+        (np.flatnonzero(churn.churned), "Cancelado", churn.day, None),
+        (np.flatnonzero(winback.back), "Ativo", winback.day, None),
+        (
+            np.flatnonzero(csm_change & ~churn.churned & ~winback.back),
+            "Ativo",
+            None,
+            rng.integers(mo.d0, mo.d1, n),
+        ),
+        (np.flatnonzero(susp.suspend), "Suspenso", susp.start, None),
+        (np.flatnonzero(susp.resume), "Ativo", susp.end, None),
     ]
-    clientes_frame = _clientes_frame(c, rng, rows, batch)
+    return _clientes_frame(c, rng, rows, mo.batch)
 
-    contratos_frame = _concat_contract_rows(ctr_rows, batch, rng_for(seed, k, "contracts"))
 
-    # 12. truth ----------------------------------------------------------------------------------
-    truth_rows = np.flatnonzero(at_risk | is_new | react)
-
-    # P(churn within HORIZON_DAYS after this month's end | the state at the month end);
-    # null for customers not active at the month end (generator/forecast.py)
-    churn_prob = forecast.churn_probability(state, k, truth_rows)
-    truth = pa.table(
+def _truth(
+    state: SimState, mo: Month, h: np.ndarray, churn: Churn, cohorts: Cohorts, winback: Winback
+) -> pa.Table:
+    """truth/clientes_mensal rows of the month: health, the month's hazard and outcome, and
+    P(churn within HORIZON_DAYS after the month's end | the state at the month end), null for
+    customers not active at the month end (generator/forecast.py)."""
+    rows = np.flatnonzero(churn.at_risk | cohorts.new | winback.back)
+    churn_prob = forecast.churn_probability(state, mo.k, rows)
+    return pa.table(
         {
-            "id_cliente": frame.fmt.fixed_ids("CLI-", truth_rows + 1, 6),
-            "mes": pa.array(np.full(len(truth_rows), d0, np.int32), pa.date32()),
-            "health": pa.array(np.round(h[truth_rows], 6)),
-            "churn_hazard": pa.array(np.round(hazard[truth_rows], 6)),
-            "churned_in_month": pa.array(churn[truth_rows]),
+            "id_cliente": frame.fmt.fixed_ids("CLI-", rows + 1, 6),
+            "mes": pa.array(np.full(len(rows), mo.d0, np.int32), pa.date32()),
+            "health": pa.array(np.round(h[rows], 6)),
+            "churn_hazard": pa.array(np.round(churn.hazard[rows], 6)),
+            "churned_in_month": pa.array(churn.churned[rows]),
             "churn_prob_90d": pa.array(np.round(churn_prob, 6), mask=np.isnan(churn_prob)),
-            "churn_prob_horizon_days": pa.array(np.full(len(truth_rows), forecast.HORIZON_DAYS, np.int16)),
+            "churn_prob_horizon_days": pa.array(np.full(len(rows), forecast.HORIZON_DAYS, np.int16)),
         }
     )
-    state.next_month = k + 1
-    return {
-        "frames": {
-            "clientes": clientes_frame,
-            "contratos": contratos_frame,
-            "faturas": faturas_frame,
-            "usuarios": users_frame,
-            "eventos_uso": events_frame,
-            "tickets": tickets_frame,
-            "nps_respostas": nps_frame,
-        },
-        "truth": truth,
-        "period": (d0, d1),
-        "year_month": (year, month),
-    }
 
 
 # --- frame builders ----------------------------------------------------------------------------
@@ -1065,9 +1216,13 @@ _FEATURE_LUT = (
 )
 
 
-def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, batch):
+def _tickets_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usage: Usage) -> Frame:
     """Tickets: volume grows with the licensed users and falls with health; a blocked
-    (suspended) account opens more, and more urgent, tickets."""
+    (suspended) account opens more, and more urgent, tickets. Their count (P1s weigh 3)
+    feeds the customer's decayed ticket pressure (the Suporte churn reason)."""
+    rng = mo.rng("tickets")
+    in_month, users, blocked, share, cdf = win.in_month, usage.enabled, win.blocked, usage.share, usage.cdf
+    d0, d1, batch = mo.d0, mo.d1, mo.batch
     n = len(h)
     pressure = 0.35 + 2.6 * (1 - h) ** 2 + np.where(blocked, 0.8, 0.0)
     lam = np.where(in_month, (0.12 + 0.05 * np.maximum(users, 0) ** 0.6) * pressure * share, 0.0)
@@ -1133,10 +1288,16 @@ def _tickets_frame(state, rng, in_month, users, blocked, h, share, cdf, d0, d1, 
         "updated_at": Col(TS, last_change + 60 * US_PER_S),
     }
     per_customer = np.bincount(cust, weights=1.0 + 2.0 * (prio == 0), minlength=n)
-    return Frame("tickets", total, cols, emit), per_customer
+    state.customers.tickets_recent = 0.6 * state.customers.tickets_recent + per_customer
+    return Frame("tickets", total, cols, emit)
 
 
-def _nps_frame(state, rng, in_month, active_users, first_user, h, win_start, win_end, month, batch) -> Frame:
+def _nps_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usage: Usage) -> Frame:
+    """NPS answers from users who can log in: quarterly campaigns plus a trickle."""
+    rng = mo.rng("nps")
+    in_month, win_start, win_end = win.can_use, win.use_start, win.use_end
+    active_users, first_user = usage.active_users, usage.first_user
+    month, batch = mo.month, mo.batch
     p = pools.get_pools()
     n = len(h)
     campaign = month in NPS_CAMPAIGN_MONTHS
@@ -1165,7 +1326,12 @@ def _nps_frame(state, rng, in_month, active_users, first_user, h, win_start, win
     return Frame("nps_respostas", m, cols, np.full(m, batch, np.int64))
 
 
-def _invoices_frame(state, rng, in_month, h, win_start, win_end, year, month, d0, d1, batch) -> Frame:
+def _invoices_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows) -> Frame:
+    """One invoice per billing cycle; late and failed payments grow as health falls, and an
+    invoice unpaid SUSPEND_AFTER_DAYS after its due date schedules a suspension."""
+    rng = mo.rng("invoices")
+    in_month, win_start, win_end = win.in_month, win.start, win.end
+    year, month, d0, d1, batch = mo.year, mo.month, mo.d0, mo.d1, mo.batch
     c = state.customers
     n = len(h)
     cycle_months = pools.CICLO_MESES[c.cycle.astype(np.int64)]

@@ -32,7 +32,7 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
     out = sim.step(state)
     after = state.customers
     n_before, n = len(before.z), len(after.z)
-    # the same draws, in the order simulation.step §2 takes them
+    # the same draws, in the order simulation._move_health takes them
     rng = sim.rng_for(state.seed, k, "health")
     r = rng.random(n)
     decline = rng.uniform(*forecast.DECLINE_DRIFT, n)
@@ -44,7 +44,7 @@ def test_health_step_and_hazards_replay_a_real_month() -> None:
         before.z, before.mu, before.drift, before.drift_left.astype(np.int64),
         r[cut], decline[cut], boost[cut], length[cut], noise[cut],
     )  # fmt: skip
-    reactivated = after.react_day[:n_before] >= d0  # a win-back resets z to mu after §2
+    reactivated = after.react_day[:n_before] >= d0  # a win-back resets z to mu after the health move
     np.testing.assert_array_equal(z[~reactivated], after.z[:n_before][~reactivated])
     np.testing.assert_array_equal(drift, after.drift[:n_before])
     np.testing.assert_array_equal(left, after.drift_left[:n_before])
