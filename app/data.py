@@ -1,10 +1,12 @@
 """The app's cached access to the warehouse (Streamlit side of app/queries.py).
 
 - Every read goes through `warehouse.get_warehouse(read_only=True)`: short-lived
-  read-only connections to the latest published snapshot (DuckDB) or BigQuery. The app
-  never holds a connection, so a rebuild is never blocked.
+  read-only connections to the current release (DuckDB) or BigQuery. The app never
+  holds a connection, so a rebuild is never blocked.
 - Query results are cached with `st.cache_data`, keyed on the query, its arguments and
-  the published data timestamp: publishing new data invalidates them by itself.
+  the data version (the release and when it was published): publishing new data
+  invalidates them by itself. The queries of one version all read that one release
+  (`pinned`), so a page never mixes marts or scores of two releases.
 - The model is cached with `st.cache_resource`, keyed on the model file's hash.
 """
 
@@ -35,10 +37,10 @@ def reader():
     return get_warehouse(read_only=True)
 
 
-def data_timestamp() -> Any:
+def data_timestamp(wh: Any = None) -> Any:
     """When the data the app reads was published; DataUnavailable when nothing is published yet."""
     try:
-        stamp = reader().data_timestamp()
+        stamp = (wh or reader()).data_timestamp()
     except DataUnavailable:
         raise
     except Exception as exc:
@@ -49,7 +51,7 @@ def data_timestamp() -> Any:
 
 
 def data_version() -> str:
-    """The cache key for published data: backend + data dir + publish timestamp."""
+    """The cache key for published data: `<backend>:<data dir>@<release>@<publish timestamp>`."""
     config = settings()
     return _data_version(f"{config.target}:{config.data_dir}")
 
@@ -57,15 +59,26 @@ def data_version() -> str:
 @st.cache_data(ttl=2, show_spinner=False, max_entries=16)
 def _data_version(where: str) -> str:
     """Re-checked at most every 2 seconds per backend/data dir."""
-    return f"{where}@{data_timestamp()}"
+    try:
+        wh = reader().pinned()  # one look at the current release: its name and its timestamp
+    except DataUnavailable:
+        raise
+    except Exception as exc:
+        raise DataUnavailable(f"no published warehouse data ({exc})", "just dev") from exc
+    return f"{where}@{wh.release_id() or ''}@{data_timestamp(wh)}"
+
+
+def pinned_reader(version: str) -> Any:
+    """The read-only warehouse pinned to the release a data version names."""
+    return reader().pinned(version.rsplit("@", 2)[1] or None)
 
 
 class _VersionedReader:
-    """The read-only warehouse, with table_exists answers cached per published version."""
+    """The read-only warehouse of one release, with table_exists answers cached per version."""
 
     def __init__(self, version: str):
         self.version = version
-        self.wh = reader()
+        self.wh = pinned_reader(version)
 
     def query(self, sql: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         return self.wh.query(sql, params)
@@ -76,7 +89,7 @@ class _VersionedReader:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _table_exists(version: str, name: str, dataset: str) -> bool:
-    return reader().table_exists(name, dataset)
+    return pinned_reader(version).table_exists(name, dataset)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -205,6 +205,15 @@ class Warehouse(ABC):
     @abstractmethod
     def data_timestamp(self) -> dt.datetime | None: ...
 
+    def release_id(self) -> str | None:
+        """The release a reader sees (DuckDB: the current release's file); None when readers
+        query the warehouse itself (BigQuery)."""
+        return None
+
+    def pinned(self, release: str | None = None) -> Warehouse:
+        """A handle that reads one release (`release_id()`) for every query; itself on BigQuery."""
+        return self
+
     @abstractmethod
     def _ledger(self) -> dict[str, dict[str, str]]:
         """{batch_id: {source_file: sha256}} for every batch fully loaded."""

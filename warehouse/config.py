@@ -8,6 +8,7 @@ Everything else (generator load step, dbt runner, ml, app) asks `get_settings()`
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +20,10 @@ ANALYTICS_DATASET = "cs_ops_analytics"
 APP_STATE_DATASET = "cs_ops_app_state"  # what the app writes (the action log); never rebuilt by dbt
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MAX_BYTES_BILLED = 10 * 1024**3  # 10 GiB cost guard per query
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"  # DuckDB's buffer pool; beyond it, it spills to the temp dir
+_MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
+# DuckDB reads "?" in a database path as the start of connection options ("a.duckdb?x=1")
+UNSAFE_PATH_CHARACTERS = ("?",)
 
 
 class ConfigError(RuntimeError):
@@ -34,6 +39,7 @@ class Settings:
     emulator_host: str | None
     gcs_bucket: str | None
     maximum_bytes_billed: int
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     raw_dataset: str = RAW_DATASET
     analytics_dataset: str = ANALYTICS_DATASET
     app_state_dataset: str = APP_STATE_DATASET
@@ -63,6 +69,16 @@ class Settings:
     def app_state_path(self) -> Path:
         """dev: the small DuckDB file the app writes (action log); never the build file, never published."""
         return self.data_dir / "app_state" / "app_state.duckdb"
+
+    @property
+    def duckdb_temp_dir(self) -> Path:
+        """Where DuckDB spills what does not fit in `duckdb_memory_limit` (under the data dir)."""
+        return self.warehouse_dir / "tmp"
+
+    @property
+    def lock_path(self) -> Path:
+        """The lock file of the one run allowed to write this data dir at a time."""
+        return self.data_dir / "cs_ops.lock"
 
     @property
     def ml_dir(self) -> Path:
@@ -102,6 +118,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = Path(_clean(env.get("CS_OPS_DATA_DIR")) or "data")
     if not data_dir.is_absolute():
         data_dir = (Path.cwd() / data_dir).resolve()
+    check_data_dir(data_dir, "CS_OPS_DATA_DIR")
+    memory_limit = _clean(env.get("CS_OPS_DUCKDB_MEMORY_LIMIT")) or DEFAULT_DUCKDB_MEMORY_LIMIT
+    if not _MEMORY_LIMIT.match(memory_limit):
+        raise ConfigError(
+            f"CS_OPS_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a size: use a number and a unit, "
+            f"e.g. 2GB or 512MB (default {DEFAULT_DUCKDB_MEMORY_LIMIT})."
+        )
     max_bytes_raw = _clean(env.get("CS_OPS_MAX_BYTES_BILLED"))
     try:
         max_bytes = int(max_bytes_raw) if max_bytes_raw else DEFAULT_MAX_BYTES_BILLED
@@ -117,10 +140,22 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         emulator_host=_clean(env.get("BIGQUERY_EMULATOR_HOST")),
         gcs_bucket=_clean(env.get("CS_OPS_GCS_BUCKET")),
         maximum_bytes_billed=max_bytes,
+        duckdb_memory_limit=memory_limit,
     )
     if settings.is_prod:
         _check_prod(settings, env)
     return settings
+
+
+def check_data_dir(data_dir: Path, name: str) -> Path:
+    """The data dir, or ConfigError naming `name` (the variable or option) when DuckDB cannot use it."""
+    unsafe = [c for c in UNSAFE_PATH_CHARACTERS if c in str(data_dir)]
+    if unsafe:
+        raise ConfigError(
+            f"{name}={str(data_dir)!r} contains {' '.join(unsafe)!r}, which DuckDB reads as the start of "
+            "connection options in a database path: choose a data dir without it."
+        )
+    return data_dir
 
 
 def _check_prod(settings: Settings, env: Mapping[str, str]) -> None:
@@ -175,6 +210,8 @@ def dbt_env(settings: Settings) -> dict[str, str]:
     env["CS_OPS_DUCKDB_PATH"] = str(settings.duckdb_path)
     env["DBT_PROFILES_DIR"] = str(REPO_ROOT)
     env["CS_OPS_MAX_BYTES_BILLED"] = str(settings.maximum_bytes_billed)
+    env["CS_OPS_DUCKDB_MEMORY_LIMIT"] = settings.duckdb_memory_limit
+    env["CS_OPS_DUCKDB_TEMP_DIR"] = str(settings.duckdb_temp_dir)
     env["CS_OPS_BQ_LOCATION"] = settings.bq_location
     if settings.gcp_project:
         env["GOOGLE_CLOUD_PROJECT"] = settings.gcp_project

@@ -4,21 +4,18 @@ Two kinds of files:
 
 * the build file (`settings.duckdb_path`): loads, dbt and score writes go here, through
   short-lived read-write connections (so a dbt subprocess can take the lock in between);
-* published snapshots (`<data>/warehouse/published/<stamp>.duckdb` plus the pointer
-  `CURRENT.json`): `publish()` checkpoints the build file, copies it under a temporary
-  name, renames it into place and then atomically replaces the pointer. Readers
-  (`DuckDBReader`, the app and reports) open the snapshot the pointer names, read-only,
-  for one query at a time, so they never hold the build file's lock and a rebuild never
-  disturbs them. Old snapshots are garbage-collected (the newest few are kept, and a
-  reader that still has an unlinked one open keeps reading it).
+  every connection caps DuckDB's buffer pool at `CS_OPS_DUCKDB_MEMORY_LIMIT` and spills
+  beyond it to `<data>/warehouse/tmp`;
+* releases (`<data>/warehouse/published/<stamp>.duckdb` plus the pointer `CURRENT.json`,
+  see `warehouse/releases.py`): `publish()` copies what readers read (marts, scores, the
+  load ledger) into a new release. Readers (`DuckDBReader`, the app and reports) open the
+  release the pointer names, read-only, for one query at a time, so they never hold the
+  build file's lock and a rebuild never disturbs them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
-import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -34,7 +31,6 @@ from warehouse.base import (
     LEDGER_COLUMNS,
     LEDGER_TABLE,
     STATUS_LOADED,
-    NotPublishedError,
     ReadOnlyError,
     Warehouse,
     WarehouseBusyError,
@@ -48,6 +44,13 @@ from warehouse.base import (
 from warehouse.batches import BadInputError, Batch, CheckedFile
 from warehouse.config import Settings
 from warehouse.contract import LINEAGE_COLUMNS, Contract
+from warehouse.releases import (
+    current_release,
+    published_at,
+    releases_dir,
+    rollback_quietly,
+    write_release,
+)
 
 if TYPE_CHECKING:  # pandas loads only when a frame is asked for
     import pandas as pd
@@ -60,8 +63,6 @@ DUCKDB_TYPES = {
     "date": "DATE",
     "bool": "BOOLEAN",
 }
-POINTER = "CURRENT.json"
-KEEP_SNAPSHOTS = 3  # the current one and the two before it
 LOAD_MEMORY_LIMIT = "384MB"  # DuckDB's buffer pool during load_raw (it spills beyond)
 LOAD_GROUP_BYTES = 128 * 2**20  # Parquet bytes loaded per transaction when several batches wait
 _TRANSIENT_MARKERS = ("lock", "conflicting", "could not set", "does not exist", "no such file", "resource")
@@ -125,6 +126,7 @@ class DuckDBWarehouse(Warehouse):
         con = _retry(lambda: duckdb.connect(str(self.path)), f"opening {self.path}", self.lock_timeout)
         try:
             con.execute("set TimeZone = 'UTC'")
+            set_memory(con, self.settings)
             yield con
         finally:
             con.close()
@@ -151,7 +153,7 @@ class DuckDBWarehouse(Warehouse):
                 return super().load_raw(raise_on_error=raise_on_error)
             finally:
                 con.execute("reset preserve_insertion_order")
-                con.execute("reset memory_limit")
+                set_memory(con, self.settings)
 
     def _sql(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
         sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
@@ -310,7 +312,7 @@ class DuckDBWarehouse(Warehouse):
                     self._checkpoint(f"{batch.batch_id}:before_commit")
                 con.commit()
             except BaseException:
-                con.rollback()
+                rollback_quietly(con)
                 raise
 
     def _load_batch(self, batch: Batch, files: list[CheckedFile], loaded_at: dt.datetime) -> None:
@@ -338,7 +340,7 @@ class DuckDBWarehouse(Warehouse):
                 self._checkpoint(f"{batch.batch_id}:before_commit")
                 con.commit()
             except BaseException:
-                con.rollback()
+                rollback_quietly(con)
                 raise
 
     # -- reads and writes -----------------------------------------------------------------
@@ -371,7 +373,7 @@ class DuckDBWarehouse(Warehouse):
                     con.execute(f"insert into {target} by name select * from _cs_ops_frame")
                 con.commit()
             except BaseException:
-                con.rollback()
+                rollback_quietly(con)
                 raise
             finally:
                 con.unregister("_cs_ops_frame")
@@ -412,84 +414,76 @@ class DuckDBWarehouse(Warehouse):
     # -- publish --------------------------------------------------------------------------
     @property
     def published_dir(self) -> Path:
-        return self.settings.warehouse_dir / "published"
+        return releases_dir(self.settings)
 
     def publish(self) -> Path:
-        """Copy a consistent state of the build file to a new snapshot and point readers at it."""
+        """Write a new release of what readers read and point them at it (warehouse/releases.py)."""
         self._require_writable("publish")
-        self.ensure_datasets()
-        out = self.published_dir
-        out.mkdir(parents=True, exist_ok=True)
-        now = utc_now()
-        stamp = now.strftime("%Y%m%dT%H%M%S%fZ")
-        snapshot = out / f"{stamp}.duckdb"
-        temporary = out / f".{stamp}.duckdb.tmp"
-        loaded_at = self.data_timestamp()
-        with self.connect() as con:  # holding the connection keeps other writers out while copying
-            con.execute("checkpoint")
-            shutil.copyfile(self.path, temporary)
-        with open(temporary, "rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, snapshot)
-        pointer = {
-            "snapshot": snapshot.name,
-            "published_at": now.isoformat(),
-            "data_loaded_at": loaded_at.isoformat() if loaded_at else None,
-        }
-        pointer_tmp = out / f".{POINTER}.{stamp}.tmp"
-        pointer_tmp.write_text(json.dumps(pointer, indent=2), encoding="utf-8")
-        os.replace(pointer_tmp, out / POINTER)
-        self._collect_garbage(snapshot.name)
-        return snapshot
-
-    def _collect_garbage(self, current: str) -> None:
-        snapshots = sorted(p for p in self.published_dir.glob("*.duckdb") if p.name <= current)
-        for old in snapshots[:-KEEP_SNAPSHOTS]:
-            old.unlink(missing_ok=True)
-        cutoff = time.time() - 3600
-        for stale in self.published_dir.glob(".*.tmp"):
-            if stale.stat().st_mtime < cutoff:
-                stale.unlink(missing_ok=True)
+        with self.session() as con:  # one connection: it keeps other writers out while copying
+            self.ensure_datasets()
+            raw = _quote(self.settings.raw_dataset)
+            loaded_at = con.execute(f"select max(loaded_at) from {raw}.{BATCHES_TABLE}").fetchone()[0]
+            return write_release(con, self.settings, loaded_at)
 
 
 class DuckDBReader(Warehouse):
-    """Read-only access to the latest published snapshot: one short connection per query."""
+    """Read-only access to the current release: one short connection per query.
+
+    `release` pins one release (a file name from `release_id()`): a page that reads it
+    for every query sees one release, even if a newer one is published meanwhile. A
+    pinned release pruned since (two newer ones published) gives way to the current one.
+    """
 
     target = "dev"
     read_only = True
 
-    def __init__(self, settings: Settings, contract: Contract | None = None, busy_timeout: float = 15.0):
+    def __init__(
+        self,
+        settings: Settings,
+        contract: Contract | None = None,
+        busy_timeout: float = 15.0,
+        release: str | None = None,
+    ):
         super().__init__(settings, contract)
-        self.published_dir = settings.warehouse_dir / "published"
+        self.published_dir = releases_dir(settings)
         self.busy_timeout = busy_timeout
+        self.release = release
 
     def snapshot_info(self) -> dict[str, Any]:
-        """The pointer: snapshot file name, published_at, data_loaded_at."""
-        pointer = self.published_dir / POINTER
-        try:
-            return json.loads(pointer.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NotPublishedError(
-                f"no published DuckDB snapshot in {self.published_dir}: load and build first, then run "
-                "`python -m warehouse publish`"
-            ) from None
+        """The pointer: release file name (`snapshot`), published_at, data_loaded_at."""
+        return current_release(self.settings)
+
+    def release_id(self) -> str:
+        """The file name of the release this reader reads (the current one unless pinned)."""
+        return self.release or self.snapshot_info()["snapshot"]
+
+    def pinned(self, release: str | None = None) -> DuckDBReader:
+        """A reader of one release (the current one by default) for every query it runs."""
+        return DuckDBReader(self.settings, self.contract, self.busy_timeout, release or self.release_id())
+
+    def _release_path(self) -> Path:
+        if self.release:
+            pinned = self.published_dir / self.release
+            if pinned.exists():
+                return pinned
+        return self.published_dir / self.snapshot_info()["snapshot"]
 
     def _read(self, sql: str, params: Mapping[str, Any] | None, arrow: bool) -> Any:
         sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
         sql, used = translate_params(sql, params, "duckdb")
 
         def attempt() -> Any:
-            path = self.published_dir / self.snapshot_info()["snapshot"]
-            con = duckdb.connect(str(path), read_only=True)
+            con = duckdb.connect(str(self._release_path()), read_only=True)
             try:
                 con.execute("set TimeZone = 'UTC'")
+                con.execute(f"set memory_limit = '{self.settings.duckdb_memory_limit}'")
                 if arrow:
                     return con.sql(sql, params=used or None).to_arrow_table()
                 return con.execute(sql, used or None).df()
             finally:
                 con.close()
 
-        return _retry(attempt, "reading the published snapshot", self.busy_timeout)
+        return _retry(attempt, "reading the published release", self.busy_timeout)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> pd.DataFrame:
         return self._read(sql, params, arrow=False)
@@ -502,8 +496,8 @@ class DuckDBReader(Warehouse):
     list_tables = DuckDBWarehouse.list_tables
 
     def data_timestamp(self) -> dt.datetime | None:
-        """When the snapshot being read was published."""
-        return dt.datetime.fromisoformat(self.snapshot_info()["published_at"])
+        """When the release being read was published."""
+        return published_at(self.release_id())
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise ReadOnlyError(
@@ -515,6 +509,13 @@ class DuckDBReader(Warehouse):
     publish = _refuse
     _ledger = _refuse
     _load_batch = _refuse
+
+
+def set_memory(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
+    """DuckDB's buffer pool limit and spill directory from the settings (both under the data dir)."""
+    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")  # validated in config.py
+    temp_dir = str(settings.duckdb_temp_dir).replace("'", "''")
+    con.execute(f"set temp_directory = '{temp_dir}'")
 
 
 def _contract_columns(table, present_columns, source: str) -> tuple[list[str], list[str]]:
