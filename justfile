@@ -18,22 +18,33 @@ dev *ARGS:
 prod *ARGS:
     CS_OPS_TARGET=prod just _pipeline {{ARGS}}
 
+# One run per data dir: the whole pipeline holds the data dir's lock (warehouse/lock.py)
 _pipeline *ARGS:
+    {{python}} -m warehouse.lock just _pipeline_steps {{ARGS}}
+
+# Readers see the previous release until this run publishes the next one, after scoring
+# (`ml score` publishes): marts and scores of one release, never marts without scores.
+_pipeline_steps *ARGS:
     #!/usr/bin/env bash
     set -euo pipefail
-    start=$(date +%s)
+    start=$(date +%s.%N)
+    stage() {  # stage <name> <command...>: run one step and say how long it took
+        local name=$1 began
+        shift
+        began=$(date +%s.%N)
+        "$@"
+        echo "[stage] $name $(awk -v a="$began" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+    }
     {{python}} -m warehouse check
-    if [ "${CS_OPS_TARGET:-dev}" = "dev" ]; then {{python}} -m warehouse.reset; fi
-    {{python}} -m generator --overwrite {{ARGS}}
-    {{python}} -m warehouse load
-    {{python}} -m warehouse.dbt build
-    {{python}} -m warehouse publish
-    {{python}} -m ml train
-    {{python}} -m ml score
-    {{python}} -m warehouse publish
+    if [ "${CS_OPS_TARGET:-dev}" = "dev" ]; then stage reset {{python}} -m warehouse.reset; fi
+    stage generate {{python}} -m generator --overwrite {{ARGS}}
+    stage load {{python}} -m warehouse load
+    stage dbt {{python}} -m warehouse.dbt build
+    stage train {{python}} -m ml train
+    stage score {{python}} -m ml score
     {{python}} -m warehouse info
     echo
-    echo "Done in $(( $(date +%s) - start )) s on CS_OPS_TARGET=${CS_OPS_TARGET:-dev}."
+    echo "Done in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s on CS_OPS_TARGET=${CS_OPS_TARGET:-dev}."
     echo "Outputs are under ${CS_OPS_DATA_DIR:-./data}: raw/ (Parquet batches), warehouse/ (DuckDB), ml/ (model, evaluation.json, model_card.md)."
     echo "Open the app:  just app        (CS Ops Command Center on http://localhost:8501)"
     echo "Exec report:   just report"
@@ -46,19 +57,17 @@ generate *ARGS:
 load:
     {{python}} -m warehouse load
 
-# Build and test the dbt project on the target named by CS_OPS_TARGET (extra args go to dbt build; a batch loaded late makes it a --full-refresh, with --select it only warns)
+# Build and test the dbt project on the target named by CS_OPS_TARGET (extra args go to dbt build; a batch loaded late makes it a --full-refresh, with --select it only warns). Readers see it after `just score` (or `python -m warehouse publish`)
 transform *ARGS:
     {{python}} -m warehouse.dbt build {{ARGS}}
-    {{python}} -m warehouse publish
 
 # Train and evaluate the churn model from the snapshot mart (writes <data dir>/ml/)
 train *ARGS:
     {{python}} -m ml train {{ARGS}}
 
-# Score every active customer and write cs_ops_analytics.churn_scores
+# Score every active customer, write cs_ops_analytics.churn_scores and publish a release for readers
 score:
     {{python}} -m ml score
-    {{python}} -m warehouse publish
 
 # Start the Streamlit CS Ops Command Center
 app *ARGS:

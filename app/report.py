@@ -320,8 +320,8 @@ def write_report(out: Path | None = None, lang: str = "pt", top: int = 15) -> Pa
     from warehouse.config import get_settings
 
     settings = get_settings()
-    wh = get_warehouse(read_only=True)
     try:
+        wh = get_warehouse(read_only=True).pinned()  # one release for the whole report
         stamp = wh.data_timestamp()
     except Exception as exc:  # NotPublishedError and friends
         raise DataUnavailable(f"no published warehouse data ({exc})", "just dev") from exc
@@ -349,12 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     except DataUnavailable as exc:
         print(f"error: {exc.what}. Run `{exc.command}` first.", file=sys.stderr)
         return 1
-    except Exception as exc:  # config errors, warehouse errors: one clear line, no traceback
-        print(f"error: could not build the report: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    # config, warehouse and disk errors: one line from warehouse.cli.run_cli (below)
     print(f"executive report written to {path}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from warehouse.cli import run_cli
+
+    raise SystemExit(run_cli(main))

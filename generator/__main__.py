@@ -104,9 +104,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     pyarrow_without_pandas()
     from generator.run import generate  # after the environment above
+    from warehouse.lock import data_dir_lock
 
     try:
-        summary = generate(options)
+        with data_dir_lock("python -m generator", data_dir=args.data_dir):
+            summary = generate(options)
     except GeneratorError as exc:
         print(f"generator: error: {exc}", file=sys.stderr)
         return 2
@@ -116,7 +118,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    code = main()
+    from warehouse.cli import run_cli
+
+    code = run_cli(main)  # one line for a full disk, a read-only data dir, a run already going
     # Everything is written and closed, the writer threads are joined: leave without the
     # interpreter's teardown (it frees every module, array and Arrow buffer one by one, a
     # wasted ~0.03-0.1 s at the end of every run)

@@ -10,8 +10,10 @@ from collections.abc import Sequence
 
 from warehouse import get_warehouse
 from warehouse.base import LoadError, Warehouse, WarehouseError
-from warehouse.config import ConfigError, get_settings
+from warehouse.cli import run_cli
+from warehouse.config import get_settings
 from warehouse.late_batches import find_late_batches
+from warehouse.lock import data_dir_lock
 
 
 def _out_of_order_note(wh: Warehouse, loaded: list[str], newest_before: str | None) -> str | None:
@@ -30,6 +32,11 @@ def _out_of_order_note(wh: Warehouse, loaded: list[str], newest_before: str | No
 
 
 def _load(args: argparse.Namespace) -> int:
+    with data_dir_lock("python -m warehouse load"):
+        return _load_locked(args)
+
+
+def _load_locked(args: argparse.Namespace) -> int:
     wh = get_warehouse()
     started = time.perf_counter()
     newest_before = max(wh.loaded_batch_ids(), default=None)
@@ -64,8 +71,13 @@ def _check(args: argparse.Namespace) -> int:
 
 def _publish(args: argparse.Namespace) -> int:
     wh = get_warehouse()
-    where = wh.publish()
-    print(f"published {where}" if where else "nothing to publish on BigQuery (readers query it directly)")
+    with data_dir_lock("python -m warehouse publish"):
+        started = time.perf_counter()
+        where = wh.publish()
+    if where:
+        print(f"published {where} in {time.perf_counter() - started:.1f} s")
+        return 0
+    print("nothing to publish on BigQuery (readers query it directly)")
     return 0
 
 
@@ -112,17 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         run=_info
     )
     args = parser.parse_args(argv)
-    try:
-        get_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return args.run(args)
-    except WarehouseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    get_settings()  # a bad configuration stops here, before any work
+    return args.run(args)
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_cli(main))

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warehouse.config import REPO_ROOT, ConfigError, Settings, dbt_env, get_settings
+from warehouse.cli import disk_full_message, run_cli
+from warehouse.config import REPO_ROOT, Settings, dbt_env, get_settings
+from warehouse.lock import data_dir_lock
 
 if TYPE_CHECKING:
     from warehouse.late_batches import LateBatches
@@ -26,6 +28,16 @@ if TYPE_CHECKING:
 DBT_PROJECT_DIR = REPO_ROOT / "cs_ops_dbt"
 INCREMENTAL_COMMANDS = {"build", "run"}  # the commands that write incremental models
 FULL_REFRESH_FLAGS = {"--full-refresh", "-f"}
+UNLOCKED_COMMANDS = {
+    "parse",
+    "--version",
+    "deps",
+    "clean",
+    "list",
+    "ls",
+    "--help",
+    "-h",
+}  # never open the build
 SELECTION_FLAGS = {"-s", "-m", "--select", "--models", "--model", "--exclude", "--selector"}
 
 
@@ -106,13 +118,16 @@ def check_late_batches(args: Sequence[str], settings: Settings) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv) or ["build"]
-    try:
-        settings = get_settings()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return run_dbt(check_late_batches(argv, settings), settings, check=False)
+    settings = get_settings()
+    if argv[0] in UNLOCKED_COMMANDS:
+        return run_dbt(argv, settings, check=False)
+    with data_dir_lock(f"python -m warehouse.dbt {argv[0]}", settings):
+        status = run_dbt(check_late_batches(argv, settings), settings, check=False)
+    full = disk_full_message(settings) if status != 0 else None
+    if full:
+        print(f"error: {full}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_cli(main, strip_debug=False))  # dbt has a --debug of its own

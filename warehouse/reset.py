@@ -7,8 +7,9 @@ the next publish. Refuses on prod: BigQuery datasets are never dropped by a reci
 
 from __future__ import annotations
 
-import sys
+import shutil
 
+from warehouse.cli import run_cli
 from warehouse.config import ConfigError, get_settings
 
 
@@ -22,18 +23,16 @@ def reset_build() -> bool:
         if path.exists():
             path.unlink()
             removed = True
+    if settings.duckdb_temp_dir.is_dir():  # spill files a killed run left behind
+        shutil.rmtree(settings.duckdb_temp_dir)
     return removed
 
 
 def main() -> int:
-    try:
-        removed = reset_build()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    removed = reset_build()
     print("dev build reset" if removed else "dev build already empty")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run_cli(main, lock="python -m warehouse.reset"))
