@@ -95,6 +95,10 @@ bench:
     {{python}} -m app.bench
     echo "benchmark results: $(ls "$data"/reports/bench_*.json | tr '\n' ' ')"
 
+# Scale bench (not CI): `just dev` at ~11M raw rows and ~100M usage events, stage breakdown, RSS, disk, app pages -> <data dir>/reports/bench_scale.json
+bench-scale *ARGS:
+    {{python}} -m warehouse.bench_scale {{ARGS}}
+
 # Lint Python (ruff) and parse the dbt project
 lint:
     {{python}} -m ruff check .
