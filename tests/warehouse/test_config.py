@@ -132,3 +132,34 @@ def test_profiles_targets_match_the_flag() -> None:
     assert profile["outputs"]["prod"]["dataset"] == ANALYTICS_DATASET
     assert "maximum_bytes_billed" in profile["outputs"]["prod"]
     assert "api_endpoint" in profile["outputs"]["prod"]
+
+
+@pytest.mark.parametrize("value", ["2GB", "512MB", "1.5GiB", " 3 gb "])
+def test_duckdb_memory_limit_is_a_size(value: str, tmp_path: Path) -> None:
+    settings = load_settings({"CS_OPS_DUCKDB_MEMORY_LIMIT": value, "CS_OPS_DATA_DIR": str(tmp_path)})
+    assert settings.duckdb_memory_limit == value.strip()
+    assert dbt_env(settings)["CS_OPS_DUCKDB_MEMORY_LIMIT"] == value.strip()
+    assert dbt_env(settings)["CS_OPS_DUCKDB_TEMP_DIR"] == str(tmp_path / "warehouse" / "tmp")
+
+
+@pytest.mark.parametrize("value", ["lots", "2", "2GB; drop table x", "-1GB"])
+def test_a_bad_duckdb_memory_limit_names_the_variable(value: str) -> None:
+    with pytest.raises(ConfigError, match="CS_OPS_DUCKDB_MEMORY_LIMIT=.*e.g. 2GB"):
+        load_settings({"CS_OPS_DUCKDB_MEMORY_LIMIT": value})
+
+
+def test_build_connections_use_the_memory_limit_and_spill_under_the_data_dir(tmp_path: Path) -> None:
+    from warehouse import get_warehouse
+
+    settings = load_settings({"CS_OPS_DATA_DIR": str(tmp_path), "CS_OPS_DUCKDB_MEMORY_LIMIT": "64MB"})
+    wh = get_warehouse(settings)
+    with wh.connect() as con:
+        limit, temp = con.execute(
+            "select current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchone()
+        assert limit in {"64.0 MB", "61.0 MiB"} and temp == str(settings.duckdb_temp_dir)
+        # a sort far larger than the buffer pool completes by spilling to the temp dir
+        rows = con.execute(
+            "select count(*) from (select i, md5(i::varchar) as h from range(4000000) t(i) order by h)"
+        ).fetchone()[0]
+    assert rows == 4_000_000
