@@ -11,9 +11,9 @@ customer and month from `fct_clientes_snapshot_mensal`.
 Tables with a `customer_id` column are written sorted by it: a one-customer read
 (Cliente 360) then scans only the row groups that hold that customer.
 
-A release is complete or invisible: it is written under a hidden partial name, synced,
-renamed into place, and only then named by the pointer `CURRENT.json` (replaced
-atomically). Readers open the release the pointer names; the previous one stays until
+A release is complete or invisible: it is written under a hidden temporary name, synced,
+renamed into place (`warehouse.files.write_atomic`), and only then named by the pointer
+`CURRENT.json` (replaced atomically). Readers open the release the pointer names; the previous one stays until
 the next release is complete. The newest `KEEP_RELEASES` are kept (a reader that still
 has an older one open keeps reading it), and partial files a killed publish left behind
 are removed by the next publish.
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import duckdb
 
 from warehouse.base import NotPublishedError
 from warehouse.config import Settings
+from warehouse.files import write_atomic, write_text_atomic
 
 RELEASES_DIR = "published"
 POINTER = "CURRENT.json"
@@ -131,9 +131,21 @@ def write_release(con: duckdb.DuckDBPyConnection, settings: Settings, loaded_at:
     out.mkdir(parents=True, exist_ok=True)
     remove_partial(out)
     now = dt.datetime.now(dt.UTC)
-    stamp = now.strftime(STAMP_FORMAT)
-    release = out / f"{stamp}.duckdb"
-    partial = out / f".{stamp}.duckdb.partial"
+    release = out / f"{now.strftime(STAMP_FORMAT)}.duckdb"
+    write_atomic(release, lambda partial: _copy_released_tables(con, settings, partial))
+    pointer = {
+        "snapshot": release.name,
+        "published_at": now.isoformat(),
+        "data_loaded_at": loaded_at.isoformat() if loaded_at else None,
+    }
+    write_text_atomic(out / POINTER, json.dumps(pointer, indent=2))
+    prune(out, release.name)
+    return release
+
+
+def _copy_released_tables(con: duckdb.DuckDBPyConnection, settings: Settings, partial: Path) -> None:
+    """Copy the released tables into a new DuckDB file at `partial`, in one transaction."""
+    partial.unlink()  # write_atomic reserved the name with an empty file; DuckDB creates its own
     con.execute(f"attach {_sql_string(str(partial))} as {RELEASE_ALIAS}")
     try:
         con.begin()
@@ -149,11 +161,6 @@ def write_release(con: duckdb.DuckDBPyConnection, settings: Settings, loaded_at:
         raise
     finally:
         con.execute(f"detach {RELEASE_ALIAS}")
-    _fsync(partial)
-    os.replace(partial, release)
-    _write_pointer(out, release, now, loaded_at)
-    prune(out, release.name)
-    return release
 
 
 def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
@@ -168,30 +175,6 @@ def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
         pass
 
 
-def _fsync(path: Path) -> None:
-    with open(path, "rb+") as handle:
-        os.fsync(handle.fileno())
-
-
-def _write_pointer(
-    out: Path, release: Path, published_at: dt.datetime, loaded_at: dt.datetime | None
-) -> None:
-    pointer = {
-        "snapshot": release.name,
-        "published_at": published_at.isoformat(),
-        "data_loaded_at": loaded_at.isoformat() if loaded_at else None,
-    }
-    temporary = out / f".{POINTER}.{release.stem}.partial"
-    temporary.write_text(json.dumps(pointer, indent=2), encoding="utf-8")
-    _fsync(temporary)
-    os.replace(temporary, out / POINTER)
-    directory = os.open(out, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def prune(out: Path, current: str) -> list[Path]:
     """Delete all but the newest KEEP_RELEASES releases up to `current`; returns the deleted."""
     releases = sorted(path for path in out.glob("*.duckdb") if path.name <= current)
@@ -203,7 +186,7 @@ def prune(out: Path, current: str) -> list[Path]:
 
 
 def remove_partial(out: Path) -> list[Path]:
-    """Delete what an interrupted publish left (hidden partial files and their WALs).
+    """Delete what an interrupted publish left (hidden temporary files and their WALs).
 
     Called by the one publisher holding the build file, so no other publish is writing them.
     """
