@@ -76,10 +76,8 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
 HOLD = "import time; print('holding', flush=True); time.sleep(120)"
 
 
-@pytest.fixture
-def held_data_dir(tmp_path: Path):
-    """A data dir whose lock a running `python -m warehouse.lock` holds; yields (dir, holder pid)."""
-    data_dir = tmp_path / "data"
+def _hold(data_dir: Path) -> subprocess.Popen[str]:
+    """`python -m warehouse.lock` holding the data dir's lock (for 120 s), once it holds it."""
     holder = subprocess.Popen(
         [sys.executable, "-m", "warehouse.lock", sys.executable, "-c", HOLD],
         cwd=REPO_ROOT,
@@ -87,8 +85,16 @@ def held_data_dir(tmp_path: Path):
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+@pytest.fixture
+def held_data_dir(tmp_path: Path):
+    """A data dir whose lock a running `python -m warehouse.lock` holds; yields (dir, holder pid)."""
+    data_dir = tmp_path / "data"
+    holder = _hold(data_dir)
     try:
-        assert holder.stdout.readline().strip() == "holding"
         yield data_dir, holder.pid
     finally:
         holder.kill()
@@ -133,14 +139,7 @@ def test_the_steps_of_a_locked_pipeline_run_and_the_lock_ends_with_it(tmp_path: 
 
 def test_a_lock_left_by_a_killed_run_does_not_block(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
-    holder = subprocess.Popen(
-        [sys.executable, "-m", "warehouse.lock", sys.executable, "-c", HOLD],
-        cwd=REPO_ROOT,
-        env=_env(data_dir),
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout.readline().strip() == "holding"
+    holder = _hold(data_dir)
     holder.kill()  # SIGKILL: no cleanup ran; the file still names it
     holder.wait()
     assert json.loads((data_dir / "cs_ops.lock").read_text())["pid"] == holder.pid
