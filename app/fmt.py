@@ -8,8 +8,9 @@ Missing values (None, NaN, NaT) render as an em dash.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 MISSING = "—"
 
@@ -132,16 +133,31 @@ def age(hours: Any, lang: str = "pt") -> str:
     return f"há {text}" if lang == "pt" else f"{text} ago"
 
 
+LOCAL_TIMEZONE = ZoneInfo("America/Sao_Paulo")  # the CS team's clock (times are stored in UTC)
+
+
 def timestamp(value: Any, lang: str = "pt") -> str:
-    """A UTC timestamp as "dd/mm/aaaa hh:mm UTC" (pt) or "yyyy-mm-dd hh:mm UTC" (en)."""
+    """A timestamp (naive = UTC) in São Paulo time: "dd/mm/aaaa hh:mm (Brasília)" (pt), yyyy-mm-dd (en)."""
     if _is_missing(value):
         return MISSING
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if hasattr(value, "to_pydatetime"):
         value = value.to_pydatetime()
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
     pattern = "%d/%m/%Y %H:%M" if lang == "pt" else "%Y-%m-%d %H:%M"
-    return value.strftime(pattern) + " UTC"
+    return value.astimezone(LOCAL_TIMEZONE).strftime(pattern) + " (Brasília)"
+
+
+def cnpj(value: Any) -> str:
+    """14 digits as 12.345.678/0001-90; anything else as it is (a bad CNPJ is shown, not hidden)."""
+    if _is_missing(value):
+        return MISSING
+    digits = "".join(c for c in str(value) if c.isdigit())
+    if len(digits) != 14:
+        return str(value)
+    return f"{digits[:2]}.{digits[2:5]}.{digits[5:8]}/{digits[8:12]}-{digits[12:]}"
 
 
 _PT_MONTHS = ["jan", "fev", "mar", "abr", "mai", "jun", "jul", "ago", "set", "out", "nov", "dez"]

@@ -57,6 +57,7 @@ def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS
     table = shown[COLUMNS].head(max_rows).copy()
     table["health_tier"] = table["health_tier"].map(lambda v: value_label(v, lang))
     table["risk_tier"] = table["risk_tier"].map(lambda v: value_label(v, lang))
+    table["segment"] = table["segment"].map(lambda v: value_label(v, lang))
     table["current_mrr"] = table["current_mrr"].map(lambda v: fmt.brl(v, 2, lang))
     table["mrr_at_risk"] = table["mrr_at_risk"].map(lambda v: fmt.brl(v, 2, lang))
     table["churn_probability"] = table["churn_probability"].map(lambda v: fmt.pct(v, 1, lang))

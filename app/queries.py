@@ -181,6 +181,36 @@ def cohorts(wh: Reader) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- portfolio at risk
 
+# Search: accent- and case-insensitive on name and id, and by CNPJ digits when the text is a
+# CNPJ (formatted or not). translate() is portable (DuckDB and BigQuery): it folds accents
+# and drops CNPJ punctuation; the search text is folded the same way in Python.
+ACCENTED, UNACCENTED = "áàâãäéèêëíìîïóòôõöúùûüçñ", "aaaaaeeeeiiiiooooouuuucn"
+CNPJ_PUNCTUATION = "./- "
+
+
+def search_match(name: str, customer_id: str, cnpj: str) -> str:
+    """SQL that is true when the row matches @search (folded text) or @search_digits (CNPJ digits)."""
+    folded = (
+        f"translate(lower(concat(coalesce({name}, ''), ' ', {customer_id})), '{ACCENTED}', '{UNACCENTED}')"
+    )
+    digits = f"translate(coalesce({cnpj}, ''), '{CNPJ_PUNCTUATION}', '')"
+    return (
+        f"@search = '' or strpos({folded}, @search) > 0 "
+        f"or (@search_digits != '' and strpos({digits}, @search_digits) > 0)"
+    )
+
+
+def search_params(search: str) -> dict[str, str]:
+    """@search (lower case, accents folded) and @search_digits (set when the text looks like a CNPJ)."""
+    import unicodedata
+
+    text = (search or "").strip().lower()
+    folded = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    digits = "".join(c for c in text if c.isdigit())
+    looks_like_cnpj = len(digits) >= 4 and all(c.isdigit() or c in CNPJ_PUNCTUATION for c in text)
+    return {"search": folded, "search_digits": digits if looks_like_cnpj else ""}
+
+
 # Active customers with their latest churn score. The filters, the ranking, the summary
 # and the row limit all run in the warehouse (bound parameters), so a page at 100k
 # customers moves only the rows it shows.
@@ -206,6 +236,7 @@ PORTFOLIO_SQL = """
             kpis.health_tier,
             kpis.renewal_date,
             kpis.tenure_months,
+            clientes.cnpj,
             latest_scores.churn_probability,
             latest_scores.risk_tier,
             latest_scores.top_drivers,
@@ -213,6 +244,8 @@ PORTFOLIO_SQL = """
             latest_scores.model_version,
             latest_scores.churn_probability * kpis.current_mrr as mrr_at_risk
         from {analytics}.fct_clientes_kpis as kpis
+        inner join {analytics}.dim_clientes as clientes
+            on clientes.customer_id = kpis.customer_id
         left join latest_scores
             on latest_scores.customer_id = kpis.customer_id
         where kpis.churn_status = 0
@@ -227,10 +260,7 @@ PORTFOLIO_SQL = """
             and (@csm = '*' or csm_owner = @csm)
             and (@health_tier = '*' or health_tier = @health_tier)
             and coalesce(churn_probability, 0) >= @min_probability
-            and (
-                @search = ''
-                or strpos(lower(concat(coalesce(company_name, ''), ' ', customer_id)), @search) > 0
-            )
+            and ({search_match})
     )
 
     select
@@ -243,7 +273,7 @@ PORTFOLIO_SQL = """
     from filtered
     order by mrr_at_risk desc nulls last, customer_id
     limit @row_limit
-"""
+""".replace("{search_match}", search_match("company_name", "customer_id", "cnpj"))
 
 PORTFOLIO_FILTERS = ("segment", "company_size", "uf", "csm", "health_tier", "search", "min_probability")
 SUMMARY_COLUMNS = {
@@ -270,7 +300,7 @@ def portfolio_params(
         "uf": str(uf),
         "csm": str(csm),
         "health_tier": str(health_tier),
-        "search": (search or "").strip().lower(),
+        **search_params(search),
         "min_probability": float(min_probability or 0.0),
     }
 
@@ -473,10 +503,11 @@ CUSTOMER_SEARCH_SQL = """
         {risk} as mrr_at_risk,
         count(*) over () as matched_customers
     from {analytics}.fct_clientes_kpis as kpis
+    inner join {analytics}.dim_clientes as clientes
+        on clientes.customer_id = kpis.customer_id
     {join}
     where
-        @search = ''
-        or strpos(lower(concat(coalesce(kpis.company_name, ''), ' ', kpis.customer_id)), @search) > 0
+        {search_match}
     order by
         case when lower(kpis.customer_id) = @search then 0 else 1 end,
         kpis.churn_status,
@@ -484,7 +515,7 @@ CUSTOMER_SEARCH_SQL = """
         kpis.company_name,
         kpis.customer_id
     limit @row_limit
-"""
+""".replace("{search_match}", search_match("kpis.company_name", "kpis.customer_id", "clientes.cnpj"))
 LATEST_SCORES_JOIN = """
     left join {analytics}.churn_scores as scores
         on scores.customer_id = kpis.customer_id
@@ -499,7 +530,7 @@ def customer_search(wh: Reader, search: str = "", limit: int = 50) -> pd.DataFra
     no scores). `matched_customers` is the number of matches in total. With no search text
     these are the accounts the CS team looks at first.
     """
-    params = {"search": (search or "").strip().lower(), "row_limit": int(limit)}
+    params = {**search_params(search), "row_limit": int(limit)}
     scored = CUSTOMER_SEARCH_SQL.replace("{risk}", "scores.churn_probability * kpis.current_mrr")
     try:
         frame = wh.query(scored.replace("{join}", LATEST_SCORES_JOIN), params)
@@ -507,7 +538,7 @@ def customer_search(wh: Reader, search: str = "", limit: int = 50) -> pd.DataFra
         if wh.table_exists("churn_scores"):
             raise
         unscored = CUSTOMER_SEARCH_SQL.replace("{risk}", "kpis.current_mrr").replace("{join}", "")
-        frame = read(wh, unscored, params, ("fct_clientes_kpis",))
+        frame = read(wh, unscored, params, ("fct_clientes_kpis", "dim_clientes"))
     frame["current_mrr"] = pd.to_numeric(frame["current_mrr"]).astype(float)
     return frame
 

@@ -146,10 +146,10 @@ def customer_filters(options: dict[str, list[str]], key_prefix: str) -> dict[str
     cols = st.columns(4)
     return {
         "segment": select_one(
-            tr("Segmento", "Segment"), options["segment"], f"{key_prefix}_segment", cols[0]
+            tr("Segmento", "Segment"), options["segment"], f"{key_prefix}_segment", cols[0], value_format=True
         ),
         "company_size": select_one(
-            tr("Porte", "Size"), options["company_size"], f"{key_prefix}_size", cols[1]
+            tr("Porte", "Size"), options["company_size"], f"{key_prefix}_size", cols[1], value_format=True
         ),
         "uf": select_one("UF", options["uf"], f"{key_prefix}_uf", cols[2]),
         "csm": select_one("CSM", options["csm_owner"], f"{key_prefix}_csm", cols[3]),
@@ -191,7 +191,16 @@ def metric(
     help: str | None = None,
     delta_color: str = "normal",
 ) -> None:
-    container.metric(label, value, delta=delta, help=help, delta_color=delta_color)
+    """st.metric; a delta that is zero once formatted ("0,0 p.p.", "+R$ 0,00") gets no arrow and no colour."""
+    is_zero = delta is not None and not any(ch in "123456789" for ch in delta)
+    container.metric(
+        label,
+        value,
+        delta=delta,
+        help=help,
+        delta_color="off" if is_zero else delta_color,
+        delta_arrow="off" if is_zero else "auto",
+    )
 
 
 PICKER_ROWS = 50  # the customer picker lists at most this many matches of the search text
@@ -207,11 +216,13 @@ def pick_customer(key: str) -> str:
     default = st.session_state.get("selected_customer") or st.query_params.get("cliente")
     cols = st.columns([1, 2])
     search = cols[0].text_input(
-        tr("Buscar cliente (nome ou id)", "Search customer (name or id)"),
+        tr("Buscar cliente (nome, id ou CNPJ)", "Search customer (name, id or CNPJ)"),
         key=f"{key}_search",
-        placeholder=tr("ex.: Silva, CLI-000123", "e.g. Silva, CLI-000123"),
+        placeholder=tr(
+            "ex.: Conceição, CLI-000123, 12.345.678/0001-90", "e.g. Silva, CLI-000123, 12345678000190"
+        ),
     )
-    matches = data.load("customer_search", search.strip().lower(), PICKER_ROWS)
+    matches = data.load("customer_search", search.strip(), PICKER_ROWS)
     total = int(matches["matched_customers"].iloc[0]) if not matches.empty else 0
     if matches.empty:
         if search.strip():
@@ -327,6 +338,21 @@ COLUMN_LABELS = {
     "effective_end_date": ("Fim efetivo", "Effective end"),
 }
 MONEY_COLUMNS = {"mrr", "amount", "cycle_value"}
+# Text columns holding values from a fixed list (pt-BR in the marts): shown in the UI language.
+CATEGORY_COLUMNS = {
+    "category",
+    "ticket_status",
+    "invoice_status",
+    "nps_category",
+    "contract_status",
+    "contract_movement",
+    "billing_cycle",
+    "cancellation_reason",
+    "plan",
+    "segment",
+    "company_size",
+    "movement",
+}
 RATE_COLUMNS = {"logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate", "nrr", "grr"}
 
 
@@ -358,6 +384,10 @@ def display_frame(frame, language: str | None = None):
             shown = values.map(lambda v: fmt.number(v, 0, language))
         elif pd.api.types.is_float_dtype(values):
             shown = values.map(lambda v: fmt.number(v, 2, language))
+        elif column in CATEGORY_COLUMNS:
+            shown = values.map(lambda v: "—" if _text(v) == "—" else value_label(v, language))
+        elif column == "cnpj":
+            shown = values.map(fmt.cnpj)
         else:
             shown = values.map(_text)
         label = COLUMN_LABELS.get(column)

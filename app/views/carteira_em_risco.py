@@ -24,12 +24,23 @@ def main() -> None:
     filters = ui.customer_filters(options, "risk")
     cols = st.columns([1, 1, 2])
     filters["health_tier"] = ui.select_one(tr("Saúde", "Health"), TIERS, "risk_health", cols[0])
-    filters["min_probability"] = cols[1].slider(
-        tr("Probabilidade mínima", "Minimum probability"), 0.0, 1.0, 0.0, 0.05, key="risk_min_prob"
+    filters["min_probability"] = (
+        cols[1].slider(
+            tr("Probabilidade mínima de churn", "Minimum churn probability"),
+            0,
+            100,
+            0,
+            5,
+            format="%d%%",
+            key="risk_min_prob",
+        )
+        / 100
     )
     filters["search"] = (
         cols[2]
-        .text_input(tr("Buscar cliente (nome ou id)", "Search customer (name or id)"), key="risk_search")
+        .text_input(
+            tr("Buscar cliente (nome, id ou CNPJ)", "Search customer (name, id or CNPJ)"), key="risk_search"
+        )
         .strip()
     )
     view = data.portfolio_view(filters, lang)
@@ -70,12 +81,12 @@ def main() -> None:
             )
         )
     else:
-        st.caption(tr(f"{fmt.number(total, 0, lang)} clientes.", f"{fmt.number(total, 0, lang)} customers."))
+        st.caption(fmt.count(total, tr("cliente", "customer"), tr("clientes", "customers"), lang) + ".")
     exported = min(total, EXPORT_MAX_ROWS)
     st.download_button(
         tr(
-            f"Exportar CSV ({fmt.number(exported, 0, lang)} linhas, com os filtros)",
-            f"Export CSV ({fmt.number(exported, 0, lang)} rows, filtered)",
+            f"Exportar CSV ({fmt.count(exported, 'linha', 'linhas', lang)}, com os filtros)",
+            f"Export CSV ({fmt.count(exported, 'row', 'rows', lang)}, filtered)",
         ),
         data=lambda: data.portfolio_export(filters),  # built on click, with the filters shown above
         file_name="carteira_em_risco.csv",

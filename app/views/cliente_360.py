@@ -46,12 +46,12 @@ def main() -> None:
         " · ".join(
             str(x)
             for x in [
-                row.get("segment"),
-                row.get("company_size"),
+                value_label(row.get("segment"), lang),
+                value_label(row.get("company_size"), lang),
                 f"{row.get('city') or ''}/{row.get('uf') or ''}",
                 f"CSM {row.get('csm_owner')}",
-                tr("plano", "plan") + f" {row.get('plan')}",
-                f"CNPJ {row.get('cnpj')}",
+                tr("plano", "plan") + f" {value_label(row.get('plan'), lang)}",
+                f"CNPJ {fmt.cnpj(row.get('cnpj'))}",
                 row.get("contact_email"),
                 status,
             ]

@@ -82,7 +82,18 @@ def test_dates_and_months():
     assert fmt.day(pd.NaT) == "—"
     assert fmt.month(pd.Timestamp("2025-02-01")) == "fev/2025"
     assert fmt.month(pd.Timestamp("2025-02-01"), "en") == "Feb 2025"
-    assert fmt.timestamp(datetime(2026, 1, 2, 3, 4)) == "02/01/2026 03:04 UTC"
+    # stored in UTC, shown on the CS team's clock (São Paulo, UTC-3 all year since 2019)
+    assert fmt.timestamp(datetime(2026, 1, 2, 3, 4)) == "02/01/2026 00:04 (Brasília)"
+    assert fmt.timestamp("2026-07-01T12:00:00+00:00", "en") == "2026-07-01 09:00 (Brasília)"
+
+
+def test_cnpj_and_counts():
+    assert fmt.cnpj("68958046000151") == "68.958.046/0001-51"
+    assert fmt.cnpj("68.958.046/0001-51") == "68.958.046/0001-51"
+    assert fmt.cnpj("123") == "123"  # not a CNPJ: shown as it is
+    assert fmt.count(1, "cliente", "clientes") == "1 cliente"
+    assert fmt.count(2, "cliente", "clientes") == "2 clientes"
+    assert fmt.count(1234, "row", "rows", "en") == "1,234 rows"
     assert fmt.ratio(2.5) == "2,50x"
 
 

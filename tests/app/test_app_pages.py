@@ -21,7 +21,7 @@ def test_page_renders_without_errors(app_data, page):
     assert at.metric, f"{page} shows no KPI"
     captions = " ".join(c.value for c in at.sidebar.caption)
     assert "dev (DuckDB" in captions  # backend shown
-    assert "Dados de:" in captions and "UTC" in captions  # data timestamp shown
+    assert "Dados de:" in captions and "(Brasília)" in captions  # data timestamp, São Paulo time
 
 
 def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader):
@@ -276,3 +276,22 @@ def test_half_written_evaluation_file_is_a_friendly_message(built_data_dir, tmp_
     at = open_page("modelo")
     assert not at.exception and not at.error
     assert "just train" in " ".join(i.value for i in at.info)
+
+
+def test_search_ignores_accents_and_finds_cnpj_digits_or_formatted(app_data, reader):
+    from app.ui import fmt as ui_fmt
+
+    customers = reader.query("select customer_id, company_name, cnpj from {analytics}.dim_clientes")
+    accented = customers[customers["company_name"].str.contains("[ãçéêíóôú]", regex=True, na=False)].iloc[0]
+    word = next(w for w in accented["company_name"].split() if any(c in w for c in "ãçéêíóôú"))
+    plain = word.translate(str.maketrans("ãçéêíóôú", "aceeioou"))
+    found_plain = queries.customer_search(reader, plain, 500)
+    found_accented = queries.customer_search(reader, word, 500)
+    assert accented["customer_id"] in set(found_plain["customer_id"])
+    assert set(found_plain["customer_id"]) == set(found_accented["customer_id"])
+
+    target = customers[customers["cnpj"].str.len() == 14].iloc[0]
+    for text in (target["cnpj"], ui_fmt.cnpj(target["cnpj"]), ui_fmt.cnpj(target["cnpj"])[:10]):
+        assert target["customer_id"] in set(queries.customer_search(reader, text, 50)["customer_id"]), text
+        rows = queries.portfolio(reader, search=text)
+        assert rows.empty or target["customer_id"] in set(rows["customer_id"]) or text != target["cnpj"]

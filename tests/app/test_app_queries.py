@@ -51,8 +51,13 @@ class DuckDBFixture:
                 "model_version": ["v1"] * 4,
             }
         )
+        clientes = kpis[["customer_id"]].assign(
+            cnpj=["11222333000181", "12345678000190", None, "98765432000110", "11111111000111"]
+        )
         self.con.register("kpis_frame", kpis)
         self.con.register("scores_frame", scores)
+        self.con.register("clientes_frame", clientes)
+        self.con.execute("create table cs_ops_analytics.dim_clientes as select * from clientes_frame")
         self.con.execute("create table cs_ops_analytics.fct_clientes_kpis as select * from kpis_frame")
         self.con.execute("create table cs_ops_analytics.churn_scores as select * from scores_frame")
 
@@ -64,7 +69,7 @@ class DuckDBFixture:
         return self.con.execute(sql, used or None).df()
 
     def table_exists(self, name, dataset="analytics"):
-        return name in {"fct_clientes_kpis", "churn_scores"}
+        return name in {"fct_clientes_kpis", "churn_scores", "dim_clientes"}
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +86,11 @@ def tiny():
         ({"health_tier": "atenção"}, ["CLI-3", "CLI-4"]),
         ({"min_probability": 0.3}, ["CLI-3", "CLI-1"]),
         ({"search": "  CLÍNICA "}, ["CLI-3"]),
+        ({"search": "clinica"}, ["CLI-3"]),  # accents do not matter
+        ({"search": "metalurgica aco"}, ["CLI-2"]),
+        ({"search": "12345678000190"}, ["CLI-2"]),  # CNPJ digits
+        ({"search": "12.345.678/0001-90"}, ["CLI-2"]),  # CNPJ formatted
+        ({"search": "345.678"}, ["CLI-2"]),  # part of a CNPJ
         ({"search": "cli-2"}, ["CLI-2"]),
         ({"search": "100%_"}, []),  # no LIKE wildcards: the text is matched literally
         ({"segment": "Varejo", "company_size": "Grande"}, []),
