@@ -230,10 +230,6 @@ def horizontal_bars(
     )
 
 
-def health_label(tier: str, lang: str) -> str:
-    return value_label(tier, lang)
-
-
 RISK_COLORS = {"alto": NEGATIVE, "médio": "#f9a825", "baixo": POSITIVE}
 
 

@@ -117,12 +117,12 @@ def batch_by_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
         keep_batches_up_to(db, last, full)
         dbt(data_dir, "build" if last == B4 else "run")
         seen[last] = orphans(data_dir)
-    incremental = {table: read_sorted(data_dir, table, COMPARED[table]) for table in COMPARED}
+    incremental = compared_tables(data_dir)
     dbt(data_dir, "run", "--full-refresh")
     return {
         "seen": seen,
         "incremental": incremental,
-        "full": {t: read_sorted(data_dir, t, COMPARED[t]) for t in COMPARED},
+        "full": compared_tables(data_dir),
     }
 
 

@@ -45,8 +45,3 @@
     } -%}
     {{ return(values[name]) }}
 {%- endmacro %}
-
-{# the canonical values of one enum, deduplicated, for accepted_values tests #}
-{% macro cs_enum_canonical(name) -%}
-    {{ return(cs_enum_values(name).values() | unique | list) }}
-{%- endmacro %}
