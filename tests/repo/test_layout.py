@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ast
+import functools
+import importlib.util
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
+from importlib.metadata import distribution, packages_distributions
 from pathlib import Path
 
 from warehouse.config import REPO_ROOT
+
+OWN_PACKAGES = ("generator", "warehouse", "ml", "app")
 
 REQUIRED_RECIPES = {
     "dev",
@@ -62,21 +69,91 @@ def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_one() -> None:
     assert "Como executar" in readme
 
 
+def test_lint_fails_on_findings_and_ci_runs_it() -> None:
+    recipe = subprocess.run(
+        [_just(), "--show", "lint"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert "ruff format --check" in recipe.stdout and "|| true" not in recipe.stdout, recipe.stdout
+    ci_lines = (REPO_ROOT / ".ci" / "run").read_text().splitlines()
+    assert "just lint" in ci_lines, ".ci/run must run `just lint` as a command of its own"
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _declared_dependencies() -> set[str]:
+    """Distribution names in pyproject.toml (runtime + dev), normalised, extras dropped."""
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
+    return {_normalized(re.split(r"[<>=\[ ;]", requirement)[0]) for requirement in wanted}
+
+
 def test_every_dependency_is_pinned() -> None:
     pins = {}
     for line in (REPO_ROOT / "constraints.txt").read_text().splitlines():
         if line and not line.startswith("#"):
             name, _, version = line.partition("==")
             assert version, f"constraints.txt line {line!r} is not pinned with =="
-            pins[name.lower().replace("_", "-")] = version
-    import tomllib
-
-    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["dev"]
-    for requirement in wanted:
-        name = re.split(r"[<>=\[ ]", requirement)[0].lower().replace("_", "-")
+            pins[_normalized(name)] = version
+    for name in _declared_dependencies():
         assert name in pins, f"{name} is a dependency but has no pin in constraints.txt"
     assert pins["dbt-core"].startswith("1.11."), "dbt-core 1.12 downloads a binary at install time"
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Absolute imports of one file, dotted (`from google.cloud import bigquery` -> google.cloud.bigquery)."""
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return modules
+
+
+@functools.cache
+def _top_level_distributions() -> dict[str, list[str]]:
+    return packages_distributions()
+
+
+@functools.cache
+def _distribution_of(module: str) -> str | None:
+    """The installed distribution that provides a module, None for the stdlib and our own code."""
+    top = module.split(".")[0]
+    if top in sys.stdlib_module_names or top in OWN_PACKAGES:
+        return None
+    candidates = _top_level_distributions().get(top, [])
+    if len(candidates) == 1:
+        return _normalized(candidates[0])
+    # a namespace package (google.*): find the distribution that ships the module's file
+    parts = module.split(".")
+    for end in range(len(parts), 1, -1):
+        try:
+            spec = importlib.util.find_spec(".".join(parts[:end]))
+        except (ImportError, ValueError):
+            continue
+        if spec is not None and spec.origin:
+            for name in candidates:
+                dist = distribution(name)
+                shipped = Path(spec.origin).relative_to(Path(dist.locate_file("")).resolve()).as_posix()
+                if any(str(f) == shipped for f in dist.files or []):
+                    return _normalized(name)
+    return _normalized(candidates[0]) if candidates else top
+
+
+def test_every_imported_package_is_declared() -> None:
+    """A package our code imports is declared in pyproject.toml, not just installed by another one."""
+    declared = _declared_dependencies()
+    undeclared = {}
+    for package in (*OWN_PACKAGES, "tests"):
+        for path in sorted((REPO_ROOT / package).rglob("*.py")):
+            for module in _imported_modules(path):
+                dist = _distribution_of(module)
+                local = (path.parent / f"{module.split('.')[0]}.py").exists()  # tests' helper modules
+                if dist and not local and dist not in declared:
+                    undeclared.setdefault(dist, str(path.relative_to(REPO_ROOT)))
+    assert not undeclared, f"imported but not declared in pyproject.toml (first importer): {undeclared}"
 
 
 def test_generated_things_are_ignored_by_git() -> None:
