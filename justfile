@@ -99,10 +99,10 @@ bench:
 bench-scale *ARGS:
     {{python}} -m warehouse.bench_scale {{ARGS}}
 
-# Lint Python (ruff) and parse the dbt project
+# Lint and format-check Python (ruff) and parse the dbt project; fails on any finding
 lint:
     {{python}} -m ruff check .
-    {{python}} -m ruff format --check . || true
+    {{python}} -m ruff format --check .
     {{python}} -m warehouse.dbt parse
 
 # Start the local BigQuery emulator in the foreground (try `prod` offline; prints the env to export)
