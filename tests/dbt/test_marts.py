@@ -3,46 +3,38 @@ accounting / dirt detection / interface columns on a generated history."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from dbt_runs import REPO, query
 
 A = "cs_ops_analytics"
 RAW = "cs_ops_raw_data"
 
 
-def contract_columns() -> dict[str, list[str]]:
-    """The mart columns ARCHITECTURE.md section 4 promises to ml/ and app/."""
-    text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
-    section = text.split("## 4.")[1].split("\n## ")[0]
-    marts = {}
-    for block in re.split(r"\n- ", section)[1:]:
-        name = re.match(r"`(\w+)`", block).group(1)
-        body = block.split(":", 1)[1]
-        body = re.sub(r"\([^()]*(\([^()]*\)[^()]*)*\)", "", body)  # drop (explanations)
-        marts[name] = re.findall(r"\b([a-z][a-z0-9_]*)\b(?=\s*(?:,|$|\n|\.))", body)
-    marts.pop("churn_scores", None)  # written by ml, not dbt
-    return marts
+def dbt_marts() -> dict[str, dict]:
+    """The marts warehouse/mart_contract.yml promises to ml/ and app/ that dbt builds."""
+    contract = yaml.safe_load((REPO / "warehouse" / "mart_contract.yml").read_text(encoding="utf-8"))
+    return {name: table for name, table in contract["tables"].items() if table["written_by"] == "dbt"}
 
 
-def test_contract_parser_reads_the_architecture() -> None:
-    marts = contract_columns()
-    assert set(marts) == {
-        "dim_clientes", "fct_clientes_kpis", "fct_clientes_snapshot_mensal", "fct_mrr_mensal",
-        "fct_kpis_mensais", "fct_retencao_coortes", "fct_qualidade_dados", "fct_quarentena",
-    }  # fmt: skip
-    assert "is_label_complete" in marts["fct_clientes_snapshot_mensal"]
-    assert "quick_ratio" in marts["fct_kpis_mensais"]
-
-
-@pytest.mark.parametrize("mart", sorted(contract_columns()))
+@pytest.mark.parametrize("mart", sorted(dbt_marts()))
 def test_marts_have_the_contract_columns(generated_build: Path, mart: str) -> None:
     columns = set(query(generated_build, f"select * from {A}.{mart} limit 0").columns)
-    missing = [c for c in contract_columns()[mart] if c not in columns]
+    missing = [c for c in dbt_marts()[mart]["columns"] if c not in columns]
     assert not missing, f"{mart} lacks contract columns {missing}"
+
+
+@pytest.mark.parametrize("mart", sorted(dbt_marts()))
+def test_marts_primary_key_is_unique(generated_build: Path, mart: str) -> None:
+    key = ", ".join(dbt_marts()[mart]["primary_key"])
+    dupes = query(
+        generated_build,
+        f"select {key}, count(*) as n from {A}.{mart} group by all having count(*) > 1 limit 3",
+    )
+    assert dupes.empty, f"{mart} repeats its contract primary key ({key}):\n{dupes}"
 
 
 # ---------- exact values on the hand-made fixture ----------
