@@ -70,6 +70,7 @@ def test_reads_during_just_dev_always_find_marts_and_scores_of_one_release(tmp_p
     out, _ = second.communicate(timeout=60)
     assert second.returncode == 0, out[-4000:]
 
+    print(f"{reads} reads while just dev ran, {len(problems)} problems")
     assert reads >= 100, f"only {reads} reads while just dev ran"
     assert problems == [], problems[:5]
     assert reader.release_id() != before
