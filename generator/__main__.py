@@ -8,46 +8,12 @@ import json
 import os
 import sys
 
-# The system allocator hands freed batch memory back to the OS (Arrow's default pool keeps
-# it), which keeps peak RSS bounded across many batches. Must be set before pyarrow loads
-# (the generator package itself imports neither numpy nor pyarrow, see generator/__init__.py).
-os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-# The generator's only BLAS call is the forecast's tiny (7 x 7) @ (7 x customers) product:
-# OpenBLAS worker threads would spin after each call, taking CPU from the writer threads.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
+from generator import process_setup
 from generator.options import DEFAULTS, GeneratorError, GeneratorOptions
+from warehouse.cli import run_cli
+from warehouse.lock import data_dir_lock
 
-
-def pyarrow_without_pandas() -> None:
-    """Spare this process pyarrow's import of pandas (~0.15 s CPU, a third of the start-up).
-
-    The first ``pa.array()`` call imports pandas only to ask whether its input is a pandas
-    object; the generator never hands it one. With pandas hidden for that one call, pyarrow's
-    lazy shim records "no pandas" and never imports it for ``pa.array`` again. pandas stays
-    importable: pyarrow imports it by itself when a pandas conversion is asked for
-    (``to_pandas``, ``from_pandas``). Only for this CLI process (and the bench child, which runs
-    it): a library caller of ``generate`` may pass pandas objects to pyarrow elsewhere.
-    """
-    if "pandas" in sys.modules:
-        return
-    sys.meta_path.insert(0, _NoPandas)
-    try:
-        import pyarrow as pa
-
-        pa.array([0])
-    finally:
-        sys.meta_path.remove(_NoPandas)
-
-
-class _NoPandas:
-    """A meta path finder for which pandas is not installed (used for one pa.array call)."""
-
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == "pandas" or name.startswith("pandas."):
-            raise ModuleNotFoundError(f"{name} hidden from pyarrow's first pa.array()", name=name)
-        return None
+process_setup.configure_environment()  # before numpy and pyarrow load (neither import above loads them)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,9 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         overwrite=args.overwrite,
         quiet=args.quiet,
     )
-    pyarrow_without_pandas()
-    from generator.run import generate  # after the environment above
-    from warehouse.lock import data_dir_lock
+    process_setup.pyarrow_without_pandas()
+    from generator.run import generate  # imported here: after configure_environment, and --help stays instant
 
     try:
         with data_dir_lock("python -m generator", data_dir=args.data_dir):
@@ -118,8 +83,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from warehouse.cli import run_cli
-
     code = run_cli(main)  # one line for a full disk, a read-only data dir, a run already going
     # Everything is written and closed, the writer threads are joined: leave without the
     # interpreter's teardown (it frees every module, array and Arrow buffer one by one, a

@@ -17,6 +17,7 @@ Writes <data dir>/reports/bench_generator.json and prints a short table.
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -28,7 +29,14 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import duckdb
 import numpy as np
+import pyarrow as pa
+from faker import Faker
+
+from generator import pools, simulation
+from generator.frame import materialize
+from warehouse.config import get_settings
 
 TARGETS = {"seconds_10m_events": 3.0, "peak_rss_mib": 400.0, "faker_ratio": 400.0, "duckdb_ratio": 1.5}
 BENCH_CUSTOMERS = 6500  # x 24 months ~ 10M usage events at the default behaviour parameters
@@ -42,8 +50,6 @@ def _compile_generator() -> None:
     With PYTHONDONTWRITEBYTECODE set (as in some shells here) every child would otherwise compile
     the generator's sources again at each start (~0.05 CPU s), a cost no real installation pays
     twice."""
-    import compileall
-
     compileall.compile_dir(str(Path(__file__).resolve().parent), quiet=1, force=False)
 
 
@@ -101,9 +107,6 @@ def bench_full(repeats: int, customers: int, months: int) -> dict:
 
 def _vectorised_customers(n: int, seed: int) -> int:
     """The clientes table exactly as the generator builds it: profile arrays -> Arrow -> rendered text."""
-    from generator import simulation
-    from generator.frame import materialize
-
     rng = np.random.default_rng(seed)
     c = simulation.customer_profile(rng, n)
     c["signup"] = 19_723 - rng.integers(20, 6 * 365, n)  # up to six years before 2024-01-01
@@ -114,11 +117,6 @@ def _vectorised_customers(n: int, seed: int) -> int:
 
 def _faker_customers(n: int, seed: int) -> int:
     """The same twelve columns row by row with Faker, into the same kind of result (an Arrow table)."""
-    import pyarrow as pa
-    from faker import Faker
-
-    from generator import pools
-
     fake = Faker("pt_BR")
     fake.seed_instance(seed)
     rnd = random.Random(seed)
@@ -193,8 +191,6 @@ COPY (
 
 
 def bench_duckdb(repeats: int, rows: int, ours: dict) -> dict:
-    import duckdb
-
     wall, cpu = [], []
     with tempfile.TemporaryDirectory(prefix="generator-bench-duckdb-") as tmp:
         for r in range(repeats):
@@ -235,8 +231,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.data_dir:
         data_dir = Path(args.data_dir)
     else:
-        from warehouse.config import get_settings
-
         data_dir = get_settings().data_dir
     load_before = os.getloadavg()
     full = bench_full(args.repeats, args.customers, args.months)

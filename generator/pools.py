@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
+from faker import Faker
 
 # --- segments, sizes, plans -------------------------------------------------------------------
 
@@ -249,8 +250,6 @@ def choice_lut(p: np.ndarray, resolution: int = 4096) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def get_pools() -> Pools:
-    from faker import Faker
-
     # only the person provider is used: loading pt_BR's other providers cost ~50 ms a process
     # (the seeded draws are the same either way)
     fake = Faker("pt_BR", providers=["faker.providers.person"])

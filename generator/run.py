@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import shutil
 import sys
 import threading
@@ -18,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from generator import bizcal, dirt, simulation, storage
+from generator import bizcal, dirt, process_setup, simulation, storage
 from generator.options import (
     DEFAULTS,
     GENERATOR_VERSION,
@@ -27,6 +26,7 @@ from generator.options import (
     GeneratorOptions,
     check_values,
 )
+from warehouse.config import get_settings
 from warehouse.contract import load_contract
 
 TABLES = ("clientes", "contratos", "faturas", "usuarios", "eventos_uso", "tickets", "nps_respostas")
@@ -55,44 +55,7 @@ TRUTH_UNIQUE_ISH = ("id_cliente", "health", "churn_hazard", "churn_prob_90d")
 RAW_COMPRESSION = "snappy"
 WORKERS = 2  # jobs run beside the simulation thread: two cores
 _BUILD_LOCK = threading.Lock()
-# after a batch is finalised, glibc's freed pages go back to the OS once RSS is above this
-# (rarely reached: trimming every batch would cost page faults on the next month's arrays)
-TRIM_ABOVE_MIB = 340.0
 MAX_INFLIGHT = 2  # batches simulated but not yet finalised (bounds memory)
-
-
-@functools.lru_cache(maxsize=1)
-def _libc():
-    try:
-        import ctypes
-
-        return ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-
-
-def _rss_mib() -> float:
-    try:
-        with open("/proc/self/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") / 2**20)
-    except (OSError, ValueError, IndexError):
-        return float("inf")
-
-
-def _limit_malloc_arenas() -> None:
-    """glibc gives every thread its own malloc arena and keeps their freed pages; two arenas
-    for the simulation thread and the pool keep peak RSS lower (no-op elsewhere)."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "mallopt"):
-        libc.mallopt(-8, 2)  # M_ARENA_MAX
-
-
-def _release_free_memory() -> None:
-    """Hand the pages glibc keeps after a batch's arrays are freed back to the OS when RSS has
-    grown past TRIM_ABOVE_MIB (peak RSS; no-op elsewhere)."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "malloc_trim") and _rss_mib() > TRIM_ABOVE_MIB:
-        libc.malloc_trim(0)
 
 
 def batch_id(start: tuple[int, int], number: int) -> str:
@@ -123,8 +86,6 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
     if options.data_dir is not None:
         data_dir = Path(options.data_dir).expanduser().resolve()
     else:
-        from warehouse.config import get_settings
-
         data_dir = get_settings().data_dir
     if data_dir.exists() and not data_dir.is_dir():
         raise GeneratorError(f"--data-dir {data_dir} exists and is not a directory")
@@ -258,7 +219,7 @@ def generate(options: GeneratorOptions | dict | None = None, **overrides) -> dic
     previous: dict[str, Future | None] = dict.fromkeys(TABLES)
     inflight: deque = deque()
     truth_parts: list[Future] = []
-    _limit_malloc_arenas()
+    process_setup.limit_malloc_arenas()
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="generator-writer") as pool:
         for k in range(first, first + values["months"]):
             batch = k + 1
@@ -402,7 +363,7 @@ def _finalize(
     }
     storage.write_json(meta, paths.batches / f"{bid}.json")
     storage.save_state(state_snapshot, paths.state, pending)
-    _release_free_memory()
+    process_setup.release_free_memory()
     written.append(bid)
     progress.batch(bid, meta["total_rows"])
 
