@@ -77,9 +77,9 @@ app *ARGS:
 report:
     {{python}} -m app.report
 
-# Run the test suite (unit, dbt, end-to-end on DuckDB and on the BigQuery emulator, app)
+# Run the test suite, one worker per core (unit, dbt, end-to-end on DuckDB and the BigQuery emulator, app)
 test *ARGS:
-    {{python}} -m pytest {{ARGS}}
+    {{python}} -m pytest -n auto --dist loadfile {{ARGS}}
 
 # Run the speed/memory benchmarks side by side; results go to <data dir>/reports/bench_*.json
 bench:

@@ -1,17 +1,31 @@
-"""Shared fixtures.
+"""Shared fixtures, and what makes the suite safe to run in parallel.
 
-`bq_emulator`: one local BigQuery emulator for the whole test session (started on free
-loopback ports in its own virtualenv, stopped at the end); yields its endpoint URL, e.g.
-use it as BIGQUERY_EMULATOR_HOST with GOOGLE_CLOUD_PROJECT=local-project.
+`just test` runs `pytest -n auto --dist loadfile` (pytest-xdist): one worker process per
+core, each test file on one worker, so a module-scoped fixture is built once.
+- `build_once(name, build)`: a directory that a session fixture builds once per test run
+  and every worker then only reads (a pipeline run, a dbt build, a generated history):
+  the first worker to ask builds it under a file lock, the others wait and reuse it.
+  Without xdist it is an ordinary session directory.
+- Every test process gets dbt target and log dirs of its own (DBT_TARGET_PATH,
+  DBT_LOG_PATH): two workers' dbt runs never share cs_ops_dbt/target.
+- `bq_emulator`: one local BigQuery emulator per test process (started on free loopback
+  ports in its own virtualenv, stopped at the end); yields its endpoint URL, e.g. use it
+  as BIGQUERY_EMULATOR_HOST with GOOGLE_CLOUD_PROJECT=local-project.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fcntl
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from warehouse.emulator import PROJECT, running_emulator
+
+BUILT_MARKER = ".built"
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +38,39 @@ def bq_emulator() -> Iterator[str]:
 def bq_emulator_project() -> str:
     """The project id the emulator serves by default."""
     return PROJECT
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_dbt_output_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """dbt subprocesses of this test process write their target/ and logs/ in a dir of its own."""
+    where = tmp_path_factory.mktemp("dbt-output")
+    saved = {name: os.environ.get(name) for name in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
+    os.environ["DBT_TARGET_PATH"] = str(where / "target")
+    os.environ["DBT_LOG_PATH"] = str(where / "logs")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session")
+def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Callable[[Path], None]], Path]:
+    """`build_once(name, build)` -> a dir that `build(dir)` filled once for the whole test run."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's temp dir, above every worker's own
+
+    def shared(name: str, build: Callable[[Path], None]) -> Path:
+        target = root / name
+        with open(root / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            if not (target / BUILT_MARKER).exists():
+                shutil.rmtree(target, ignore_errors=True)  # a build that failed half-way
+                target.mkdir()
+                build(target)
+                (target / BUILT_MARKER).touch()
+        return target
+
+    return shared

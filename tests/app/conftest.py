@@ -25,16 +25,19 @@ if "warehouse" in sys.modules and getattr(sys.modules["warehouse"], "__file__", 
 from app_helpers import PIPELINE, run_step  # noqa: E402
 
 
+def _run_pipeline(data_dir: Path) -> None:
+    for args in PIPELINE:
+        run_step(args, data_dir)
+
+
 @pytest.fixture(scope="session")
-def built_data_dir(tmp_path_factory) -> Path:
-    """A data dir holding a published warehouse snapshot and a trained model, built by the real pipeline."""
+def built_data_dir(build_once) -> Path:
+    """A data dir holding a published warehouse snapshot and a trained model, built by the real
+    pipeline once per test run (shared by every xdist worker; tests copy it before changing it)."""
     reuse = os.environ.get("CS_OPS_APP_TEST_DATA_DIR")
     if reuse:
         return Path(reuse)
-    data_dir = tmp_path_factory.mktemp("app-data")
-    for args in PIPELINE:
-        run_step(args, data_dir)
-    return data_dir
+    return build_once("app-data", _run_pipeline)
 
 
 def _reset_caches() -> None:

@@ -14,20 +14,24 @@ import raw_fixture
 from dbt_runs import dbt, duckdb_path, generate, load
 
 
-@pytest.fixture(scope="session")
-def fixture_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made raw fixture, built with `dbt build` (models + every test)."""
-    data_dir = tmp_path_factory.mktemp("dbt-fixture")
+def _build_fixture(data_dir: Path) -> None:
     raw_fixture.write_fixture(duckdb_path(data_dir))
     dbt(data_dir, "build")
-    return data_dir
 
 
-@pytest.fixture(scope="session")
-def generated_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small generated history (60 customers, 8 months), loaded and built with `dbt build`."""
-    data_dir = tmp_path_factory.mktemp("dbt-generated")
+def _build_generated(data_dir: Path) -> None:
     generate(data_dir, 60, 8)
     load(data_dir)
     dbt(data_dir, "build")
-    return data_dir
+
+
+@pytest.fixture(scope="session")
+def fixture_build(build_once) -> Path:
+    """The hand-made raw fixture, built with `dbt build` (models + every test); read-only."""
+    return build_once("dbt-fixture", _build_fixture)
+
+
+@pytest.fixture(scope="session")
+def generated_build(build_once) -> Path:
+    """A small generated history (60 customers, 8 months), loaded and built with `dbt build`; read-only."""
+    return build_once("dbt-generated", _build_generated)

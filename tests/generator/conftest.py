@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -14,11 +15,16 @@ SHARED = {"customers": 700, "months": 15, "start": "2024-01", "seed": 3, "dirt_r
 TABLES = ("clientes", "contratos", "faturas", "usuarios", "eventos_uso", "tickets", "nps_respostas")
 
 
-@pytest.fixture(scope="session")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    data_dir = tmp_path_factory.mktemp("generator-shared")
+def _generate_shared(data_dir: Path) -> None:
     summary = generate(SHARED, data_dir=data_dir, quiet=True)
-    return data_dir, summary
+    (data_dir / "summary.json").write_text(json.dumps(summary))
+
+
+@pytest.fixture(scope="session")
+def dataset(build_once) -> tuple[Path, dict]:
+    """The shared history (read-only) and the summary `generate` returned for it."""
+    data_dir = build_once("generator-shared", _generate_shared)
+    return data_dir, json.loads((data_dir / "summary.json").read_text())
 
 
 @pytest.fixture(scope="session")
