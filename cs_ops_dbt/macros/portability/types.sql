@@ -52,3 +52,20 @@
 {% macro duckdb__cs_utc_timestamp(expression) -%}
     cast(timezone('UTC', cast({{ expression }} as timestamptz)) as timestamp)
 {%- endmacro %}
+
+
+{#
+    A timestamp as text in UTC with microseconds, 2024-01-15 10:00:00.120000: the same text
+    on every engine (a plain cast gives 10:00:00.12+00 on DuckDB, 10:00:00.120+00 on BigQuery).
+#}
+{% macro cs_timestamp_text(expression) -%}
+    {{ return(adapter.dispatch('cs_timestamp_text', 'cs_ops_dbt')(expression)) }}
+{%- endmacro %}
+
+{% macro default__cs_timestamp_text(expression) -%}
+    format_timestamp('%Y-%m-%d %H:%M:%E6S', {{ expression }}, 'UTC')
+{%- endmacro %}
+
+{% macro duckdb__cs_timestamp_text(expression) -%}
+    strftime({{ cs_utc_timestamp(expression) }}, '%Y-%m-%d %H:%M:%S.%f')
+{%- endmacro %}

@@ -32,7 +32,7 @@ final as (
         rejection_reason,
         {{ cs_json_object([
             ['id_evento', 'event_id'], ['id_cliente', 'customer_id'], ['id_usuario', 'user_id'],
-            ['modulo', 'module'], ['funcionalidade', 'feature'], ['ocorrido_em', 'occurred_at'],
+            ['modulo', 'module'], ['funcionalidade', 'feature'], ['ocorrido_em', cs_timestamp_text('occurred_at')],
             ['duracao_segundos', 'duration_seconds'],
         ]) }} as raw_values
     from checked

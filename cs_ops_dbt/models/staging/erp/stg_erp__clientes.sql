@@ -40,7 +40,7 @@ renamed as (
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
             'id_cliente', 'razao_social', 'cnpj', 'segmento', 'porte', 'uf', 'cidade',
-            'csm_responsavel', 'data_cadastro', 'email_contato', 'status', 'updated_at',
+            'csm_responsavel', 'data_cadastro', 'email_contato', 'status', ['updated_at', cs_timestamp_text('updated_at')],
         ]) }} as raw_values
 
     from source

@@ -46,7 +46,7 @@ renamed as (
         {{ cs_json_object([
             'id_contrato', 'id_cliente', 'plano', 'modulos', 'licencas', 'valor_mensal',
             'ciclo_cobranca', 'tipo_movimento', 'data_inicio', 'data_fim', 'status',
-            'data_cancelamento', 'motivo_cancelamento', 'updated_at',
+            'data_cancelamento', 'motivo_cancelamento', ['updated_at', cs_timestamp_text('updated_at')],
         ]) }} as raw_values
 
     from source

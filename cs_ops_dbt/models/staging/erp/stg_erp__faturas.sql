@@ -39,7 +39,7 @@ renamed as (
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
             'id_fatura', 'id_cliente', 'id_contrato', 'competencia', 'data_emissao',
-            'data_vencimento', 'data_pagamento', 'valor', 'status', 'updated_at',
+            'data_vencimento', 'data_pagamento', 'valor', 'status', ['updated_at', cs_timestamp_text('updated_at')],
         ]) }} as raw_values
 
     from source

@@ -30,7 +30,7 @@ renamed as (
         _source_file as source_file,
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
-            'id_resposta', 'id_cliente', 'id_usuario', 'respondido_em', 'nota', 'comentario', 'updated_at',
+            'id_resposta', 'id_cliente', 'id_usuario', 'respondido_em', 'nota', 'comentario', ['updated_at', cs_timestamp_text('updated_at')],
         ]) }} as raw_values
 
     from source

@@ -40,7 +40,7 @@ renamed as (
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
             'id_ticket', 'id_cliente', 'prioridade', 'categoria', 'aberto_em', 'primeira_resposta_em',
-            'resolvido_em', 'status', 'csat', 'updated_at',
+            'resolvido_em', 'status', 'csat', ['updated_at', cs_timestamp_text('updated_at')],
         ]) }} as raw_values
 
     from source

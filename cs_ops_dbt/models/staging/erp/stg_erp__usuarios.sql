@@ -32,7 +32,7 @@ renamed as (
         _source_file as source_file,
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
-            'id_usuario', 'id_cliente', 'nome', 'email', 'cargo', 'data_criacao', 'status', 'updated_at',
+            'id_usuario', 'id_cliente', 'nome', 'email', 'cargo', 'data_criacao', 'status', ['updated_at', cs_timestamp_text('updated_at')],
         ]) }} as raw_values
 
     from source
