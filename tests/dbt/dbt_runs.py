@@ -43,10 +43,11 @@ def load(data_dir: Path, target: str = "dev", **extra: str) -> None:
     run([sys.executable, "-m", "warehouse", "load"], environment(data_dir, target, **extra))
 
 
-def dbt(data_dir: Path, *args: str, target: str = "dev", **extra: str) -> str:
+def dbt(data_dir: Path, *args: str, target: str = "dev", timeout: float = 600, **extra: str) -> str:
     """`python -m warehouse.dbt <args>` on the data dir; each run gets its own target/log dirs."""
     paths = ["--target-path", str(data_dir / "dbt-target"), "--log-path", str(data_dir / "dbt-logs")]
-    return run([sys.executable, "-m", "warehouse.dbt", *args, *paths], environment(data_dir, target, **extra))
+    command = [sys.executable, "-m", "warehouse.dbt", *args, *paths]
+    return run(command, environment(data_dir, target, **extra), timeout)
 
 
 def duckdb_path(data_dir: Path) -> Path:

@@ -166,7 +166,8 @@ def _die_with_parent() -> None:
         pass
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a child process (kill it after 10 s), if it is still running."""
     if process.poll() is None:
         process.terminate()
         try:
@@ -206,14 +207,14 @@ def running_emulator(
             try:
                 wait_ready(endpoint, process, log=log)
             except EmulatorError:
-                _stop(process)
+                stop_process(process)
                 if attempt == 2:
                     raise
                 continue
             try:
                 yield endpoint
             finally:
-                _stop(process)
+                stop_process(process)
             return
     finally:
         shutil.rmtree(staging, ignore_errors=True)
