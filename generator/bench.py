@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 from faker import Faker
 
-from generator import pools, simulation
+from generator import customers, pools, simulation
 from generator.frame import materialize
 from warehouse.config import get_settings
 
@@ -108,7 +108,7 @@ def bench_full(repeats: int, customers: int, months: int) -> dict:
 def _vectorised_customers(n: int, seed: int) -> int:
     """The clientes table exactly as the generator builds it: profile arrays -> Arrow -> rendered text."""
     rng = np.random.default_rng(seed)
-    c = simulation.customer_profile(rng, n)
+    c = customers.customer_profile(rng, n)
     c["signup"] = 19_723 - rng.integers(20, 6 * 365, n)  # up to six years before 2024-01-01
     rows = [(np.arange(n), "Ativo", c["signup"], None)]
     fr = simulation._clientes_frame(SimpleNamespace(**c), rng, rows, 1)

@@ -246,3 +246,15 @@ def materialize(frame: Frame) -> pa.Table:
             array = array.cast(field_.type)
         arrays.append(array)
     return pa.Table.from_arrays(arrays, names=schema.names)
+
+
+def index_type(size: int) -> type:
+    """The narrowest signed integer type that indexes a dictionary of `size` entries."""
+    return np.int8 if size <= 127 else np.int16 if size <= 32_767 else np.int32
+
+
+def pool_dictionary(codes: np.ndarray, pool: pa.Array) -> pa.DictionaryArray:
+    """A column drawn from a pool, dictionary-encoded (no per-row string copies), with the
+    narrowest index type the pool allows (the dictionary is the pool: the column's values
+    never leave it, so concatenated parts still fit the index type)."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=index_type(len(pool)))), pool)

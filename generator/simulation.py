@@ -15,22 +15,48 @@ for a few months. Health h = sigmoid(z) drives, in the same month:
 
 The state is a `SimState` (generator/state.py): one numpy array per customer attribute
 (one entry per customer ever created) plus counters. All randomness of month k comes
-from generators seeded with (seed, k, stream), so a run continued from saved state produces exactly the same
-months as one long run.
+from generators seeded with (seed, k, stream), so a run continued from saved state
+produces exactly the same months as one long run.
+
+`step` reads top to bottom, one function per part of the month; this module also builds
+the rows of every table but the usage events. Elsewhere: the numbers (generator/params.py),
+health and hazard (generator/health.py), who the customers are (generator/customers.py),
+the usage events (generator/events.py), the truth's churn probability (generator/forecast.py).
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
-from itertools import permutations
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from generator import bizcal, forecast, frame, pools
-from generator.frame import CNPJ, DATE, EMAIL, ENUM, ID, INT, MONEY, TEXT, TS, TSTEXT, Col, Frame
+from generator.customers import (
+    N_MODULES,
+    TIPO,
+    create_customers,
+    create_prehistory_churners,
+    module_mask,
+    mrr_cents,
+)
+from generator.events import HOUR_LUT, events_frame
+from generator.frame import (
+    CNPJ,
+    DATE,
+    EMAIL,
+    ENUM,
+    ID,
+    INT,
+    MONEY,
+    TEXT,
+    TS,
+    TSTEXT,
+    Col,
+    Frame,
+    pool_dictionary,
+)
 from generator.health import health_step, month_hazards, onboarding_offset, sigmoid
 from generator.params import (
     ACQUISITION_RATE,
@@ -41,8 +67,6 @@ from generator.params import (
     EVENTS_PER_ACTIVE_USER,
     HEALTH_NOISE,
     NPS_CAMPAIGN_MONTHS,
-    PREHISTORY_CHURN,
-    PREHISTORY_DAYS,
     REACTIVATION_P,
     SUSPEND_AFTER_DAYS,
     USER_DEACTIVATION_P,
@@ -54,22 +78,15 @@ US_PER_DAY = 86_400_000_000
 US_PER_S = 1_000_000
 
 MOTIVO_ENCERRAMENTO = pools.MOTIVOS.index("Encerramento da empresa")
-TIPO = {name: i for i, name in enumerate(pools.TIPOS_MOVIMENTO)}
 CTR_STATUS = {name: i for i, name in enumerate(pools.STATUS_CONTRATO)}
 CLI_STATUS = {name: i for i, name in enumerate(pools.STATUS_CLIENTE)}
 FAT_STATUS = {name: i for i, name in enumerate(pools.STATUS_FATURA)}
 
 # modules as a bitmask; Financeiro and Fiscal are always licensed first
-N_MODULES = len(pools.MODULOS)
 _MASK_STRINGS = pa.array(
     [";".join(m for j, m in enumerate(pools.MODULOS) if mask >> j & 1) for mask in range(1 << N_MODULES)],
     pa.string(),
 )
-
-ID_WIDTH = {"CLI-": 6, "CTR-": 7, "FAT-": 8, "USR-": 7, "EVT-": 12, "TCK-": 7, "NPS-": 7}
-
-_SEGMENTO_LUT = pools.choice_lut(pools.SEGMENTO_P)
-_PORTE_LUT = pools.choice_lut(pools.PORTE_P)
 
 STREAMS = (
     "init",
@@ -103,215 +120,9 @@ def new_state(seed: int, customers: int, start: tuple[int, int], usage_scale: fl
     day0 = bizcal.month_start(*start)
     tenure = np.sort(rng.gamma(1.6, 420.0, size=customers).astype(np.int64) + 20)[::-1]
     signup = day0 - np.minimum(tenure, 12 * 365)
-    _create_customers(state, rng, signup, day0, initial=True)
-    _create_prehistory_churners(state, rng, customers, day0)
+    create_customers(state, rng, signup, day0, initial=True)
+    create_prehistory_churners(state, rng, customers, day0)
     return state
-
-
-def _create_prehistory_churners(state: SimState, rng: np.random.Generator, customers: int, day0: int) -> None:
-    """Customers cancelled before the first batch. A real ERP extract holds them too
-    (status Cancelado, with their last contract term), so the first batch is not a
-    survivors-only picture of the past."""
-    g = int(rng.poisson(customers * PREHISTORY_CHURN * PREHISTORY_DAYS / 30.44))
-    if not g:
-        return
-    churn_day = np.sort(day0 - 1 - (rng.random(g) * PREHISTORY_DAYS).astype(np.int64))
-    tenure = rng.gamma(1.3, 330.0, size=g).astype(np.int64) + 45
-    signup = churn_day - np.minimum(tenure, 10 * 365)
-    first = len(state.customers.signup)
-    # created as of their churn date (the term in force then), then cancelled
-    _create_customers(state, rng, signup, churn_day, initial=True)
-    c = state.customers
-    idx = np.arange(first, first + g)
-    c.active[idx] = False
-    c.churn_day[idx] = churn_day
-    c.ucreated[idx] = 0
-    c.z[idx] = c.mu[idx] - 0.8
-    reason_w = np.array([1.0, 0.9, 1.4, 0.6, 0.35, 0.3])
-    cdf = np.cumsum(reason_w) / reason_w.sum()
-    c.churn_reason[idx] = np.minimum(np.searchsorted(cdf, rng.random(g), side="right"), len(cdf) - 1)
-
-
-def customer_profile(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """Who the customers are: segment, size, place, CSM, name parts, CNPJ root.
-
-    Three 64-bit random words per customer are cut into twelve 16-bit uniform fields
-    (uint32 arithmetic, one field widened at a time); categorical draws go through
-    4096-entry lookup tables. Returned in the state's dtypes (CUSTOMER_ARRAYS; the CNPJ
-    root as uint32), so nothing is widened to 64 bits on the way."""
-    lut = _profile_luts()
-    fields = rng.bit_generator.random_raw(3 * n).view(np.uint16).reshape(12, n)
-    shift = np.uint32(16)
-
-    def field(k: int) -> np.ndarray:
-        return fields[k].astype(np.uint32)
-
-    def pick(k: int, size) -> np.ndarray:  # uniform integer in [0, size) from field k (uint32)
-        wide = field(k)
-        wide *= size if isinstance(size, np.ndarray) else np.uint32(size)
-        wide >>= shift
-        return wide
-
-    def top12(k: int) -> np.ndarray:  # the top 12 bits index the 4096-entry tables
-        return fields[k] >> np.uint16(4)
-
-    seg = lut["seg"][top12(0)]
-    porte = lut["porte"][top12(1)]
-    uf = lut["uf"][top12(2)]
-    key_accounts = 6  # the first CSMs own the Grande/Enterprise accounts
-    csm = np.where(porte >= 2, pick(4, key_accounts), pick(4, lut["n_csm"] - key_accounts) + key_accounts)
-    cnpj = field(10)
-    cnpj <<= shift
-    cnpj |= fields[11]
-    cnpj %= np.uint32(98_999_999)
-    cnpj += np.uint32(1_000_000)
-    return {
-        "seg": seg,
-        "porte": porte,
-        "uf": uf,
-        "city": (lut["cidade_offset"][uf] + pick(3, lut["cidade_count"][uf])).astype(np.int16),
-        "csm": csm.astype(np.int16),
-        "sobrenome": pick(5, lut["n_last"]).view(np.int32),
-        "atividade": (lut["atividade_offset"][seg] + pick(6, lut["atividade_count"][seg])).view(np.int32),
-        "sufixo": (lut["sufixo_offset"][porte] + pick(7, lut["sufixo_count"][porte])).view(np.int32),
-        "contato_first": pick(8, lut["n_first"]).view(np.int32),
-        "contato_last": pick(9, lut["n_last"]).view(np.int32),
-        "cnpj_base": cnpj,
-    }
-
-
-@functools.lru_cache(maxsize=1)
-def _profile_luts() -> dict:
-    """customer_profile's lookup tables in small integer types (built once per process)."""
-    p = pools.get_pools()
-
-    def u32(values) -> np.ndarray:
-        return np.asarray(values).astype(np.uint32)
-
-    return {
-        "seg": _SEGMENTO_LUT.astype(np.int8),
-        "porte": _PORTE_LUT.astype(np.int8),
-        "uf": pools.choice_lut(p.uf_p).astype(np.int16),
-        "cidade_offset": u32(p.cidade_offset),
-        "cidade_count": u32(p.cidade_count),
-        "atividade_offset": u32(p.atividade_offset),
-        "atividade_count": u32(p.atividade_count),
-        "sufixo_offset": u32(p.sufixo_offset),
-        "sufixo_count": u32(p.sufixo_count),
-        "n_csm": len(p.csm_names),
-        "n_first": len(p.first_names),
-        "n_last": len(p.last_names),
-    }
-
-
-def _create_customers(
-    state: SimState, rng: np.random.Generator, signup: np.ndarray, day0: int, initial: bool
-) -> None:
-    n = len(signup)
-    c = state.customers
-    profile = customer_profile(rng, n)
-    seg, porte = profile["seg"], profile["porte"]
-    u = rng.random((n, 3))
-    plan_cdf = np.cumsum(pools.PLANO_P_BY_PORTE, axis=1)[porte]
-    plan = (u[:, 0:1] > plan_cdf[:, :-1]).sum(axis=1).astype(np.int8)
-    cycle_cdf = np.cumsum(pools.CICLO_P_BY_PORTE, axis=1)[porte]
-    cycle = (u[:, 1:2] > cycle_cdf[:, :-1]).sum(axis=1).astype(np.int8)
-    seats = np.maximum(1, np.round(pools.PORTE_SEATS[porte] * np.exp(rng.normal(0.0, 0.75, n)))).astype(
-        np.int64
-    )
-    lo, hi = pools.PLANO_MODULOS[plan, 0], pools.PLANO_MODULOS[plan, 1]
-    nmods = (lo + (u[:, 2] * (hi - lo + 1)).astype(np.int64)).astype(np.int8)
-    mu = (
-        1.15
-        + pools.SEGMENTO_HEALTH[seg]
-        + pools.PORTE_HEALTH[porte]
-        + pools.PLANO_HEALTH[plan]
-        + rng.normal(0.0, 0.6, n)
-    )
-    z = mu + rng.normal(0.0, 0.5, n) if initial else mu - 0.3
-    # the current contract term: for the initial base, the last anniversary on or before day0
-    if initial:
-        years = np.maximum(0, (day0 - signup) // 366)
-        years = years + (bizcal.add_months(signup, 12 * (years + 1)) <= day0)
-        ctr_start = bizcal.add_months(signup, 12 * years)
-        tipo = np.where(years == 0, TIPO["Novo"], TIPO["Renovação"]).astype(np.int8)
-    else:
-        ctr_start = signup.copy()
-        tipo = np.full(n, TIPO["Novo"], np.int8)
-    ucap = np.ceil(seats * 2.5).astype(np.int64) + 3
-    ucreated = np.minimum(ucap, np.ceil(seats * (rng.uniform(0.6, 1.0, n) if initial else 0.4))).astype(
-        np.int64
-    )
-    nxt = state.next_id
-    ublock = nxt["USR-"] + np.concatenate([[0], np.cumsum(ucap)[:-1]])
-    nxt["USR-"] += int(ucap.sum())
-    ctr_id = nxt["CTR-"] + np.arange(n)
-    nxt["CTR-"] += n
-    price_factor = np.exp(rng.normal(0.0, 0.18, n))
-    new = {
-        **profile,
-        "plan": plan,
-        "signup": signup,
-        "mod_order": rng.integers(0, len(_PERMS), n),
-        "nmods": nmods,
-        "seats": seats,
-        "price_factor": price_factor,
-        "cycle": cycle,
-        "ctr_id": ctr_id,
-        "ctr_start": ctr_start,
-        "ctr_end": bizcal.add_months(ctr_start, 12) - 1,
-        "ctr_tipo": tipo,
-        "mrr_cents": _mrr_cents(plan, seats, nmods, price_factor, cycle),
-        "active": np.ones(n, bool),
-        "churn_day": np.full(n, -1),
-        "churn_reason": np.full(n, -1),
-        "react_day": np.full(n, -1),
-        "z": z,
-        "mu": mu,
-        "drift": np.zeros(n),
-        "drift_left": np.zeros(n),
-        "tickets_recent": np.zeros(n),
-        "ublock": ublock,
-        "ucap": ucap,
-        "ucreated": ucreated,
-        "uemitted": np.zeros(n),
-        "ulo": np.zeros(n),
-        "susp_start": np.full(n, -1),
-        "susp_end": np.full(n, -1),
-    }
-    c.append(new)
-
-
-def _module_matrix(c: Customers, index: np.ndarray) -> np.ndarray:
-    """(len(index), 7) module ids in adoption order (Financeiro, Fiscal, then per-customer order)."""
-    code = c.mod_order[index].astype(np.int64)
-    perms = _PERMS[code % len(_PERMS)]
-    return np.concatenate(
-        [np.zeros((len(index), 1), np.int64), np.ones((len(index), 1), np.int64), perms + 2], axis=1
-    )
-
-
-def _all_perms(items: int) -> np.ndarray:
-    return np.array(list(permutations(range(items))), dtype=np.int64)
-
-
-_PERMS = _all_perms(N_MODULES - 2)  # 120 orders of the 5 optional modules
-
-
-def _module_mask(c: Customers, index: np.ndarray) -> np.ndarray:
-    mods = _module_matrix(c, index)
-    licensed = np.arange(N_MODULES)[None, :] < c.nmods[index].astype(np.int64)[:, None]
-    return ((1 << mods) * licensed).sum(axis=1)
-
-
-def _mrr_cents(plan, seats, nmods, price_factor, cycle) -> np.ndarray:
-    plan = np.asarray(plan, np.int64)
-    extra_modules = np.asarray(nmods, np.int64) - pools.PLANO_MODULOS[plan, 0]
-    list_price = (seats * pools.PLANO_PRECO_LICENCA[plan] + pools.PLANO_TAXA_BASE[plan]) * (
-        1 + 0.07 * extra_modules
-    )
-    cycle_discount = np.array([1.0, 0.96, 0.88])[np.asarray(cycle, np.int64)]
-    return np.round(list_price * price_factor * cycle_discount * 100).astype(np.int64)
 
 
 # --- one month ---------------------------------------------------------------------------------
@@ -460,7 +271,7 @@ def _acquire(state: SimState, mo: Month) -> Cohorts:
     if n_new:
         weights = bizcal.day_weights(mo.d0, mo.d1)
         signup = mo.d0 + np.sort(np.searchsorted(np.cumsum(weights) / weights.sum(), rng.random(n_new)))
-        _create_customers(state, rng, signup.astype(np.int64), mo.d0, initial=False)
+        create_customers(state, rng, signup.astype(np.int64), mo.d0, initial=False)
     n = len(c)
     new = np.zeros(n, bool)
     new[n_before:] = True
@@ -589,7 +400,7 @@ def _start_terms(
     c.ctr_start[idx] = start
     c.ctr_end[idx] = bizcal.add_months(start, 12) - 1
     c.ctr_tipo[idx] = kind
-    c.mrr_cents[idx] = _mrr_cents(plan, seats, nmods, c.price_factor[idx], c.cycle[idx])
+    c.mrr_cents[idx] = mrr_cents(plan, seats, nmods, c.price_factor[idx], c.cycle[idx])
 
 
 def _reactivate(state: SimState, mo: Month, rng: np.random.Generator) -> tuple[Winback, list[dict]]:
@@ -698,7 +509,7 @@ def _usage(state: SimState, mo: Month, h: np.ndarray, win: Windows) -> tuple:
     lam = active_users * per_user * (0.25 + 1.2 * h) * use_share
     # the month's active users are the newest enabled slots; idle ones are the oldest
     first_user = c.ublock + c.ucreated - active_users
-    events = _events_frame(
+    events = events_frame(
         state, rng, lam, active_users, first_user, h, win.use_start, win.use_end, cdf, mo.d0, mo.batch
     )
     return events, Usage(enabled, active_users, first_user, cdf, share)
@@ -790,7 +601,7 @@ def _truth(
 def _business_seconds(rng: np.random.Generator, size: int) -> np.ndarray:
     """Seconds since midnight UTC of business-hours activity in Brasília time."""
     low = rng.bit_generator.random_raw(size).astype(np.uint32)  # the 24 low bits are used
-    seconds = _HOUR_LUT[low & np.uint32(0xFFF)]
+    seconds = HOUR_LUT[low & np.uint32(0xFFF)]
     low >>= np.uint32(12)
     low &= np.uint32(0xFFF)
     low *= np.uint32(3600)
@@ -805,7 +616,7 @@ def _contract_rows(c, idx, status, cancel_day=None, reason=None, end_override=No
         "cust": idx.copy(),
         "ctr_id": c.ctr_id[idx].copy(),
         "plan": c.plan[idx].astype(np.int64),
-        "mask": _module_mask(c, idx),
+        "mask": module_mask(c, idx),
         "seats": c.seats[idx].copy(),
         "value": c.mrr_cents[idx] * pools.CICLO_MESES[c.cycle[idx].astype(np.int64)],
         "cycle": c.cycle[idx].astype(np.int64),
@@ -867,24 +678,12 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
     return fr
 
 
-def _index_type(size: int) -> type:
-    """The narrowest signed integer type that indexes a dictionary of `size` entries."""
-    return np.int8 if size <= 127 else np.int16 if size <= 32_767 else np.int32
-
-
-def _dict(codes: np.ndarray, pool: pa.Array) -> pa.DictionaryArray:
-    """A column drawn from a pool, dictionary-encoded (no per-row string copies), with the
-    narrowest index type the pool allows (the dictionary is the pool: the column's values
-    never leave it, so concatenated parts still fit the index type)."""
-    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(codes, dtype=_index_type(len(pool)))), pool)
-
-
 def _from_pool(pool: pa.Array, codes: np.ndarray) -> pa.Array:
     """Pool entries by index: dictionary-encoded when there are more rows than entries (no
     per-row string copies), a plain take for the small monthly deltas (a file then does
     not carry the whole pool)."""
     if len(codes) >= len(pool):
-        return _dict(codes, pool)
+        return pool_dictionary(codes, pool)
     return pool.take(pa.array(codes))
 
 
@@ -921,9 +720,9 @@ def _clientes_frame(c: Customers, rng: np.random.Generator, rows: list, batch: i
         "cnpj": Col(CNPJ, pick("cnpj_base")),
         "segmento": Col(ENUM, pick("seg"), vocab=tuple(pools.SEGMENTOS)),
         "porte": Col(ENUM, pick("porte"), vocab=tuple(pools.PORTES)),
-        "uf": Col(TEXT, _dict(pick("uf"), p.ufs)),
-        "cidade": Col(TEXT, _dict(pick("city"), p.cidades)),
-        "csm_responsavel": Col(TEXT, _dict(pick("csm"), p.csm_names)),
+        "uf": Col(TEXT, pool_dictionary(pick("uf"), p.ufs)),
+        "cidade": Col(TEXT, pool_dictionary(pick("city"), p.cidades)),
+        "csm_responsavel": Col(TEXT, pool_dictionary(pick("csm"), p.csm_names)),
         "data_cadastro": Col(DATE, pick("signup")),
         "email_contato": Col(EMAIL, email),
         "status": Col(ENUM, status, vocab=tuple(pools.STATUS_CLIENTE)),
@@ -1021,199 +820,6 @@ def _sample_days(rng, cust, win_start, win_end, cdf, d0) -> np.ndarray:
     u = lo + rng.random(len(cust)) * (hi - lo)
     day = np.searchsorted(cdf, u, side="right") - 1
     return d0 + np.clip(day, 0, len(cdf) - 2)
-
-
-# lookup tables that turn 12-bit uniform integers into samples (the event loop uses raw random bits)
-_Q = (np.arange(4096) + 0.5) / 4096
-_HOUR_LUT = (np.searchsorted(bizcal.HOUR_CDF, _Q) + bizcal.BRT_OFFSET_HOURS).astype(np.int64) * 3600
-
-
-def _normal_quantiles(q: np.ndarray) -> np.ndarray:
-    """Inverse standard normal CDF (Acklam's rational approximation).
-
-    Not `statistics.NormalDist().inv_cdf` (as forecast.py uses) on purpose: measured against it,
-    |error| <= 2.2e-9 for 0.02425 <= q <= 0.97575 but up to 1.3e-5 in the tails, which moves 2 of
-    the 4096 `_DURATION_LUT` entries by one second (2462 -> 2463, 3829 -> 3830) and so the bytes of
-    every `eventos_uso` file. Swap it when the generator's output may change (a new version)."""
-    a = [
-        -3.969683028665376e01,
-        2.209460984245205e02,
-        -2.759285104469687e02,
-        1.383577518672690e02,
-        -3.066479806614716e01,
-        2.506628277459239e00,
-    ]
-    b = [
-        -5.447609879822406e01,
-        1.615858368580409e02,
-        -1.556989798598866e02,
-        6.680131188771972e01,
-        -1.328068155288572e01,
-    ]
-    c = [
-        -7.784894002430293e-03,
-        -3.223964580411365e-01,
-        -2.400758277161838e00,
-        -2.549671010243010e00,
-        4.374664141464968e00,
-        2.938163982698783e00,
-    ]
-    d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e00, 3.754408661907416e00]
-    q = np.asarray(q, dtype=np.float64)
-    out = np.empty_like(q)
-    low, high = q < 0.02425, q > 1 - 0.02425
-    mid = ~(low | high)
-    r = q[mid] - 0.5
-    t = r * r
-    out[mid] = (
-        (((((a[0] * t + a[1]) * t + a[2]) * t + a[3]) * t + a[4]) * t + a[5])
-        * r
-        / (((((b[0] * t + b[1]) * t + b[2]) * t + b[3]) * t + b[4]) * t + 1)
-    )
-    for mask, sign, values in ((low, 1, q[low]), (high, -1, 1 - q[high])):
-        t = np.sqrt(-2 * np.log(values))
-        out[mask] = (
-            sign
-            * (((((c[0] * t + c[1]) * t + c[2]) * t + c[3]) * t + c[4]) * t + c[5])
-            / ((((d[0] * t + d[1]) * t + d[2]) * t + d[3]) * t + 1)
-        )
-    return out
-
-
-_DURATION_LUT = np.round(np.exp(6.0 + 0.9 * _normal_quantiles(_Q))).astype(np.int64) + 5
-_SLOT_LUT = ((np.arange(64) + 0.5) / 64) ** 1.4  # core modules are used most
-
-
-def _day_lut(cdf: np.ndarray, resolution: int = 8192) -> np.ndarray:
-    """Inverse CDF of the month's day weights on a fine grid: u -> day offset."""
-    grid = (np.arange(resolution) + 0.5) / resolution
-    return np.clip(np.searchsorted(cdf, grid, side="right") - 1, 0, len(cdf) - 2)
-
-
-def _events_frame(state, rng, lam, active_users, first_user, h, win_start, win_end, cdf, d0, batch):
-    """Usage events, as a zero-argument builder of the Frame.
-
-    Here (on the simulation thread) only the per-customer counts are drawn and the id
-    range is reserved; the builder captures copies of the few per-customer arrays it
-    needs, so it can run on a writer thread while later months are simulated. All its
-    randomness comes from `rng` (this month's events stream), so where it runs does
-    not change a byte."""
-    c = state.customers
-    count = rng.poisson(lam)
-    m = int(count.sum())
-    first_id = state.next_id["EVT-"]
-    state.next_id["EVT-"] += m
-    used = np.maximum(1, np.round(c.nmods.astype(np.int64) * (0.3 + 0.7 * h))).astype(np.int64)
-    lo = cdf[np.clip(win_start - d0, 0, len(cdf) - 1)]
-    span = cdf[np.clip(win_end - d0, 0, len(cdf) - 1)] - lo
-    captured = {
-        "count": count,
-        "first_user": np.asarray(first_user, np.int64).copy(),
-        "active_users": np.asarray(active_users, np.int64),
-        "used": used,
-        "mod_order": c.mod_order.astype(np.int64),
-        "lo": lo,
-        "span": span,
-    }
-    lut = _day_lut(cdf)
-
-    def build() -> Frame:
-        return _build_events(rng, captured, lut, first_id, m, d0, batch)
-
-    build.rows = m
-    return build
-
-
-def _build_events(rng, cap, lut, first_id, m, d0, batch) -> Frame:
-    """One 64-bit random word per event is cut into bit fields (day, hour, second, user,
-    module slot, feature), a second one gives the duration; all the sampling is table
-    lookups, which keeps 10M events in the low seconds. Per-customer values reach the
-    events by np.repeat (a sequential copy), not by a gather through the customer index;
-    the module of a slot comes from a lookup table over (module order, modules in use,
-    slot draw). The bit fields are cut into one reused int64 scratch array (signed views
-    index without a cast; the masks make the arithmetic shifts exact)."""
-    count = cap["count"]
-
-    def each(values: np.ndarray) -> np.ndarray:  # the customer's value on each of its events
-        return np.repeat(values, count)
-
-    bits = rng.bit_generator.random_raw(m).view(np.int64)
-    more = rng.bit_generator.random_raw(m).view(np.int64)
-    field = np.empty(m, dtype=np.int64)
-
-    def cut(word: np.ndarray, shift: int, mask: int) -> np.ndarray:  # (word >> shift) & mask, in `field`
-        np.right_shift(word, shift, out=field)
-        return np.bitwise_and(field, mask, out=field)
-
-    # day: uniform inside the customer's active window of the month, weighted by the calendar
-    u_day = cut(bits, 0, 0xFFF).astype(np.float64)
-    u_day += 0.5
-    u_day *= 1 / 4096
-    u_day *= each(cap["span"])
-    u_day += each(cap["lo"])
-    u_day *= len(lut)
-    index = field
-    np.copyto(index, u_day, casting="unsafe")  # truncation, as astype
-    del u_day
-    np.minimum(index, len(lut) - 1, out=index)
-    when = lut.take(index, mode="clip")
-    when += d0
-    when *= 86_400
-    when += _HOUR_LUT.take(cut(bits, 12, 0xFFF), mode="clip")
-    second = cut(bits, 24, 0xFFF)
-    second *= 3600
-    second >>= 12
-    when += second
-    when *= US_PER_S
-    user = np.multiply(cut(bits, 36, 0xFFFF), each(cap["active_users"]))
-    user >>= 16
-    user += each(cap["first_user"])
-    # breadth: healthy accounts use more of their licensed modules
-    at = each((cap["mod_order"] * (N_MODULES + 1) + cap["used"]) * 64)
-    at += cut(bits, 52, 0x3F)
-    module = _MODULE_LUT.take(at, mode="clip")
-    np.copyto(at, module)
-    at <<= 6
-    at += cut(bits, 58, 0x3F)
-    feature = _FEATURE_LUT.take(at, mode="clip")
-    del bits, at
-    duration = _DURATION_LUT.take(cut(more, 0, 0xFFF), mode="clip")
-    duration += cut(more, 12, 0x3F)
-    del more
-    n = len(count)
-    cust_id = each(np.arange(1, n + 1, dtype=np.int64))
-    p = pools.get_pools()
-    cols = {
-        "id_evento": Col(ID, np.arange(first_id, first_id + m, dtype=np.int64), prefix="EVT-", width=12),
-        "id_cliente": Col(ID, cust_id, prefix="CLI-", width=6, dict_limit=n + 1),
-        "id_usuario": Col(ID, user, prefix="USR-", width=7),
-        "modulo": Col(TEXT, _dict(module, p.modulos)),
-        "funcionalidade": Col(TEXT, _dict(feature, p.features)),
-        "ocorrido_em": Col(TS, when),
-        "duracao_segundos": Col(INT, duration),
-    }
-    return Frame("eventos_uso", m, cols, np.full(m, batch, np.int64), owned=True)
-
-
-def _module_lut() -> np.ndarray:
-    """Module of (module order, modules in use, 6-bit slot draw), flat: slot = the draw's
-    quantile x modules in use (core modules are used most); slots 0 and 1 are the two core
-    modules, the others follow the customer's order of the optional ones."""
-    used = np.arange(N_MODULES + 1, dtype=np.int64)
-    slot = (_SLOT_LUT[None, :] * used[:, None]).astype(np.int64)  # (used, draw)
-    module = np.where(slot[None] < 2, slot[None], _PERMS[:, np.maximum(slot - 2, 0)] + 2)
-    return module.astype(np.int8).reshape(-1)
-
-
-_MODULE_LUT = _module_lut()
-
-
-# feature of (module, 6-bit draw): the module's features, uniformly
-_FEATURE_LUT = (
-    (pools.FEATURE_OFFSET[:, None] + ((np.arange(64)[None, :] * pools.FEATURE_COUNT[:, None]) >> 6))
-    .astype(np.int8)
-    .reshape(-1)
-)
 
 
 def _tickets_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usage: Usage) -> Frame:
