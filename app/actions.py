@@ -209,9 +209,10 @@ def update_form(actions: pd.DataFrame, lang: str, key: str) -> None:
             chosen = st.selectbox(
                 tr("Ação", "Action"),
                 ids,
-                format_func=lambda a: (
+                format_func=lambda a: (  # author and time make every option distinct
                     f"{fmt.day(rows[a]['due_date'], lang)} · "
-                    f"{label(TYPE_LABELS, rows[a]['action_type'], lang)} · {rows[a]['note'] or ''}"[:90]
+                    f"{label(TYPE_LABELS, rows[a]['action_type'], lang)} · {(rows[a]['note'] or '')[:50]} · "
+                    f"{rows[a]['author']}, {fmt.timestamp(rows[a]['recorded_at'], lang)}"
                 ),
                 key=f"{key}_update_id",
             )

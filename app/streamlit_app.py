@@ -46,20 +46,28 @@ def secrets_to_env() -> None:
 
 
 secrets_to_env()
-st.set_page_config(page_title="CS Ops Command Center", page_icon=":material/support_agent:", layout="wide")
+st.set_page_config(page_title="CS Ops Command Center", page_icon="🧭", layout="wide")
 ui.remember_language()
 auth.require_login()
 ui.sidebar()
 
 PAGES_DIR = Path(__file__).resolve().parent / "views"
+EXECUTIVE = st.Page(
+    PAGES_DIR / "visao_executiva.py",
+    title=tr("Visão executiva", "Executive view"),
+    icon=":material/monitoring:",
+    url_path="visao-executiva",
+)
+
+
+def home() -> None:
+    """The root URL opens the executive view at its own address (so /visao-executiva works directly)."""
+    st.switch_page(EXECUTIVE, query_params=st.query_params.to_dict())  # keeps ?lang=, ?csm=, ...
+
+
 pages = [
-    st.Page(
-        PAGES_DIR / "visao_executiva.py",
-        title=tr("Visão executiva", "Executive view"),
-        icon=":material/monitoring:",
-        url_path="visao-executiva",
-        default=True,
-    ),
+    st.Page(home, title=tr("Início", "Home"), url_path="inicio", default=True, visibility="hidden"),
+    EXECUTIVE,
     st.Page(
         PAGES_DIR / "minha_carteira.py",
         title=tr("Minha carteira", "My accounts"),

@@ -44,11 +44,13 @@ def sidebar() -> None:
         auth.sidebar_identity()
         keep_in_url(auth.AUTHOR_KEY, "autor")
         try:
-            backend = data.settings().describe()
+            config = data.settings()
         except Exception as exc:  # ConfigError: the message says how to fix it
             st.error(str(exc))
             return
-        st.caption(tr("Backend", "Backend") + f": `{backend}`")
+        # no file path here: it would show the machine's folders in every screenshot
+        backend = f"prod (BigQuery, {config.gcp_project})" if config.is_prod else "dev (DuckDB, local)"
+        st.caption(tr("Backend", "Backend") + f": {backend}")
         try:
             stamp = data.data_version().rsplit("@", 1)[-1]
             st.caption(tr("Dados de", "Data as of") + ": " + _stamp_text(stamp))

@@ -23,15 +23,20 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-# url path, title in pt-BR (the default language)
+# url path, title in pt-BR (the default language); every page has its own address
 PAGE_URLS = [
-    ("", "Visão executiva"),  # the default page lives at "/"
+    ("visao-executiva", "Visão executiva"),
+    ("minha-carteira", "Minha carteira"),
+    ("alertas", "Alertas"),
     ("carteira-em-risco", "Carteira em risco"),
     ("cliente-360", "Cliente 360"),
     ("simulador", "Simulador"),
     ("modelo", "Modelo de churn"),
     ("qualidade-de-dados", "Qualidade de dados"),
 ]
+# Streamlit's frontend first probes <page path>/_stcore/health and /host-config and falls back
+# to the root: those two 404s are Streamlit's own, not the app's.
+STREAMLIT_PROBES = ("/_stcore/health", "/_stcore/host-config")
 
 
 def free_port() -> int:
@@ -95,6 +100,35 @@ def wait_for_page(page, title: str, timeout_ms: int = 90_000) -> None:
         page.wait_for_function(idle, timeout=timeout_ms)
         page.wait_for_timeout(700)
     page.wait_for_function(idle, timeout=timeout_ms)
+
+
+def rendered(page, title: str, timeout_ms: int = 90_000) -> None:
+    """The page's title is shown and its script run has finished (status widget gone, no skeleton)."""
+    page.get_by_role("heading", name=title).first.wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid="stStatusWidget"]')
+            && !document.querySelector('[data-testid="stSkeleton"]')""",
+        timeout=timeout_ms,
+    )
+
+
+def watch_console(page) -> list[str]:
+    """Console errors and uncaught page errors, collected while the page is used."""
+    errors: list[str] = []
+
+    def on_console(message) -> None:
+        where = (message.location or {}).get("url", "")
+        if message.type == "error" and not where.endswith(STREAMLIT_PROBES):
+            errors.append(f"console: {message.text[:200]} ({where})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"pageerror: {str(error)[:200]}"))
+    return errors
+
+
+def horizontal_overflow(page) -> int:
+    """Pixels the document is wider than the window (0 = no horizontal scrolling)."""
+    return page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
 
 
 def page_problems(page) -> list[str]:

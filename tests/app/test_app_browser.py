@@ -1,9 +1,20 @@
-"""A real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) on the running app."""
+"""Every page in a real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+At desktop (1440x900) and phone (390x844) widths, each page opened by its own URL in a new
+session must show its title with no exception box, no error box, no console error and no
+horizontal scrolling. The time from navigation to the page rendered is written to
+<data dir>/reports/bench_app_browser.json (a measurement, not an assertion: targets live in
+benchmarks). Screenshots at the default scale go to <data dir>/reports/screenshots/; with
+CS_OPS_APP_SCREENSHOTS_DIR=app/screenshots they also replace the ones the README shows.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import statistics
+import time
 from pathlib import Path
 
 import pytest
@@ -11,9 +22,12 @@ from app_server import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PAGE_URLS,
+    horizontal_overflow,
     page_problems,
+    rendered,
     streamlit_server,
     wait_for_page,
+    watch_console,
 )
 
 pytestmark = [
@@ -22,40 +36,89 @@ pytestmark = [
         not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium (apt-get install chromium)"
     ),
 ]
+WIDTHS = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
-def test_every_page_in_a_real_browser(built_data_dir, tmp_path):
-    """Every page without an error element, in pt-BR and after the English toggle.
-
-    Screenshots go to <data dir>/reports/screenshots/; with CS_OPS_APP_SCREENSHOTS_DIR=app/screenshots
-    they also replace the ones the README shows.
-    """
-    from playwright.sync_api import sync_playwright
-
+def _screens(built_data_dir: Path) -> Path:
     shots = built_data_dir / "reports" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
+    return shots
+
+
+def _keep(shot: Path) -> None:
+    if os.environ.get("CS_OPS_APP_SCREENSHOTS_DIR"):  # refresh the README's screenshots
+        target = Path(os.environ["CS_OPS_APP_SCREENSHOTS_DIR"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shot, target / shot.name)
+
+
+@pytest.mark.parametrize("device", list(WIDTHS))
+def test_every_page_by_url_at_desktop_and_phone_width(built_data_dir, tmp_path, device):
+    from playwright.sync_api import sync_playwright
+
+    width, height = WIDTHS[device]
+    shots = _screens(built_data_dir)
+    timings: dict[str, list[float]] = {}
     with streamlit_server(built_data_dir, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1600})
-            for path, title in PAGE_URLS:
-                page.goto(f"{url}/{path}")
-                wait_for_page(page, title)
-                assert page_problems(page) == [], path
-                sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
-                assert "dev (DuckDB" in sidebar and "UTC" in sidebar
-                name = path or "visao-executiva"
-                page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-                assert (shots / f"{name}.png").stat().st_size > 10_000
-                if os.environ.get("CS_OPS_APP_SCREENSHOTS_DIR"):  # refresh the README's screenshots
-                    target = Path(os.environ["CS_OPS_APP_SCREENSHOTS_DIR"])
-                    target.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(shots / f"{name}.png", target / f"{name}.png")
-            # the language toggle re-renders the page in English
-            page.goto(url)
+            for round_number in range(2):  # the first round warms the server's caches
+                for path, title in PAGE_URLS:
+                    context = browser.new_context(viewport={"width": width, "height": height})
+                    page = context.new_page()  # a new browser session per page: a new Streamlit session
+                    errors = watch_console(page)
+                    started = time.perf_counter()
+                    page.goto(f"{url}/{path}")
+                    rendered(page, title)
+                    timings.setdefault(path, []).append(time.perf_counter() - started)
+                    wait_for_page(page, title)
+                    assert page_problems(page) == [], (device, path)
+                    assert errors == [], (device, path)
+                    assert horizontal_overflow(page) <= 0, f"{device} {path}: page scrolls sideways"
+                    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+                    if device == "desktop":
+                        assert "dev (DuckDB" in sidebar and "(Brasília)" in sidebar
+                        assert str(built_data_dir) not in sidebar  # no machine path on screen
+                    if round_number == 1:
+                        suffix = "" if device == "desktop" else "-phone"
+                        shot = shots / f"{path}{suffix}.png"
+                        page.screenshot(path=str(shot), full_page=True)
+                        assert shot.stat().st_size > 10_000
+                        _keep(shot)
+                    context.close()
+        finally:
+            browser.close()
+    report = built_data_dir / "reports" / f"bench_app_browser_{device}.json"
+    report.write_text(
+        json.dumps(
+            {
+                "what": "seconds from page.goto (new session) to the page rendered, Debian chromium",
+                "viewport": [width, height],
+                "load_average": os.getloadavg(),
+                "first_round_s": {p: t[0] for p, t in timings.items()},
+                "second_round_s": {p: t[1] for p, t in timings.items()},
+                "median_second_round_s": statistics.median(t[1] for t in timings.values()),
+            },
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+
+
+def test_language_toggle_is_kept_on_reload(built_data_dir, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server(built_data_dir, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            errors = watch_console(page)
+            page.goto(url)  # the root opens the executive view
             wait_for_page(page, "Visão executiva")
             page.get_by_text("English", exact=True).click()
             wait_for_page(page, "Executive view")
-            assert page_problems(page) == []
+            page.reload()
+            wait_for_page(page, "Executive view")  # still English after a reload
+            assert page_problems(page) == [] and errors == []
         finally:
             browser.close()

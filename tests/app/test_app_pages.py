@@ -20,7 +20,7 @@ def test_page_renders_without_errors(app_data, page):
     assert at.title, f"{page} has no title"
     assert at.metric, f"{page} shows no KPI"
     captions = " ".join(c.value for c in at.sidebar.caption)
-    assert "dev (DuckDB" in captions  # backend shown
+    assert "dev (DuckDB" in captions and "/" not in captions.split("Backend")[1][:30]  # no path
     assert "Dados de:" in captions and "(Brasília)" in captions  # data timestamp, São Paulo time
 
 
