@@ -69,9 +69,11 @@ def main(argv: list[str] | None = None) -> int:
         quiet=args.quiet,
     )
     process_setup.pyarrow_without_pandas()
-    from generator.run import generate  # imported here: after configure_environment, and --help stays instant
+    # imported here, after configure_environment: --help loads neither numpy nor pyarrow
+    from generator.run import check_options, generate
 
     try:
+        check_options(options)  # a bad option is reported before the lock creates the data dir
         with data_dir_lock("python -m generator", data_dir=args.data_dir):
             summary = generate(options)
     except GeneratorError as exc:

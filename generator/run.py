@@ -150,6 +150,11 @@ def _resolve(options: GeneratorOptions) -> tuple[dict, _Paths, dict | None]:
     return values, paths, saved
 
 
+def check_options(options: GeneratorOptions | dict) -> None:
+    """Every check `generate` makes before writing anything (GeneratorError), writing nothing."""
+    _resolve(GeneratorOptions.from_any(options))
+
+
 def _saved_values(saved: dict) -> dict:
     """The run options a saved state was made with (runs from before --usage-scale used 1.0)."""
     return {k: saved["options"].get(k, DEFAULTS[k]) for k in RUN_KEYS}
