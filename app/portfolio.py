@@ -52,6 +52,22 @@ def labels(lang: str) -> dict[str, str]:
     }
 
 
+def drivers_cell(raw: Any, lang: str, limit: int = 3) -> str:
+    """The top drivers in the UI language, levers first (context drivers are marked as such)."""
+    from app import drivers
+    from app.queries import parse_drivers
+
+    try:
+        found = parse_drivers(raw)
+    except (TypeError, ValueError):
+        return ""
+    ordered = sorted(found, key=drivers.is_context)[:limit]
+    return "; ".join(
+        drivers.text(d, lang) + (tr(" (contexto)", " (context)", lang) if drivers.is_context(d) else "")
+        for d in ordered
+    )
+
+
 def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS) -> pd.DataFrame:
     """The top rows with pt-BR (or en) text for numbers: Streamlit's number formats are en-US only."""
     table = shown[COLUMNS].head(max_rows).copy()
@@ -63,6 +79,7 @@ def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS
     table["churn_probability"] = table["churn_probability"].map(lambda v: fmt.pct(v, 1, lang))
     table["health_score"] = table["health_score"].map(lambda v: fmt.number(v, 0, lang))
     table["renewal_date"] = table["renewal_date"].map(lambda v: fmt.day(v, lang))
+    table["drivers"] = shown["top_drivers"].head(max_rows).map(lambda raw: drivers_cell(raw, lang))
     table["open_360"] = "./cliente-360?cliente=" + table["customer_id"]  # opens the account in Cliente 360
     return table.rename(columns=labels(lang))
 

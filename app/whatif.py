@@ -1,38 +1,102 @@
-"""What-if scenarios for the Simulador: a customer's model input row with changed drivers."""
+"""What-if scenarios for the Simulador: a customer's model input row with its levers moved.
+
+Only levers a CSM can move: usage, adoption (active users of the contracted seats),
+tickets, NPS and overdue invoices. Seats, segment, size, UF, plan and MRR are context and
+are never changed here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 
-def scenario_row(
-    base: pd.Series,
-    usage_change: float,
-    seats: int,
-    tickets_90d: int,
-    last_nps: float,
-    payment_delay_days: float,
-) -> pd.Series:
-    """The customer's current features with the what-if changes applied.
+@dataclass(frozen=True)
+class Levers:
+    usage_change: float  # fraction: -0.5 = half the usage events
+    adoption: float  # share of the seats active in 30 days, 0..1
+    tickets_90d: int
+    last_nps: float
+    overdue_invoices: int
 
-    usage_change is a fraction (-0.5 = half the usage): it scales events and active
-    users in 30 days, moves the 90-day usage trend accordingly and recomputes adoption
-    over the (possibly changed) seats.
+
+def current_levers(base: pd.Series) -> Levers:
+    def value(column: str, fallback: float) -> float:
+        raw = base.get(column)
+        return fallback if raw is None or pd.isna(raw) else float(raw)
+
+    return Levers(
+        usage_change=0.0,
+        adoption=min(1.0, max(0.0, value("adoption_rate", 0.0))),
+        tickets_90d=int(value("tickets_90d", 0)),
+        last_nps=value("last_nps", 7.0),
+        overdue_invoices=int(max(value("open_overdue_invoices", 0), value("late_invoices_90d", 0))),
+    )
+
+
+def scenario_row(base: pd.Series, levers: Levers) -> pd.Series:
+    """The customer's current features with the levers applied (the input row is not changed).
+
+    usage_change scales the 30-day usage events and moves the 90-day usage trend (in percent)
+    by the same factor; adoption sets active users over the unchanged seats; overdue
+    invoices set both the late and the open overdue counts (0 also clears the days overdue).
     """
     row = base.copy()
-    factor = max(0.0, 1.0 + usage_change)
+    factor = max(0.0, 1.0 + levers.usage_change)
     if pd.notna(row.get("events_30d")):
         row["events_30d"] = float(row["events_30d"]) * factor
-    if pd.notna(row.get("active_users_30d")):
-        row["active_users_30d"] = min(float(seats), round(float(row["active_users_30d"]) * factor))
     trend = row.get("usage_trend_pct")
-    row["usage_trend_pct"] = (1.0 + (0.0 if pd.isna(trend) else float(trend))) * factor - 1.0
-    row["seats"] = float(seats)
-    if pd.notna(row.get("active_users_30d")) and seats > 0:
-        row["adoption_rate"] = min(1.0, float(row["active_users_30d"]) / seats)
-    row["tickets_90d"] = float(tickets_90d)
+    row["usage_trend_pct"] = (100.0 + (0.0 if pd.isna(trend) else float(trend))) * factor - 100.0
+    seats = row.get("seats")
+    if pd.notna(seats) and float(seats) > 0:
+        row["active_users_30d"] = float(round(levers.adoption * float(seats)))
+        row["adoption_rate"] = row["active_users_30d"] / float(seats)
+    row["tickets_90d"] = float(levers.tickets_90d)
     if pd.notna(row.get("p1_tickets_90d")):
-        row["p1_tickets_90d"] = min(float(row["p1_tickets_90d"]), float(tickets_90d))
-    row["last_nps"] = float(last_nps)
-    row["avg_payment_delay_days_90d"] = float(payment_delay_days)
+        row["p1_tickets_90d"] = min(float(row["p1_tickets_90d"]), float(levers.tickets_90d))
+    row["last_nps"] = float(levers.last_nps)
+    row["late_invoices_90d"] = float(levers.overdue_invoices)
+    row["open_overdue_invoices"] = float(levers.overdue_invoices)
+    if levers.overdue_invoices == 0:
+        row["max_days_overdue_open"] = 0.0
     return row
+
+
+# Each lever: how a value replaces it, the grid it is checked on, and the direction risk
+# should move when the lever goes up (+1 raises risk, -1 lowers it).
+LEVER_CHECKS: dict[str, tuple[Callable[[Levers, float], Levers], list[float], int]] = {
+    "usage_change": (lambda lv, v: _with(lv, usage_change=v), [-0.8, -0.4, 0.0, 0.4, 0.8], -1),
+    "adoption": (lambda lv, v: _with(lv, adoption=v), [0.1, 0.3, 0.5, 0.7, 0.9], -1),
+    "tickets_90d": (lambda lv, v: _with(lv, tickets_90d=int(v)), [0, 3, 6, 10, 20], +1),
+    "last_nps": (lambda lv, v: _with(lv, last_nps=v), [0, 3, 6, 8, 10], -1),
+    "overdue_invoices": (lambda lv, v: _with(lv, overdue_invoices=int(v)), [0, 1, 2, 3], +1),
+}
+TOLERANCE = 0.002  # probability moves smaller than 0.2 p.p. are noise, not a reversal
+
+
+def _with(levers: Levers, **changes: float) -> Levers:
+    return Levers(**{**levers.__dict__, **changes})
+
+
+def monotonicity_rows(base: pd.Series, levers: Levers) -> pd.DataFrame:
+    """One input row per (lever, grid value), index 'lever:i', for one batch prediction."""
+    rows, index = [], []
+    for name, (apply, grid, _) in LEVER_CHECKS.items():
+        for i, value in enumerate(grid):
+            rows.append(scenario_row(base, apply(levers, value)))
+            index.append(f"{name}:{i}")
+    return pd.DataFrame(rows, index=index)
+
+
+def reversed_levers(probabilities: pd.Series) -> list[str]:
+    """The levers along which the model's probability moves against the expected direction."""
+    found = []
+    for name, (_, grid, direction) in LEVER_CHECKS.items():
+        values = np.array([float(probabilities[f"{name}:{i}"]) for i in range(len(grid))])
+        steps = np.diff(values) * direction
+        if (steps < -TOLERANCE).any():
+            found.append(name)
+    return found

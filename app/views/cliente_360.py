@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app import charts, data, fmt, ui
+from app import drivers as drivers_view
 from app.i18n import tr, value_label
 from app.queries import parse_drivers
 
@@ -109,16 +110,17 @@ def main() -> None:
                     "No churn score for this customer (run `just score`).",
                 )
             )
-        for driver in drivers:
-            up = (driver.get("contribution") or 0) > 0
-            arrow = (
-                ":red[▲ " + tr("aumenta o risco", "raises risk") + "]"
-                if up
-                else ":green[▼ " + tr("reduz o risco", "lowers risk") + "]"
+        levers = [d for d in drivers if not drivers_view.is_context(d)]
+        context = [d for d in drivers if drivers_view.is_context(d)]
+        for driver in levers:
+            st.markdown(drivers_view.line(driver, lang))
+        if context:
+            st.caption(
+                tr("Contexto (não é motivo de ação): ", "Context (not a reason to act): ")
+                + "; ".join(drivers_view.text(d, lang) for d in context)
             )
-            delta = driver.get("contribution")
-            delta_text = f" ({fmt.number(delta * 100, 1, lang)} p.p.)" if delta is not None else ""
-            st.markdown(f"- {driver.get('text') or driver['feature']} — {arrow}{delta_text}")
+        if drivers:
+            st.caption(tr(*drivers_view.EXPLANATION, lang))
 
     st.markdown("**" + tr("Linha do tempo", "Timeline") + "**")
     groups = {

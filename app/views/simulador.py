@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from app import data, fmt, ui
+from app import data, fmt, ui, whatif
+from app import drivers as drivers_view
 from app.i18n import tr, value_label
 from app.queries import DataUnavailable
-from app.whatif import scenario_row
 
 
 def _default(value, fallback: float) -> float:
@@ -43,49 +43,55 @@ def main() -> None:
         + ": "
         + fmt.day(base["snapshot_date"], lang)
     )
-    reference = getattr(model, "reference", {}) or {}
-
-    left, right = st.columns(2)
+    now = whatif.current_levers(base)
     key = f"sim_{customer_id}"
-    usage = left.slider(tr("Variação do uso (%)", "Usage change (%)"), -100, 100, 0, 5, key=f"{key}_usage")
-    seats_now = int(_default(base.get("seats"), 1))
-    seats = left.number_input(
-        tr("Licenças", "Seats"),
-        min_value=1,
-        max_value=max(10_000, seats_now * 5),
-        value=max(1, seats_now),
-        step=1,
-        key=f"{key}_seats",
+    left, right = st.columns(2)
+    usage = left.slider(
+        tr("Variação do uso", "Usage change"), -100, 100, 0, 5, format="%d%%", key=f"{key}_usage"
     )
-    tickets_now = int(_default(base.get("tickets_90d"), 0))
+    adoption = left.slider(
+        tr("Adoção (licenças em uso)", "Adoption (seats in use)"),
+        0,
+        100,
+        int(round(now.adoption * 100)),
+        5,
+        format="%d%%",
+        key=f"{key}_adoption",
+    )
     tickets = left.slider(
         tr("Tickets em 90 dias", "Tickets in 90 days"),
         0,
-        max(30, tickets_now * 3),
-        tickets_now,
+        max(30, now.tickets_90d * 3),
+        now.tickets_90d,
         1,
         key=f"{key}_tickets",
     )
-    nps_now = _default(base.get("last_nps"), _default(reference.get("last_nps"), 7.0))
     nps = right.slider(
         tr("Último NPS (0–10)", "Last NPS (0–10)"),
         0,
         10,
-        int(round(min(10, max(0, nps_now)))),
+        int(round(min(10, max(0, now.last_nps)))),
         1,
         key=f"{key}_nps",
     )
-    delay_now = _default(base.get("avg_payment_delay_days_90d"), 0.0)
-    delay = right.slider(
-        tr("Atraso médio de pagamento (dias)", "Avg payment delay (days)"),
+    overdue = right.slider(
+        tr("Faturas em atraso", "Overdue invoices"),
         0,
-        max(90, int(delay_now) * 2),
-        int(round(max(0.0, delay_now))),
+        max(6, now.overdue_invoices * 2),
+        now.overdue_invoices,
         1,
-        key=f"{key}_delay",
+        key=f"{key}_overdue",
     )
-
-    scenario = scenario_row(base, usage / 100.0, int(seats), int(tickets), float(nps), float(delay))
+    right.caption(
+        tr(
+            "Só alavancas que o time de CS move. Licenças, segmento, porte, UF, plano e MRR são contexto "
+            "e ficam como estão.",
+            "Only levers the CS team can move. Seats, segment, size, UF, plan and MRR are context and "
+            "stay as they are.",
+        )
+    )
+    levers = whatif.Levers(usage / 100.0, adoption / 100.0, int(tickets), float(nps), int(overdue))
+    scenario = whatif.scenario_row(base, levers)
     frame = pd.DataFrame([base, scenario], index=["current", "scenario"])
     result = data.predict(model, frame)
     current, what_if = result.loc["current"], result.loc["scenario"]
@@ -128,15 +134,51 @@ def main() -> None:
         if not drivers:
             col.caption(tr("Nenhum fator relevante.", "No relevant driver."))
         for driver in drivers:
-            up = float(driver.get("delta") or 0) > 0
-            sign = ":red[▲]" if up else ":green[▼]"
-            col.markdown(f"- {sign} {driver.get('text') or driver.get('feature')}")
+            col.markdown(drivers_view.line(driver, lang))
+    st.caption(tr(*drivers_view.EXPLANATION, lang))
+    monotonicity_note(model, base, now, lang)
 
     with st.expander(tr("Valores usados pelo modelo", "Values fed to the model")):
         features = [f for f in getattr(model.spec, "features", frame.columns) if f in frame.columns]
         shown = frame[features].T
         shown.columns = [tr("Atual", "Current"), tr("Cenário", "Scenario")]
         st.dataframe(shown.astype(str), width="stretch")
+
+
+LEVER_NAMES = {
+    "usage_change": ("uso", "usage"),
+    "adoption": ("adoção", "adoption"),
+    "tickets_90d": ("tickets", "tickets"),
+    "last_nps": ("NPS", "NPS"),
+    "overdue_invoices": ("faturas em atraso", "overdue invoices"),
+}
+
+
+def monotonicity_note(model, base: pd.Series, now: whatif.Levers, lang: str) -> None:
+    """Say where the model's probability moves against common sense along a lever, for this customer."""
+    grid = whatif.monotonicity_rows(base, now)
+    probabilities = data.predict(model, grid)["churn_probability"]
+    reversed_ = whatif.reversed_levers(probabilities)
+    if not reversed_:
+        st.caption(
+            tr(
+                "Para este cliente o modelo responde no sentido esperado em todas as alavancas "
+                "(mais uso, adoção e NPS baixam o risco; mais tickets e faturas em atraso o sobem).",
+                "For this customer the model moves the expected way on every lever (more usage, adoption "
+                "and NPS lower the risk; more tickets and overdue invoices raise it).",
+            )
+        )
+        return
+    names = ", ".join(tr(*LEVER_NAMES[name], lang) for name in reversed_)
+    st.warning(
+        tr(
+            f"Atenção: para este cliente o modelo não é monótono em {names} — em parte da faixa o risco "
+            "anda no sentido contrário ao esperado. Leia o efeito dessa alavanca com cautela.",
+            f"Note: for this customer the model is not monotone in {names} — over part of the range the "
+            "risk moves against the expected direction. Read that lever's effect with care.",
+        ),
+        icon=":material/warning:",
+    )
 
 
 ui.run_page(main)

@@ -135,8 +135,8 @@ def _probabilities(at) -> tuple[float, float]:
 def test_simulator_probability_rises_when_usage_drops(app_data, reader):
     """Usage -100% raises the model's churn probability for most accounts.
 
-    A tree model trained on a tiny pipeline run is not monotone for every single account,
-    so the test checks the direction over eight accounts: most go up, the median goes up.
+    A tree model trained on a tiny pipeline run is not monotone for every single account: where
+    less usage lowers the risk, the page must say the model is not monotone in usage.
     """
     at = open_page("simulador")
     assert problems(at) == []
@@ -155,35 +155,55 @@ def test_simulator_probability_rises_when_usage_drops(app_data, reader):
         current_after, dropped = _probabilities(at)
         assert current_after == before  # the current probability does not move with the scenario
         changes[customer] = dropped - before
-    rises = sum(change > 0 for change in changes.values())
-    assert rises >= 0.75 * len(changes), changes
-    assert sorted(changes.values())[len(changes) // 2] > 0, changes
+        if changes[customer] < -0.5:  # p.p.: less usage lowered the risk, against common sense
+            warned = " ".join(w.value for w in at.warning)
+            assert "não é monótono" in warned and "uso" in warned, (customer, changes[customer])
+    assert any(change > 0 for change in changes.values()), changes
 
 
-def test_whatif_row_applies_the_changes():
-    from app.whatif import scenario_row
+def test_whatif_row_moves_only_levers():
+    from app.whatif import Levers, scenario_row
 
     base = pd.Series(
         {
             "events_30d": 200.0,
             "active_users_30d": 10.0,
-            "usage_trend_pct": 0.1,
+            "usage_trend_pct": 10.0,  # percent
             "seats": 20.0,
             "adoption_rate": 0.5,
             "tickets_90d": 2.0,
             "p1_tickets_90d": 1.0,
             "last_nps": 9.0,
-            "avg_payment_delay_days_90d": 0.0,
+            "late_invoices_90d": 1.0,
+            "open_overdue_invoices": 1.0,
+            "max_days_overdue_open": 40.0,
+            "segment": "Varejo",
         }
     )
-    half = scenario_row(base, -0.5, 20, 6, 3.0, 15.0)
-    assert half["events_30d"] == 100.0 and half["active_users_30d"] == 5.0
-    assert half["adoption_rate"] == pytest.approx(0.25)
-    assert half["usage_trend_pct"] == pytest.approx(1.1 * 0.5 - 1)
-    assert (half["tickets_90d"], half["last_nps"], half["avg_payment_delay_days_90d"]) == (6.0, 3.0, 15.0)
-    fewer_seats = scenario_row(base, 0.0, 8, 2, 9.0, 0.0)
-    assert fewer_seats["active_users_30d"] == 8.0 and fewer_seats["adoption_rate"] == 1.0
+    half = scenario_row(base, Levers(-0.5, 0.25, 6, 3.0, 0))
+    assert half["events_30d"] == 100.0
+    assert half["usage_trend_pct"] == pytest.approx(110 * 0.5 - 100)
+    assert half["active_users_30d"] == 5.0 and half["adoption_rate"] == pytest.approx(0.25)
+    assert (half["tickets_90d"], half["p1_tickets_90d"], half["last_nps"]) == (6.0, 1.0, 3.0)
+    assert (half["late_invoices_90d"], half["open_overdue_invoices"], half["max_days_overdue_open"]) == (
+        0,
+        0,
+        0,
+    )
+    assert half["seats"] == 20.0 and half["segment"] == "Varejo"  # context never moves
     assert base["events_30d"] == 200.0  # the input row is not modified
+
+
+def test_reversed_levers_are_found():
+    from app.whatif import LEVER_CHECKS, reversed_levers
+
+    expected = {}
+    for name, (_, grid, direction) in LEVER_CHECKS.items():
+        for i in range(len(grid)):
+            expected[f"{name}:{i}"] = 0.3 + direction * 0.01 * i
+    assert reversed_levers(pd.Series(expected)) == []
+    expected["last_nps:4"] = 0.9  # risk jumps at NPS 10
+    assert reversed_levers(pd.Series(expected)) == ["last_nps"]
 
 
 def test_model_page_shows_evaluation_json(app_data):
