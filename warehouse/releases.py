@@ -6,7 +6,8 @@ for readers (`churn_scores`, any other non-dbt table in cs_ops_analytics) and th
 ledger (`load_ledger`, `load_batches`). Raw rows, staging views and intermediate models
 stay in the build file, so a release costs what the marts cost, not what the event
 history costs. Marts at event grain are left out (`NOT_RELEASED`): readers get usage per
-customer and month from `fct_clientes_snapshot_mensal`.
+customer and month from `fct_clientes_snapshot_mensal`. Tables readers only take examples
+from keep a bounded sample (`SAMPLED`: the first 1,000 quarantined rows per table and reason).
 
 Tables with a `customer_id` column are written sorted by it: a one-customer read
 (Cliente 360) then scans only the row groups that hold that customer.
@@ -40,6 +41,13 @@ INTERNAL_PREFIXES = ("stg_", "int_")  # dbt's staging and intermediate layers
 NOT_RELEASED = {
     "fct_eventos_uso": "one row per usage event: grows with the history; readers use "
     "fct_clientes_snapshot_mensal (usage per customer and month)",
+}
+# Tables readers only take examples from: the release keeps the first rows of each group in
+# the order readers read them. fct_quarentena holds every rejected row (it grows with the
+# dirty events of the history); the app shows a few examples per table and reason and takes
+# its counts from fct_qualidade_dados_motivos. The whole table stays in the build file.
+SAMPLED = {
+    "fct_quarentena": {"group": ("table_name", "reason"), "order": ("batch_id", "record_key"), "rows": 1000},
 }
 CLUSTER_COLUMN = "customer_id"
 STAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"  # a release's file name: when it was published, in UTC
@@ -153,14 +161,27 @@ def _copy_released_tables(con: duckdb.DuckDBPyConnection, settings: Settings, pa
             con.execute(f"create schema {RELEASE_ALIAS}.{_quote(schema)}")
         for table in released_tables(con, settings):
             source = f"{_quote(table.schema)}.{_quote(table.name)}"
-            order = f" order by {_quote(CLUSTER_COLUMN)}" if table.clustered else ""
-            con.execute(f"create table {RELEASE_ALIAS}.{source} as select * from {source}{order}")
+            con.execute(f"create table {RELEASE_ALIAS}.{source} as {_release_select(table, source)}")
         con.commit()
     except BaseException:
         rollback_quietly(con)
         raise
     finally:
         con.execute(f"detach {RELEASE_ALIAS}")
+
+
+def _release_select(table: ReleasedTable, source: str) -> str:
+    """The rows of `source` a release holds: all (sorted by customer when clustered) or a sample."""
+    sample = SAMPLED.get(table.name)
+    if sample:
+        group = ", ".join(_quote(column) for column in sample["group"])
+        order = ", ".join(_quote(column) for column in sample["order"])
+        return (
+            f"select * from {source} "
+            f"qualify row_number() over (partition by {group} order by {order}) <= {int(sample['rows'])}"
+        )
+    order = f" order by {_quote(CLUSTER_COLUMN)}" if table.clustered else ""
+    return f"select * from {source}{order}"
 
 
 def rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:

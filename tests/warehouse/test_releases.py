@@ -21,7 +21,7 @@ from warehouse_envs import HERE, WarehouseEnv, make_settings
 from warehouse import get_warehouse
 from warehouse.base import NotPublishedError, ReadOnlyError, WarehouseBusyError
 from warehouse.duckdb_backend import DuckDBReader, DuckDBWarehouse
-from warehouse.releases import KEEP_RELEASES, POINTER, published_at
+from warehouse.releases import KEEP_RELEASES, POINTER, SAMPLED, published_at
 
 
 @pytest.fixture
@@ -140,6 +140,39 @@ def test_a_release_costs_what_the_marts_cost_not_the_event_history(dev: Warehous
     _build(writer, mart)
     assert writer.settings.duckdb_path.stat().st_size > 4 * small
     assert writer.publish().stat().st_size == small
+
+
+def test_the_quarantine_is_released_as_examples_per_table_and_reason(dev: WarehouseEnv) -> None:
+    writer = get_warehouse(dev.settings)
+    writer.ensure_datasets()
+    kept = SAMPLED["fct_quarentena"]["rows"]
+    _build(
+        writer,
+        f"""
+        create table cs_ops_analytics.fct_quarentena as
+        select 'eventos_uso' as table_name, 'orphan_user' as reason, 'b' || (i % 7) as batch_id,
+            lpad(i::varchar, 8, '0') as record_key, '{{}}' as raw_values
+        from range({kept * 3}) as t(i)
+        union all
+        select 'tickets', 'bad_date', 'b1', 'k' || i, '{{}}' from range(5) as t(i)
+        """,
+    )
+    release = writer.publish()
+    reader = get_warehouse(dev.settings, read_only=True)
+    counts = reader.query(
+        "select table_name, count(*) as n from {analytics}.fct_quarentena group by 1 order by 1"
+    )
+    assert counts.to_dict("records") == [
+        {"table_name": "eventos_uso", "n": kept},
+        {"table_name": "tickets", "n": 5},
+    ]
+    examples = (
+        "select batch_id, record_key from {analytics}.fct_quarentena where table_name = 'eventos_uso' "
+        "order by batch_id, record_key limit 10"
+    )
+    expected = writer.query(examples)
+    assert reader.query(examples).equals(expected), "readers see the same first examples as the build"
+    assert release.exists()
 
 
 def test_per_customer_tables_are_stored_sorted_by_customer(dev: WarehouseEnv) -> None:
