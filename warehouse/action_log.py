@@ -148,6 +148,9 @@ def _as_date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
+_READY: set[str] = set()  # app-state files whose table this process has created or seen
+
+
 class _DuckDBStore:
     """dev: the app-state DuckDB file, one short connection per call (never held open)."""
 
@@ -164,13 +167,16 @@ class _DuckDBStore:
 
         from warehouse.duckdb_backend import _retry
 
+        fresh = not self.path.exists()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = _retry(lambda: duckdb.connect(str(self.path)), f"opening {self.path}", 15)
         try:
             con.execute("set TimeZone = 'UTC'")
-            columns = ", ".join(f"{name} {DUCKDB_TYPES[kind]}" for name, kind in COLUMNS.items())
-            con.execute(f'create schema if not exists "{self.schema}"')
-            con.execute(f"create table if not exists {self.table} ({columns})")
+            if fresh or str(self.path) not in _READY:  # the table, once per file and process
+                columns = ", ".join(f"{name} {DUCKDB_TYPES[kind]}" for name, kind in COLUMNS.items())
+                con.execute(f'create schema if not exists "{self.schema}"')
+                con.execute(f"create table if not exists {self.table} ({columns})")
+                _READY.add(str(self.path))
             yield con
         finally:
             con.close()
