@@ -100,13 +100,20 @@ def waterfall(steps: pd.DataFrame) -> alt.Chart:
         scale=alt.Scale(domain=["total", "up", "down"], range=[TOTAL, POSITIVE, NEGATIVE]),
         legend=None,
     )
-    x = alt.X("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0))
+    x = alt.X("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0, labelLimit=90))
+    # the y axis spans the movements, not 0..MRR: a month's movements are a few percent of the
+    # MRR and would be slivers on a zero-based axis (the total bars run off the bottom)
+    moves = steps.loc[steps["kind"] != "total", ["start", "end"]]
+    low = float(min(moves.min().min(), steps["end"].min())) if len(moves) else 0.0
+    high = float(steps[["start", "end"]].max().max())
+    pad = max((high - low) * 0.15, 1.0)
+    scale = alt.Scale(domain=[low - pad, high + pad], zero=False, nice=False)
     bars = (
         alt.Chart(steps)
-        .mark_bar()
+        .mark_bar(clip=True)
         .encode(
             x=x,
-            y=alt.Y("start:Q", title="MRR (R$)"),
+            y=alt.Y("start:Q", title="MRR (R$)", scale=scale),
             y2="end:Q",
             color=color,
             tooltip=[alt.Tooltip("step:N"), alt.Tooltip("label:N", title="R$")],
@@ -199,7 +206,10 @@ def line(frame: pd.DataFrame, x: str, y: str, title: str, height: int = 180) -> 
 
 
 def multi_line(frame: pd.DataFrame, x: str, series: dict[str, str], height: int = 240) -> alt.Chart:
-    """Several columns of one frame as lines (series: column -> title), one chart, independent y scales."""
+    """Columns of one frame as lines (series: column -> title). Two series get an axis each
+    (left and right, titled in their colour): NPS 0-10 and CSAT 1-5 never share an unlabelled scale."""
+    if len(series) == 2:
+        return _two_axes(frame, x, series, height)
     long = frame[[x, *series]].melt(id_vars=x, var_name="series", value_name="value").dropna()
     long["series"] = long["series"].map(series)
     return (
@@ -213,6 +223,22 @@ def multi_line(frame: pd.DataFrame, x: str, series: dict[str, str], height: int 
         )
         .properties(height=height)
     )
+
+
+def _two_axes(frame: pd.DataFrame, x: str, series: dict[str, str], height: int) -> alt.Chart:
+    colours = ["#1565c0", "#ef6c00"]
+    layers = []
+    for (column, title), colour, orient in zip(series.items(), colours, ("left", "right"), strict=True):
+        layers.append(
+            alt.Chart(frame[[x, column]].dropna())
+            .mark_line(point=True, color=colour)
+            .encode(
+                x=alt.X(f"{x}:T", title=None, axis=alt.Axis(format="%m/%Y")),
+                y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(orient=orient, titleColor=colour)),
+                tooltip=[alt.Tooltip(f"{x}:T", format="%m/%Y"), alt.Tooltip(f"{column}:Q", title=title)],
+            )
+        )
+    return alt.layer(*layers).resolve_scale(y="independent").properties(height=height)
 
 
 def horizontal_bars(
