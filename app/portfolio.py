@@ -16,20 +16,20 @@ from app.i18n import tr, value_label
 
 MAX_TABLE_ROWS = 500  # the page shows the top rows; the CSV export has every filtered row (capped)
 
-COLUMNS = [
-    "customer_id",
+COLUMNS = [  # what a CSM acts on first, so it fits a 1440 px screen without scrolling sideways
     "company_name",
+    "mrr_at_risk",
+    "churn_probability",
+    "risk_tier",
+    "renewal_date",
+    "drivers",
+    "current_mrr",
+    "health_score",
+    "health_tier",
     "csm_owner",
     "segment",
     "uf",
-    "current_mrr",
-    "churn_probability",
-    "mrr_at_risk",
-    "risk_tier",
-    "health_score",
-    "health_tier",
-    "drivers",
-    "renewal_date",
+    "customer_id",
 ]
 
 
@@ -80,7 +80,7 @@ def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS
     table["health_score"] = table["health_score"].map(lambda v: fmt.number(v, 0, lang))
     table["renewal_date"] = table["renewal_date"].map(lambda v: fmt.day(v, lang))
     table["drivers"] = shown["top_drivers"].head(max_rows).map(lambda raw: drivers_cell(raw, lang))
-    table["open_360"] = "./cliente-360?cliente=" + table["customer_id"]  # opens the account in Cliente 360
+    table.insert(6, "open_360", "./cliente-360?cliente=" + table["customer_id"])  # the account in Cliente 360
     return table.rename(columns=labels(lang))
 
 

@@ -45,9 +45,7 @@ def renewal_text(days: Any, lang: str) -> str:
         return tr("vencida", "past", lang)
     if days == 0:
         return tr("hoje", "today", lang)
-    return tr(
-        f"em {fmt.count(days, 'dia', 'dias', lang)}", f"in {fmt.count(days, 'day', 'days', lang)}", lang
-    )
+    return f"{days} d"
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -55,11 +53,11 @@ def labels(lang: str) -> dict[str, str]:
         "company_name": tr("Cliente", "Customer", lang),
         "current_mrr": "MRR",
         "risk": tr("Risco", "Risk", lang),
-        "health_trend": tr("Saúde (6 meses)", "Health (6 months)", lang),
+        "health_trend": tr("Tendência", "Trend", lang),
         "health": tr("Saúde", "Health", lang),
         "renewal": tr("Renovação", "Renewal", lang),
         "next_action": tr("Ação recomendada", "Recommended action", lang),
-        "open_actions": tr("Ações abertas", "Open actions", lang),
+        "open_actions": tr("Abertas", "Open", lang),
         "open_360": "360",
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import data, fmt, ui
+from app import data, fmt, portfolio, ui
 from app.i18n import tr
 from app.queries import EXPORT_MAX_ROWS
 
@@ -58,14 +58,16 @@ def main() -> None:
     ui.metric(k[3], tr("Risco alto", "High risk"), fmt.number(summary["high_risk"], 0, lang))
 
     table = view["table"]
+    names = portfolio.labels(lang)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         key="risk_table",
         column_config={
-            table.columns[11]: st.column_config.TextColumn(width="large"),  # top drivers
-            "360": st.column_config.LinkColumn(display_text=tr("abrir", "open")),
+            names["company_name"]: st.column_config.TextColumn(width="medium", pinned=True),
+            names["drivers"]: st.column_config.TextColumn(width="large"),
+            "360": st.column_config.LinkColumn(display_text=tr("abrir", "open"), width="small"),
         },
     )
     shown, total = len(table), summary["customers"]

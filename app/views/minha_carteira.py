@@ -105,7 +105,13 @@ def main() -> None:
         key="wl_table",
         column_config={
             names["company_name"]: st.column_config.TextColumn(width="medium", pinned=True),
-            names["health_trend"]: st.column_config.LineChartColumn(y_min=0, y_max=100, width="small"),
+            names["current_mrr"]: st.column_config.TextColumn(width="small"),
+            names["health_trend"]: st.column_config.LineChartColumn(
+                y_min=0,
+                y_max=100,
+                width="small",
+                help=tr("Saúde, 6 meses", "Health, 6 months"),
+            ),
             names["next_action"]: st.column_config.TextColumn(width="medium"),
             names["open_actions"]: st.column_config.NumberColumn(width="small", format="%d"),
             names["open_360"]: st.column_config.LinkColumn(display_text=tr("abrir", "open"), width="small"),
