@@ -143,9 +143,9 @@ def keep_in_url(key: str, param: str) -> None:
         st.query_params[param] = str(value)
 
 
-def customer_filters(options: dict[str, list[str]], key_prefix: str) -> dict[str, str]:
-    """Segment / size / UF / CSM filters in one row."""
-    cols = st.columns(4)
+def customer_filters(options: dict[str, list[str]], key_prefix: str, per_row: int = 4) -> dict[str, str]:
+    """Segment / size / UF / CSM filters, `per_row` to a row."""
+    cols = st.columns(per_row) * (4 // per_row)
     return {
         "segment": select_one(
             tr("Segmento", "Segment"), options["segment"], f"{key_prefix}_segment", cols[0], value_format=True

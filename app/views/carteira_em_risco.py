@@ -21,28 +21,30 @@ def main() -> None:
         )
     )
     options = data.load("filter_options")
-    filters = ui.customer_filters(options, "risk")
-    cols = st.columns([1, 1, 2])
-    filters["health_tier"] = ui.select_one(tr("Saúde", "Health"), TIERS, "risk_health", cols[0])
-    filters["min_probability"] = (
-        cols[1].slider(
-            tr("Probabilidade mínima de churn", "Minimum churn probability"),
-            0,
-            100,
-            0,
-            5,
-            format="%d%%",
-            key="risk_min_prob",
-        )
-        / 100
+    top = st.columns([3, 1], vertical_alignment="bottom")
+    search = top[0].text_input(
+        tr("Buscar cliente (nome, id ou CNPJ)", "Search customer (name, id or CNPJ)"), key="risk_search"
     )
-    filters["search"] = (
-        cols[2]
-        .text_input(
-            tr("Buscar cliente (nome, id ou CNPJ)", "Search customer (name, id or CNPJ)"), key="risk_search"
+    # the filters sit in a popover: on a phone they would fill the first screen
+    with top[1].popover(tr("Filtros", "Filters"), icon=":material/filter_list:", width="stretch"):
+        filters = ui.customer_filters(options, "risk", per_row=2)
+        cols = st.columns(2)
+        filters["health_tier"] = ui.select_one(
+            tr("Saúde", "Health"), TIERS, "risk_health", cols[0], value_format=True
         )
-        .strip()
-    )
+        filters["min_probability"] = (
+            cols[1].slider(
+                tr("Probabilidade mínima de churn", "Minimum churn probability"),
+                0,
+                100,
+                0,
+                5,
+                format="%d%%",
+                key="risk_min_prob",
+            )
+            / 100
+        )
+    filters["search"] = search.strip()
     view = data.portfolio_view(filters, lang)
     summary = view["summary"]
 
