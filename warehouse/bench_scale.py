@@ -151,6 +151,7 @@ def run_dev(customers: int, months: int, data_dir: Path, env: dict[str, str], lo
     with log.open("w", encoding="utf-8") as out:
         for line in child.stdout:
             out.write(line)
+            out.flush()  # the log shows progress while a long run goes on
             match = STAGE_LINE.match(line.strip())
             if match:
                 stages[match["name"]] = float(match["seconds"])
