@@ -79,7 +79,7 @@ report:
 
 # Run the test suite, one worker per core (unit, dbt, end-to-end on DuckDB and the BigQuery emulator, app)
 test *ARGS:
-    {{python}} -m pytest -n auto --dist loadfile {{ARGS}}
+    {{python}} -m pytest -n auto {{ARGS}}
 
 # Run the speed/memory benchmarks side by side; results go to <data dir>/reports/bench_*.json
 bench:

@@ -1,7 +1,9 @@
 """Shared fixtures, and what makes the suite safe to run in parallel.
 
-`just test` runs `pytest -n auto --dist loadfile` (pytest-xdist): one worker process per
-core, each test file on one worker, so a module-scoped fixture is built once.
+`just test` runs `pytest -n auto` (pytest-xdist; `--dist loadfile` in pyproject's addopts):
+one worker process per core, each test file on one worker, so a module-scoped fixture is
+built once. Files with an `e2e` test (a whole pipeline run) are handed out first, so no
+worker is left alone with one at the end.
 - `build_once(name, build)`: a directory that a session fixture builds once per test run
   and every worker then only reads (a pipeline run, a dbt build, a generated history):
   the first worker to ask builds it under a file lock, the others wait and reuse it.
@@ -74,3 +76,9 @@ def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Calla
         return target
 
     return shared
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """e2e tests first (a stable sort: the rest keeps its order); with --no-loadscope-reorder
+    xdist hands out the files in this order."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
