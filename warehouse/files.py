@@ -12,19 +12,24 @@ like the generator's batches (see generator/storage.py for the measured cost).
 
 from __future__ import annotations
 
+import itertools
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+_TMP_NUMBERS = itertools.count()
+
 
 def write_atomic(path: Path, write: Callable[[Path], None], durable: bool = True) -> Path:
-    """Call write(tmp_path) on a fresh temporary file next to `path`, then move it into place."""
+    """Call write(tmp_path) to create a temporary file next to `path` (the name does not exist
+    yet), then move it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # a name no other writer uses (process id, a per-process counter), not created in advance:
+    # opening an existing empty file with truncation (as after tempfile.mkstemp) makes ext4
+    # flush it on close (auto_da_alloc): +2.1 ms wall, +0.3 ms CPU a file, measured on 480
+    # files of 200 kB, which the generator writes every run
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{next(_TMP_NUMBERS)}.tmp")
     try:
         write(tmp)
         if durable:

@@ -153,7 +153,6 @@ def write_release(con: duckdb.DuckDBPyConnection, settings: Settings, loaded_at:
 
 def _copy_released_tables(con: duckdb.DuckDBPyConnection, settings: Settings, partial: Path) -> None:
     """Copy the released tables into a new DuckDB file at `partial`, in one transaction."""
-    partial.unlink()  # write_atomic reserved the name with an empty file; DuckDB creates its own
     con.execute(f"attach {_sql_string(str(partial))} as {RELEASE_ALIAS}")
     try:
         con.begin()
