@@ -47,6 +47,9 @@ td.num,th.num{text-align:right;white-space:nowrap}
 .note{background:#fff8e1;border-left:4px solid #f9a825;padding:8px 12px;font-size:13px}
 .ok{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
 footer{margin-top:32px;font-size:12px;color:#7b8794}
+.scroll{overflow-x:auto;max-width:100%}
+@media (max-width:640px){main{padding:12px}.cards{grid-template-columns:repeat(2,1fr)}
+  h1{font-size:21px}.card .value{font-size:17px}th,td{padding:5px 6px}}
 """
 
 
@@ -63,7 +66,8 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
         + "</tr>"
         for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # the wrapper scrolls a wide table by itself, so the page never scrolls sideways on a phone
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
 
 
 def _card(label: str, value: str, delta: str = "") -> str:

@@ -122,3 +122,23 @@ def test_language_toggle_is_kept_on_reload(built_data_dir, tmp_path):
             assert page_problems(page) == [] and errors == []
         finally:
             browser.close()
+
+
+def test_report_fits_a_phone(app_data, tmp_path):
+    """The executive report at 390 px: no sideways scrolling of the page (wide tables scroll inside)."""
+    from playwright.sync_api import sync_playwright
+
+    from app import report
+
+    out = report.write_report(tmp_path / "report.html")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            errors = watch_console(page)
+            page.goto(out.as_uri())
+            page.wait_for_load_state("load")
+            assert horizontal_overflow(page) <= 0
+            assert errors == []
+        finally:
+            browser.close()
