@@ -1,10 +1,13 @@
 """Explanations that come from the model itself.
 
-Per customer: what-if deltas. For each feature we ask the fitted, calibrated model
-"what would this customer's churn probability be if this one feature had the
-reference value (training median / most frequent category)?". The difference is the
-feature's contribution, with a sign (positive = raises risk vs the reference). The
-top drivers are the largest |deltas|, described in pt-BR from the spec's templates.
+Per customer: what-if deltas. For each lever (a feature a CSM can move, `levers` in the spec;
+every feature when the spec lists none) we ask the fitted, calibrated model "what would this
+customer's churn probability be if this one lever had the reference value (training median /
+most frequent category)?". The difference is the lever's contribution, in probability points,
+with a sign (positive = raises risk vs the reference): delta = p(now) - p(lever := reference).
+Deltas of several levers are each measured alone and do not add up to p. Context features
+(segment, size, MRR, seats...) are never drivers: nobody acts on them. The top drivers are the
+largest |deltas|, described in pt-BR from the spec's templates.
 
 Global: permutation importance (drop in ROC AUC when one column is shuffled) on the
 validation rows.
@@ -18,12 +21,16 @@ import re
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.inspection import permutation_importance
-from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
 from ml.spec import FeatureSpec
 
 MIN_DELTA = 0.002  # contributions smaller than 0.2 percentage points are not shown
+# TreeWhatIf reads scikit-learn internals (the fitted trees' predictors, the bin mapper, the OpenMP
+# thread count). It runs only on the scikit-learn minor versions it was checked on; any other version
+# takes the public stacked what-ifs (same numbers, slower). A test compares the two.
+TREE_WHAT_IF_SKLEARN = ("1.9",)
 
 
 def reference_values(frame: pd.DataFrame, spec: FeatureSpec) -> dict:
@@ -63,6 +70,7 @@ def stacked_what_if_deltas(
     where the value differs from the reference; equal values have delta 0 by definition).
     """
     features = spec.features
+    drivers = set(spec.driver_features)
     n = len(frame)
     base = np.empty(n)
     deltas = np.zeros((n, len(features)))
@@ -72,6 +80,8 @@ def stacked_what_if_deltas(
         part = {c: v[start:stop] for c, v in columns.items()}
         variants: list[tuple[int, np.ndarray]] = []
         for j, col in enumerate(features):
+            if col not in drivers:
+                continue
             ref = reference.get(col)
             values = part[col]
             # missing differs from a known reference (NaN != ref); a missing reference means "missing"
@@ -131,6 +141,8 @@ class TreeWhatIf:
         self.preprocess = preprocess
         self.hgb = hgb
         self.spec = spec
+        from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
+
         self.trees = [p[0] for p in hgb._predictors]
         self.n_threads = _openmp_effective_n_threads()  # honours threadpool_limits, like predict_proba
         self.known_cats, self.f_idx_map = hgb._bin_mapper.make_known_categories_bitsets()
@@ -163,6 +175,8 @@ class TreeWhatIf:
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.frozen import FrozenEstimator
 
+        if ".".join(sklearn.__version__.split(".")[:2]) not in TREE_WHAT_IF_SKLEARN:
+            return None  # internals not checked on this version: the public stacked what-ifs
         try:
             if not isinstance(model, CalibratedClassifierCV) or len(model.calibrated_classifiers_) != 1:
                 return None
@@ -183,7 +197,7 @@ class TreeWhatIf:
             ):
                 return None  # e.g. a model saved before ml.features existed (imputer indicators, one-hot)
             return cls(cc.calibrators[0], preprocess, hgb, spec)
-        except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        except (AttributeError, ImportError, IndexError, KeyError, TypeError, ValueError):
             return None
 
     def _probability(self, raw: np.ndarray) -> np.ndarray:
@@ -196,6 +210,7 @@ class TreeWhatIf:
 
     def deltas(self, frame: pd.DataFrame, reference: dict, chunk_rows: int) -> tuple[np.ndarray, np.ndarray]:
         features = self.spec.features
+        drivers = set(self.spec.driver_features)
         n = len(frame)
         base = np.empty(n)
         deltas = np.zeros((n, len(features)))
@@ -217,6 +232,8 @@ class TreeWhatIf:
             p = self._probability(raw)
             base[start : start + len(part)] = p
             for j, col in enumerate(features):
+                if col not in drivers:
+                    continue
                 ref = reference.get(col)
                 values = part[col].to_numpy()
                 differs = ~pd.isna(values) if ref is None else np.asarray(values != ref, dtype=bool)
@@ -277,7 +294,11 @@ def _pt_br_numbers(text: str) -> str:
 def top_drivers(
     frame: pd.DataFrame, deltas: np.ndarray, spec: FeatureSpec, reference: dict, top: int = 3
 ) -> list[list[dict]]:
-    """For each row, the `top` features with the largest |delta| (at least MIN_DELTA)."""
+    """For each row, the `top` levers with the largest |delta| (at least MIN_DELTA).
+
+    Each driver: feature, value, reference, delta (p now - p with this lever at the reference, in
+    probability points), direction, text (pt-BR) and lever (True: a CSM can move it; False only
+    when the spec lists no levers and every feature may be a driver)."""
     features = spec.features
     order = np.argsort(-np.abs(deltas), axis=1, kind="stable")[:, :top]
     values = frame[features].to_numpy(dtype=object)
@@ -300,6 +321,7 @@ def top_drivers(
                     "delta": round(d, 4),
                     "direction": "aumenta o risco" if d > 0 else "reduz o risco",
                     "text": describe(col, value, reference.get(col), spec),
+                    "lever": col in spec.levers,
                 }
             )
         out.append(drivers)

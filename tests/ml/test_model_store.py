@@ -110,22 +110,68 @@ def test_predict_with_drivers_on_what_if_rows_without_ids(saved, synthetic):
     assert any("adoção" in d["text"] for d in out["top_drivers"].iloc[1])
 
 
-def test_tree_what_ifs_equal_stacked_what_ifs(saved, synthetic):
-    """The per-tree shortcut gives exactly what predict_proba gives on each stacked what-if frame."""
-    from ml.explain import TreeWhatIf, stacked_what_if_deltas, what_if_deltas
+@pytest.fixture(scope="module")
+def boosted(synthetic, spec):
+    """The gradient-boosting candidate, calibrated as ml.model builds it (the per-tree path's input)."""
+    from ml.explain import reference_values
+    from ml.model import fit_models, time_split
 
     frame, _ = synthetic
-    model = load_model(saved)
-    assert TreeWhatIf.for_model(model.estimator, model.spec) is not None  # our model takes the fast path
+    split = time_split(frame, spec, validation_periods=0)
+    models = fit_models(frame, spec, split, with_logistic=False, candidate="gradient_boosting")
+    return models.calibrated, reference_values(frame[split.fit], spec)
+
+
+def _awkward_rows(frame):
     rows = frame.tail(700).copy()
     rows.loc[rows.index[:5], "segment"] = np.nan  # missing and unseen categories, missing numbers
     rows.loc[rows.index[5:10], "uf"] = "XX"
     rows.loc[rows.index[10:15], "events_30d"] = np.nan
-    fast_p, fast_d = what_if_deltas(model.estimator, rows, model.spec, model.reference, chunk_rows=256)
-    slow_p, slow_d = stacked_what_if_deltas(model.estimator, rows, model.spec, model.reference)
-    np.testing.assert_allclose(fast_p, model.predict_proba(rows), atol=1e-12)
+    return rows
+
+
+def test_tree_what_ifs_equal_stacked_what_ifs(boosted, synthetic, spec):
+    """The per-tree shortcut gives exactly what predict_proba gives on each stacked what-if frame."""
+    from ml.explain import TreeWhatIf, stacked_what_if_deltas, what_if_deltas
+
+    model, reference = boosted
+    assert TreeWhatIf.for_model(model, spec) is not None  # our model takes the fast path
+    rows = _awkward_rows(synthetic[0])
+    fast_p, fast_d = what_if_deltas(model, rows, spec, reference, chunk_rows=256)
+    slow_p, slow_d = stacked_what_if_deltas(model, rows, spec, reference)
+    np.testing.assert_allclose(fast_p, model.predict_proba(rows[spec.features])[:, 1], atol=1e-12)
     np.testing.assert_allclose(fast_d, slow_d, atol=1e-12)
     assert (np.abs(fast_d) > 1e-3).any()
+    context = [j for j, c in enumerate(spec.features) if c not in spec.levers]
+    assert context and not fast_d[:, context].any()  # context features are never drivers
+
+
+def test_an_unchecked_scikit_learn_version_takes_the_public_what_ifs(boosted, synthetic, spec, monkeypatch):
+    import ml.explain
+    from ml.explain import TreeWhatIf, stacked_what_if_deltas, what_if_deltas
+
+    model, reference = boosted
+    monkeypatch.setattr(ml.explain, "TREE_WHAT_IF_SKLEARN", ("0.1",))
+    assert TreeWhatIf.for_model(model, spec) is None
+    rows = _awkward_rows(synthetic[0]).head(100)
+    p, d = what_if_deltas(model, rows, spec, reference)
+    np.testing.assert_array_equal(d, stacked_what_if_deltas(model, rows, spec, reference)[1])
+
+
+def test_no_private_scikit_learn_import_at_module_level():
+    """A scikit-learn upgrade must not break importing ml before any fallback can run."""
+    import ast
+    from pathlib import Path
+
+    import ml
+
+    for path in Path(ml.__file__).parent.glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:  # module level only
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            private = [n for n in names if n.startswith("sklearn") and "._" in n]
+            assert not private, f"{path.name} imports {private} at module level"
 
 
 def test_a_reader_between_new_model_and_new_metadata_gets_the_new_model(trained, saved, tmp_path):
