@@ -14,7 +14,7 @@ from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from ml.data import MissingInputError, load_truth, read_table
+from ml.data import MissingInputError, is_file_reference, load_truth, read_table
 from ml.model import RANDOM_STATE, SplitError, pick_threads
 from ml.model_store import ModelLoadError, load_model
 from ml.spec import SpecError, load_spec
@@ -42,7 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score active customers at the newest snapshot -> churn_scores")
     p.add_argument("--threads", type=int, help="OpenMP threads (default: the idle cores, at least 1)")
     p.add_argument("--model", help="model file (default: <data dir>/ml/churn_model.skops)")
-    p.add_argument("--table", help="snapshot table (default: the model spec's table)")
+    p.add_argument("--table", help="snapshot table, or a CSV/Parquet file (default: the model spec's table)")
+    p.add_argument(
+        "--out", help="scores file when --table is a file (default: <data dir>/ml/churn_scores.csv)"
+    )
     return parser
 
 
@@ -73,10 +76,13 @@ def _train(args: argparse.Namespace, save: bool) -> int:
         f"{'trained' if save else 'evaluated'} on {source}: {len(frame)} rows "
         f"in {time.perf_counter() - started:.1f} s"
     )
-    print(
-        f"split: fit {ev['split']['fit']}, calibration {ev['split']['calibration']}, "
-        f"validation {ev['split']['validation']}"
-    )
+    print(f"split: {ev['split']}")
+    report = ev.get("input_report") or {}
+    for column, counts in report.items():
+        print(f"input: {column}: {counts}")
+    if ev.get("model_choice"):
+        c = ev["model_choice"]
+        print(f"chosen: {c['candidate']} + {c['calibration']} calibration: {c['why']}")
     print(f"{'score':<22}{'ROC AUC':>9}{'PR AUC':>9}{'Brier':>9}{'ECE':>9}{'lift@10%':>10}")
     for key in ("model", "logistic_regression", spec.baseline_column, "oracle", "oracle_realised_path"):
         r = ev.get(key) if key else None
@@ -98,11 +104,18 @@ def _score(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     model = load_model(args.model)
-    scores = run_score(model, args.table)
+    scores = run_score(model, args.table, args.out)
     tiers = scores["risk_tier"].value_counts().to_dict()
+    table = args.table or model.spec.table or ""
+    where = (
+        "cs_ops_analytics.churn_scores"
+        if not is_file_reference(table)
+        else (args.out or "<data dir>/ml/churn_scores.csv")
+    )
+    at = f" at {scores['snapshot_date'].max()}" if model.spec.time_column else ""
     print(
-        f"scored {len(scores)} customers at {scores['snapshot_date'].max()} with model {model.version} "
-        f"in {time.perf_counter() - started:.1f} s; tiers {tiers}; wrote cs_ops_analytics.churn_scores"
+        f"scored {len(scores)} customers{at} with model {model.version} "
+        f"in {time.perf_counter() - started:.1f} s; tiers {tiers}; wrote {where}"
     )
     return 0
 

@@ -25,19 +25,30 @@ class MissingInputError(RuntimeError):
     """The input table/file is not there; the message says which command creates it."""
 
 
-def _is_file_reference(table: str) -> bool:
-    return table.endswith((".parquet", ".pq")) or "/" in table or Path(table).exists()
+def is_file_reference(table: str) -> bool:
+    return table.endswith((".parquet", ".pq", ".csv")) or "/" in table or Path(table).exists()
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    """A Parquet or CSV file as it is (CSV: comma-separated, header row; text is kept as text and
+    converted by the spec check, which counts and reports what it converts)."""
+    if path.suffix.lower() == ".csv":
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=["", "NA", "null", "NULL"])
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise MissingInputError(f"{path} is not a readable CSV (comma-separated, UTF-8): {exc}") from exc
+    return pq.read_table(path).to_pandas()
 
 
 def read_table(
     table: str, spec: FeatureSpec, require_label: bool = True, where: str = ""
 ) -> tuple[pd.DataFrame, str]:
     """Read a table that fits `spec`; returns (frame, source description)."""
-    if _is_file_reference(table):
+    if is_file_reference(table):
         path = Path(table)
         if not path.exists():
             raise MissingInputError(f"input file {path} does not exist")
-        frame = pq.read_table(path).to_pandas()
+        frame = _read_file(path)
         source = str(path)
     else:
         if not IDENTIFIER.match(table):
@@ -60,7 +71,8 @@ def read_table(
 def fingerprint(frame: pd.DataFrame, spec: FeatureSpec) -> str:
     """A stable sha256 of the rows/columns used for training (order-independent of row order)."""
     cols = [c for c in spec.required_columns() if c in frame.columns]
-    ordered = frame[cols].sort_values([spec.id_column, spec.time_column], kind="stable")
+    keys = [spec.id_column, *([spec.time_column] if spec.time_column else [])]
+    ordered = frame[cols].sort_values(keys, kind="stable")
     row_hashes = pd.util.hash_pandas_object(ordered, index=False).to_numpy()
     digest = hashlib.sha256()
     digest.update(",".join(cols).encode())

@@ -27,6 +27,16 @@ def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> 
     return float(gap.sum() / len(y))
 
 
+def ece_noise_floor(p: np.ndarray, draws: int = 200, seed: int = 0) -> float:
+    """The ECE a perfectly calibrated score reaches on these rows by chance: the median ECE of `p`
+    against labels drawn as Bernoulli(p). On a few hundred rows it is ~0.02, so an ECE near it says
+    the calibration cannot be told apart from perfect with this many rows."""
+    p = np.asarray(p, dtype=float)
+    rng = np.random.default_rng(seed)
+    values = [expected_calibration_error(rng.random(len(p)) < p, p) for _ in range(draws)]
+    return float(np.median(values))
+
+
 def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:
     """Equal-frequency bins (quantiles of p): mean predicted vs observed rate."""
     y = np.asarray(y, dtype=float)

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, VotingClassifier
 from sklearn.frozen import FrozenEstimator
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -122,9 +123,45 @@ def build_tree_preprocessor(spec: FeatureSpec) -> ColumnTransformer:
     return ColumnTransformer(transformers, remainder="drop", verbose_feature_names_out=True)
 
 
+def monotonic_constraints(spec: FeatureSpec) -> list[int]:
+    """HistGradientBoosting's monotonic_cst, in the tree preprocessor's column order.
+
+    A lever's own column gets its direction (+1: more raises risk). A derived feature follows its
+    lever input: a ratio a/b follows a, or the opposite of b when only b is a lever; at_most flips
+    the direction, above keeps it. Context columns and categories are free (0)."""
+    lever = spec.levers
+    out = [lever.get(c, 0) for c in spec.numeric]
+    for _, kind, a, b in spec.derived:
+        da = lever.get(a, 0)
+        if kind == "ratio":
+            out.append(da if da else -lever.get(b, 0))
+        else:
+            out.append(-da if kind == "at_most" else da)
+    return out + [0] * len(spec.categorical)
+
+
+def lever_monotone(spec: FeatureSpec) -> dict[str, bool]:
+    """Is the model monotone in each lever? Only if the lever has a direction and every derived
+    feature built from it is constrained the same way (a ratio of two levers follows its numerator,
+    so the model is not monotone in the denominator)."""
+    cst = dict(zip([*spec.numeric, *(d[0] for d in spec.derived)], monotonic_constraints(spec), strict=False))
+    out = {}
+    for col, direction in spec.levers.items():
+        ok = direction != 0 and col in spec.numeric
+        for name, kind, a, b in spec.derived:
+            if col == a:
+                ok &= cst[name] == (-direction if kind == "at_most" else direction)
+            elif kind == "ratio" and col == b:
+                ok &= cst[name] == -direction
+        out[col] = bool(ok)
+    return out
+
+
 def build_pipeline(spec: FeatureSpec, random_state: int = RANDOM_STATE, **hgb_params) -> Pipeline:
-    """The churn model before calibration: preprocessing + gradient boosting."""
+    """The churn model before calibration: preprocessing + gradient boosting, monotone in the levers."""
     params = dict(HGB_PARAMS, random_state=random_state)
+    if any(monotonic_constraints(spec)):
+        params["monotonic_cst"] = monotonic_constraints(spec)
     params.update(hgb_params)
     return Pipeline(
         [
@@ -149,25 +186,40 @@ def build_logistic_baseline(
     )
 
 
-def calibrate(fitted: Pipeline, x_cal: pd.DataFrame, y_cal: np.ndarray, method: str = "sigmoid"):
-    """Calibrate an already-fitted pipeline on a held-out (later) slice."""
+def calibrate(fitted, x_cal: pd.DataFrame, y_cal: np.ndarray, method: str = "sigmoid"):
+    """Calibrate an already-fitted estimator on a held-out (later) slice."""
     calibrated = CalibratedClassifierCV(FrozenEstimator(fitted), method=method)
     return calibrated.fit(x_cal, y_cal)
 
 
 @dataclass
 class TimeSplit:
-    fit: pd.Series  # boolean masks over the frame
+    """Boolean masks over the frame. Time design: fit / calibration / validation windows. Holdout
+    design (no time column): `calibration` is empty and `folds` cross-validate inside `fit`."""
+
+    fit: pd.Series
     calibration: pd.Series
     validation: pd.Series
     windows: dict
+    folds: list | None = None  # holdout design: (train, test) positions within the fit rows
+
+    @property
+    def is_holdout(self) -> bool:
+        return self.folds is not None
 
     def describe(self) -> str:
+        if self.is_holdout:
+            return (
+                f"holdout: fit {int(self.fit.sum())} rows ({len(self.folds)}-fold cross-validated "
+                f"calibration), validation {int(self.validation.sum())} rows"
+            )
         w = self.windows
         return (
             f"fit {w['fit'][0]}..{w['fit'][1]} ({int(self.fit.sum())} rows), "
             f"calibration {w['calibration'][0]}..{w['calibration'][1]} ({int(self.calibration.sum())} rows), "
             f"validation {w['validation'][0]}..{w['validation'][1]} ({int(self.validation.sum())} rows)"
+            if self.validation.any()
+            else f"fit {w['fit'][0]}..{w['fit'][1]}, calibration {w['calibration'][0]}..{w['calibration'][1]}"
         )
 
 
@@ -225,12 +277,83 @@ def time_split(
                 f"the {name} window has only one label value ({y[mask].iloc[0]}); cannot train/evaluate"
             )
     windows = {
+        "design": "time",
         "fit": _window(times, fit),
         "calibration": _window(times, calibration),
         "validation": _window(times, validation),
         "gap_days": spec.horizon_days,
     }
     return TimeSplit(fit=fit, calibration=calibration, validation=validation, windows=windows)
+
+
+CV_FOLDS = 5
+VALIDATION_SHARE = 0.25  # holdout design: share of the customers kept for validation
+
+
+def _groups(frame: pd.DataFrame, spec: FeatureSpec) -> np.ndarray:
+    """Customer ids for `grouped` (a customer's rows stay on one side), else one group per row."""
+    if spec.split == "grouped":
+        return frame[spec.id_column].astype(str).to_numpy()
+    return np.arange(len(frame))
+
+
+def grouped_folds(frame: pd.DataFrame, spec: FeatureSpec, n_splits: int, random_state: int) -> list:
+    """Stratified folds (positions in `frame`), grouped by customer when the spec says so."""
+    y = frame[spec.label_column].astype(int).to_numpy()
+    positives = int(y.sum())
+    if min(positives, len(y) - positives) < n_splits:
+        raise SplitError(
+            f"only {positives} churners and {len(y) - positives} non-churners among {len(y)} labelled rows: "
+            f"need at least {n_splits} of each for {n_splits}-fold cross-validation"
+        )
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state)
+    return list(cv.split(np.zeros(len(y)), y, _groups(frame, spec)))
+
+
+def holdout_split(
+    frame: pd.DataFrame,
+    spec: FeatureSpec,
+    validation_share: float = VALIDATION_SHARE,
+    random_state: int = RANDOM_STATE,
+) -> TimeSplit:
+    """For a table without dates (or `split: random|grouped`): a stratified holdout of
+    `validation_share` of the customers (0 = production: train on everything), plus
+    cross-validation folds inside the training rows for calibration and the model choice."""
+    complete = label_complete_mask(frame, spec)
+    rows = frame[complete]
+    validation = pd.Series(False, index=frame.index)
+    if validation_share > 0:
+        first = grouped_folds(rows, spec, int(round(1 / validation_share)), random_state)[0]
+        validation[rows.index[first[1]]] = True
+    fit = complete & ~validation
+    folds = grouped_folds(frame[fit], spec, CV_FOLDS, random_state)
+    windows = {
+        "design": "holdout",
+        "split": spec.split,
+        "validation_share": validation_share,
+        "grouped_by": spec.id_column if spec.split == "grouped" else None,
+        "cv_folds": CV_FOLDS,
+        "fit": [None, None],
+        "calibration": [None, None],
+        "validation": [None, None],
+        "gap_days": 0,
+    }
+    return TimeSplit(
+        fit=fit,
+        calibration=pd.Series(False, index=frame.index),
+        validation=validation,
+        windows=windows,
+        folds=folds,
+    )
+
+
+def make_split(
+    frame: pd.DataFrame, spec: FeatureSpec, production: bool = False, random_state: int = RANDOM_STATE
+):
+    """The spec's design: out-of-time windows, or a stratified (grouped) holdout."""
+    if spec.is_time_split:
+        return time_split(frame, spec, validation_periods=0) if production else time_split(frame, spec)
+    return holdout_split(frame, spec, 0.0 if production else VALIDATION_SHARE, random_state)
 
 
 def downsample_negatives(labels: pd.Series, max_rows: int, random_state: int) -> pd.Index:
@@ -250,9 +373,106 @@ def downsample_negatives(labels: pd.Series, max_rows: int, random_state: int) ->
 @dataclass
 class FittedModels:
     calibrated: CalibratedClassifierCV
-    uncalibrated: Pipeline
+    uncalibrated: object
     logistic: CalibratedClassifierCV | None
     logistic_same_inputs: CalibratedClassifierCV | None = None
+    choice: dict | None = None  # ml.selection.choose's answer, when this fit made the choice
+
+
+def candidate_estimator(name: str, spec: FeatureSpec, random_state: int = RANDOM_STATE):
+    """An unfitted candidate (ml.selection.CANDIDATES)."""
+    if name == "gradient_boosting":
+        return build_pipeline(spec, random_state)
+    if name == "logistic_regression":
+        return build_logistic_baseline(spec, random_state, derived=True)
+    if name == "blend":
+        return VotingClassifier(
+            [
+                ("gradient_boosting", build_pipeline(spec, random_state)),
+                ("logistic_regression", build_logistic_baseline(spec, random_state, derived=True)),
+            ],
+            voting="soft",
+        )
+    raise ValueError(f"unknown candidate {name!r}")
+
+
+def _blend(members: dict, x: pd.DataFrame, y: pd.Series) -> VotingClassifier:
+    """The soft-voting blend of already-fitted members (fit only records the classes)."""
+    return VotingClassifier([(n, FrozenEstimator(e)) for n, e in members.items()], voting="soft").fit(x, y)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def _fit_time(frame, spec, split, random_state, with_logistic, candidate, method) -> FittedModels:
+    from ml.selection import choose
+
+    fit_rows = downsample_negatives(frame.loc[split.fit, spec.label_column], MAX_FIT_ROWS, random_state)
+    x_fit, y_fit = frame.loc[fit_rows, spec.features], frame.loc[fit_rows, spec.label_column].astype(int)
+    cal = frame[split.calibration]
+    x_cal, y_cal = cal[spec.features], cal[spec.label_column].astype(int)
+    members = {}
+    for name in ("gradient_boosting", "logistic_regression"):
+        if candidate is None or candidate in (name, "blend"):
+            members[name] = candidate_estimator(name, spec, random_state).fit(x_fit, y_fit)
+    choice = None
+    if candidate is None:
+        members["blend"] = _blend(
+            {k: members[k] for k in ("gradient_boosting", "logistic_regression")}, x_fit, y_fit
+        )
+        proba = {
+            n: members[n].predict_proba(x_cal)[:, 1] for n in ("gradient_boosting", "logistic_regression")
+        }
+        scores = {n: _logit(p) for n, p in proba.items()}
+        scores["blend"] = (proba["gradient_boosting"] + proba["logistic_regression"]) / 2
+        choice = choose(y_cal.to_numpy(), scores, grouped_folds(cal, spec, CV_FOLDS, random_state))
+        candidate, method = choice["candidate"], choice["calibration"]
+    elif candidate == "blend":
+        members["blend"] = _blend(
+            {k: members[k] for k in ("gradient_boosting", "logistic_regression")}, x_fit, y_fit
+        )
+    calibrated = calibrate(members[candidate], x_cal, y_cal, method)
+    logistic = same = None
+    if with_logistic:
+        plain = build_logistic_baseline(spec, random_state).fit(x_fit, y_fit)
+        logistic = calibrate(plain, x_cal, y_cal, method)  # same recipe: a fair baseline
+        if spec.derived and "logistic_regression" in members:  # fitted as a candidate
+            same = calibrate(members["logistic_regression"], x_cal, y_cal, method)
+    return FittedModels(calibrated, members[candidate], logistic, same, choice)
+
+
+def _fit_holdout(frame, spec, split, random_state, with_logistic, candidate, method) -> FittedModels:
+    from sklearn.model_selection import cross_val_predict
+
+    from ml.selection import choose
+
+    train = frame[split.fit]
+    x, y = train[spec.features], train[spec.label_column].astype(int)
+    choice = None
+    if candidate is None:
+        proba = {
+            n: cross_val_predict(
+                candidate_estimator(n, spec, random_state), x, y, cv=split.folds, method="predict_proba"
+            )[:, 1]
+            for n in ("gradient_boosting", "logistic_regression")
+        }
+        scores = {n: _logit(p) for n, p in proba.items()}
+        scores["blend"] = (proba["gradient_boosting"] + proba["logistic_regression"]) / 2
+        choice = choose(y.to_numpy(), scores, split.folds)
+        candidate, method = choice["candidate"], choice["calibration"]
+
+    def cross_calibrated(estimator) -> CalibratedClassifierCV:
+        return CalibratedClassifierCV(estimator, method=method, cv=split.folds, ensemble=False).fit(x, y)
+
+    calibrated = cross_calibrated(candidate_estimator(candidate, spec, random_state))
+    logistic = same = None
+    if with_logistic:
+        logistic = cross_calibrated(build_logistic_baseline(spec, random_state))
+        if spec.derived:
+            same = cross_calibrated(candidate_estimator("logistic_regression", spec, random_state))
+    return FittedModels(calibrated, calibrated.calibrated_classifiers_[0].estimator, logistic, same, choice)
 
 
 def fit_models(
@@ -261,25 +481,13 @@ def fit_models(
     split: TimeSplit,
     random_state: int = RANDOM_STATE,
     with_logistic: bool = True,
+    candidate: str | None = None,
     calibration_method: str = "sigmoid",
-    with_same_inputs_logistic: bool = False,
 ) -> FittedModels:
-    fit_rows = downsample_negatives(frame.loc[split.fit, spec.label_column], MAX_FIT_ROWS, random_state)
-    x_fit, y_fit = frame.loc[fit_rows, spec.features], frame.loc[fit_rows, spec.label_column].astype(int)
-    x_cal, y_cal = (
-        frame.loc[split.calibration, spec.features],
-        frame.loc[split.calibration, spec.label_column].astype(int),
-    )
-    pipeline = build_pipeline(spec, random_state).fit(x_fit, y_fit)
-    calibrated = calibrate(pipeline, x_cal, y_cal, calibration_method)
-    logistic = None
-    if with_logistic:
-        logistic_fit = build_logistic_baseline(spec, random_state).fit(x_fit, y_fit)
-        logistic = calibrate(logistic_fit, x_cal, y_cal, calibration_method)  # same recipe: a fair baseline
-    same_inputs = None
-    if with_same_inputs_logistic and spec.derived:
-        same_fit = build_logistic_baseline(spec, random_state, derived=True).fit(x_fit, y_fit)
-        same_inputs = calibrate(same_fit, x_cal, y_cal, calibration_method)
-    return FittedModels(
-        calibrated=calibrated, uncalibrated=pipeline, logistic=logistic, logistic_same_inputs=same_inputs
-    )
+    """The calibrated model and (with_logistic) the calibrated logistic baselines.
+
+    candidate=None: choose the candidate and the calibration by cross-validation inside the
+    training rows (ml.selection); otherwise fit `candidate` with `calibration_method` (the
+    production refit and the backtest reuse the evaluation's choice)."""
+    fit = _fit_holdout if split.is_holdout else _fit_time
+    return fit(frame, spec, split, random_state, with_logistic, candidate, calibration_method)

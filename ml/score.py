@@ -10,10 +10,11 @@ churn_scores_history (one set per scoring run: what the app's alerts compare), t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
 
-from ml.data import MissingInputError, read_table
+from ml.data import MissingInputError, is_file_reference, read_table
 from ml.explain import drivers_json
 from ml.model_store import ChurnModel, predict_with_drivers
 
@@ -30,7 +31,10 @@ SCORE_COLUMNS = [
 ]
 
 
-def latest_rows(frame: pd.DataFrame, time_column: str) -> pd.DataFrame:
+def latest_rows(frame: pd.DataFrame, time_column: str | None) -> pd.DataFrame:
+    """The newest snapshot's rows (every row for a table without a time column)."""
+    if not time_column:
+        return frame
     return frame[frame[time_column] == frame[time_column].max()]
 
 
@@ -42,7 +46,9 @@ def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | No
     out = pd.DataFrame(
         {
             "customer_id": frame[spec.id_column].astype(str).to_numpy(),
-            "snapshot_date": pd.to_datetime(frame[spec.time_column]).dt.date.to_numpy(),
+            "snapshot_date": pd.to_datetime(frame[spec.time_column]).dt.date.to_numpy()
+            if spec.time_column
+            else None,
             "churn_probability": pred["churn_probability"].to_numpy(),
             "risk_tier": pred["risk_tier"].astype(str).to_numpy(),
             "top_drivers": drivers_json(list(pred["top_drivers"])),
@@ -55,23 +61,32 @@ def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | No
     return out[SCORE_COLUMNS]
 
 
-def run_score(model: ChurnModel, table: str | None = None) -> pd.DataFrame:
-    from warehouse import get_warehouse
-
+def run_score(model: ChurnModel, table: str | None = None, out: Path | None = None) -> pd.DataFrame:
+    """Score the newest snapshot of `table`: a warehouse table -> cs_ops_analytics.churn_scores;
+    a CSV/Parquet file -> `out` (default <data dir>/ml/churn_scores.csv), nothing written to the
+    warehouse."""
     spec = model.spec
     table = table or spec.table
     if not table:
         raise MissingInputError("the model's feature spec names no table; pass --table")
-    frame, source = read_table(
-        table,
-        spec,
-        require_label=False,
-        where=f"where {spec.time_column} = (select max({spec.time_column}) from {{analytics}}.{table})"
-        if "/" not in table and not table.endswith(".parquet")
-        else "",
+    in_warehouse = not is_file_reference(table)
+    newest = (
+        f"where {spec.time_column} = (select max({spec.time_column}) from {{analytics}}.{table})"
+        if in_warehouse and spec.time_column
+        else ""
     )
+    frame, source = read_table(table, spec, require_label=False, where=newest)
     frame = latest_rows(frame, spec.time_column)
     scores = score_frame(model, frame)
+    if not in_warehouse:
+        from warehouse.config import get_settings
+
+        out = Path(out) if out else get_settings().ml_dir / f"{SCORES_TABLE}.csv"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        scores.to_csv(out, index=False)
+        return scores
+    from warehouse import get_warehouse
+
     wh = get_warehouse()
     wh.write_table(scores, SCORES_TABLE)
     wh.write_table(scores, HISTORY_TABLE, mode="append")

@@ -15,6 +15,10 @@ import pandas as pd
 import yaml
 
 DEFAULT_SPEC_PATH = Path(__file__).with_name("feature_spec.yml")
+SPLITS = ("time", "random", "grouped")
+# label text accepted for churn (1) and stay (0), compared lower-case and trimmed
+LABEL_TRUE = ("1", "1.0", "yes", "y", "true", "t", "sim", "s")
+LABEL_FALSE = ("0", "0.0", "no", "n", "false", "f", "não", "nao")
 
 
 class SpecError(ValueError):
@@ -24,7 +28,7 @@ class SpecError(ValueError):
 @dataclass(frozen=True)
 class FeatureSpec:
     id_column: str
-    time_column: str
+    time_column: str | None
     label_column: str
     numeric: tuple[str, ...]
     categorical: tuple[str, ...]
@@ -39,13 +43,36 @@ class FeatureSpec:
     descriptions: dict[str, str] = field(default_factory=dict)
     # features computed row by row inside the Pipeline: (name, kind, column, column or value)
     derived: tuple[tuple, ...] = ()
+    # "time": out-of-time split on time_column; "random"/"grouped": stratified holdout (grouped by id)
+    split: str = "time"
+    # what a CSM can move, with the direction that raises risk (+1 more raises it, -1 more lowers it,
+    # 0 no known direction); every other feature is context. Empty = every feature may be a driver.
+    levers: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # short pt-BR names for people
+
+    def label(self, column: str) -> str:
+        return self.labels.get(column, column)
 
     @property
     def features(self) -> list[str]:
         return [*self.numeric, *self.categorical]
 
+    @property
+    def driver_features(self) -> list[str]:
+        """The features the drivers and the simulator talk about: the levers, or every feature."""
+        return [c for c in self.features if c in self.levers] if self.levers else self.features
+
+    @property
+    def context_features(self) -> list[str]:
+        return [c for c in self.features if c not in self.driver_features]
+
+    @property
+    def is_time_split(self) -> bool:
+        return self.split == "time"
+
     def required_columns(self) -> list[str]:
-        cols = [self.id_column, self.time_column, self.label_column, *self.features]
+        cols = [self.id_column, *([self.time_column] if self.time_column else []), self.label_column]
+        cols += self.features
         for optional in (self.label_complete_column, self.value_column, self.baseline_column):
             if optional and optional not in cols:
                 cols.append(optional)
@@ -66,6 +93,7 @@ class FeatureSpec:
         data["categorical"] = tuple(data.get("categorical") or ())
         data["risk_tiers"] = tuple((str(k), float(v)) for k, v in data.get("risk_tiers") or ())
         data["derived"] = tuple(tuple(d) for d in data.get("derived") or ())
+        data["levers"] = {str(k): int(v) for k, v in (data.get("levers") or {}).items()}
         return cls(**data)
 
     def risk_tier(self, probability: pd.Series) -> pd.Series:
@@ -87,9 +115,18 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         raise SpecError(f"feature spec {path} is not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise SpecError(f"feature spec {path} must be a mapping of keys, got {type(raw).__name__}")
-    for key in ("id_column", "time_column", "label_column"):
+    for key in ("id_column", "label_column"):
         if not isinstance(raw.get(key), str) or not raw[key]:
             raise SpecError(f"feature spec {path}: key '{key}' is required (a column name)")
+    time_column = raw.get("time_column") or None
+    split = str(raw.get("split") or ("time" if time_column else "grouped"))
+    if split not in SPLITS:
+        raise SpecError(f"feature spec {path}: 'split' must be one of {list(SPLITS)}, got {split!r}")
+    if split == "time" and not time_column:
+        raise SpecError(
+            f"feature spec {path}: 'split: time' needs a 'time_column' (the snapshot date); a table with "
+            "one row per customer and no dates: leave 'time_column' out or set 'split: grouped'"
+        )
     numeric = raw.get("numeric") or []
     categorical = raw.get("categorical") or []
     if not isinstance(numeric, list) or not isinstance(categorical, list):
@@ -100,7 +137,7 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
     duplicates = sorted({c for c in features if features.count(c) > 1})
     if duplicates:
         raise SpecError(f"feature spec {path}: columns listed twice: {duplicates}")
-    roles = {raw["id_column"], raw["time_column"], raw["label_column"]}
+    roles = {raw["id_column"], raw["label_column"]} | ({time_column} if time_column else set())
     clash = sorted(roles & set(features))
     if clash:
         raise SpecError(f"feature spec {path}: id/time/label columns cannot be features: {clash}")
@@ -110,9 +147,10 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         raise SpecError(f"feature spec {path}: the lowest risk tier must start at 0.0")
     baseline = raw.get("baseline_score") or {}
     derived = _derived(raw.get("derived") or {}, numeric, set(features) | roles, path)
+    levers = _levers(raw.get("levers") or {}, features, path)
     return FeatureSpec(
         id_column=raw["id_column"],
-        time_column=raw["time_column"],
+        time_column=time_column,
         label_column=raw["label_column"],
         numeric=tuple(numeric),
         categorical=tuple(categorical),
@@ -125,8 +163,27 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         baseline_higher_is_riskier=bool(baseline.get("higher_is_riskier", True)),
         risk_tiers=tuple(tier_items),
         descriptions=dict(raw.get("descriptions") or {}),
+        labels={str(k): str(v) for k, v in (raw.get("labels") or {}).items()},
         derived=derived,
+        split=split,
+        levers=levers,
     )
+
+
+def _levers(raw: dict, features: list[str], path: Path) -> dict[str, int]:
+    """Check the `levers` section: {feature: +1 | -1 | 0} (the direction that raises risk)."""
+    if not isinstance(raw, dict):
+        raise SpecError(f"feature spec {path}: 'levers' must map feature names to +1, -1 or 0")
+    unknown = [c for c in raw if c not in features]
+    if unknown:
+        raise SpecError(f"feature spec {path}: levers {unknown} are not features of the spec")
+    bad = {c: v for c, v in raw.items() if v not in (-1, 0, 1)}
+    if bad:
+        raise SpecError(
+            f"feature spec {path}: lever directions must be +1 (more raises risk), -1 (more lowers it) or "
+            f"0 (unknown), got {bad}"
+        )
+    return {str(c): int(v) for c, v in raw.items()}
 
 
 def _derived(raw: dict, numeric: list[str], taken: set[str], path: Path) -> tuple[tuple, ...]:
@@ -177,23 +234,46 @@ def prepare_frame(
             f"(table has {sorted(frame.columns)[:30]})"
         )
     out = frame.copy()
-    try:
-        out[spec.time_column] = to_naive_datetime(out[spec.time_column])
-    except (ValueError, TypeError) as exc:
-        raise SpecError(f"{source}: column '{spec.time_column}' must hold dates: {exc}") from exc
-    out = coerce_features(out, spec, source, copy=False)
+    if spec.time_column:
+        try:
+            out[spec.time_column] = to_naive_datetime(out[spec.time_column])
+        except (ValueError, TypeError) as exc:
+            raise SpecError(f"{source}: column '{spec.time_column}' must hold dates: {exc}") from exc
+    report: dict = {}
+    out = coerce_features(out, spec, source, copy=False, report=report)
     if require_label and spec.label_column in out:
-        label = pd.to_numeric(out[spec.label_column], errors="coerce")
-        complete = _label_complete(out, spec)
-        bad = complete & ~label.isin([0, 1])
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            raise SpecError(
-                f"{source}: label '{spec.label_column}' must be 0 or 1 on label-complete rows; "
-                f"row {row} has {out[spec.label_column].iloc[row]!r}"
-            )
-        out[spec.label_column] = label
+        out[spec.label_column] = parse_label(out[spec.label_column], _label_complete(out, spec), spec, source)
+        missing = int(out[spec.label_column].isna().sum())
+        if missing:
+            report[spec.label_column] = {"blank_label_rows_left_out": missing}
+    out.attrs["input_report"] = report
     return out
+
+
+def parse_label(values: pd.Series, complete: pd.Series, spec: FeatureSpec, source: str) -> pd.Series:
+    """0/1 from numbers or text (yes/no, true/false, sim/não, 1/0; any case); blank = unknown (NaN).
+
+    A label-complete row with any other value stops with the row, the value and what to write."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return values.astype(float)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        label = values.astype(float)
+        bad = complete & label.notna() & ~label.isin([0, 1])
+    else:
+        raw = values.astype("string").str.strip().str.lower()
+        text = pd.Series(raw.mask(raw == "").to_numpy(dtype=object, na_value=np.nan), index=values.index)
+        label = pd.Series(np.nan, index=values.index)
+        label[text.isin(LABEL_TRUE).to_numpy()] = 1.0
+        label[text.isin(LABEL_FALSE).to_numpy()] = 0.0
+        bad = complete & text.notna() & label.isna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise SpecError(
+            f"{source}: label '{spec.label_column}' row {row} has {values.iloc[row]!r}; write 1/0, yes/no, "
+            "true/false or sim/não (blank = unknown: the row is left out), or fix the value "
+            f"({int(bad.sum())} rows like it)"
+        )
+    return label
 
 
 def to_naive_datetime(values: pd.Series) -> pd.Series:
@@ -218,8 +298,13 @@ def label_complete_mask(frame: pd.DataFrame, spec: FeatureSpec) -> pd.Series:
     return _label_complete(frame, spec) & frame[spec.label_column].notna()
 
 
-def coerce_features(frame: pd.DataFrame, spec: FeatureSpec, source: str, copy: bool = True) -> pd.DataFrame:
-    """Numeric features as float, categorical as str (missing stays missing); errors name row/column."""
+def coerce_features(
+    frame: pd.DataFrame, spec: FeatureSpec, source: str, copy: bool = True, report: dict | None = None
+) -> pd.DataFrame:
+    """Numeric features as float, categorical as str (missing stays missing); errors name row/column.
+
+    Numbers stored as text are converted; blank text ('', ' ') counts as missing and is reported in
+    `report` ({column: {"text_converted": n, "blank_as_missing": n}}); any other text stops."""
     missing = [c for c in spec.features if c not in frame.columns]
     if missing:
         raise SpecError(f"{source}: feature columns {missing} are missing")
@@ -229,14 +314,26 @@ def coerce_features(frame: pd.DataFrame, spec: FeatureSpec, source: str, copy: b
             if out[col].dtype != np.float64:
                 out[col] = out[col].astype("float64")
             continue
-        converted = pd.to_numeric(out[col], errors="coerce")
-        bad = converted.isna() & out[col].notna()
+        values = out[col]
+        blank = np.zeros(len(values), dtype=bool)
+        if not pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            text = values.astype("string").str.strip()
+            blank = (text == "").fillna(False).to_numpy()
+            values = pd.Series(text.mask(blank).to_numpy(dtype=object, na_value=np.nan), index=values.index)
+        converted = pd.to_numeric(values, errors="coerce")
+        bad = converted.isna() & values.notna()
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
             raise SpecError(
                 f"{source}: numeric feature '{col}' has a non-numeric value {out[col].iloc[row]!r} "
-                f"at row {row}; expected a number or null"
+                f"at row {row} ({int(bad.sum())} rows like it); write a number with a dot as decimal "
+                "separator, leave it blank for unknown, or move the column to 'categorical' in the spec"
             )
+        if report is not None and not pd.api.types.is_numeric_dtype(out[col].dtype):
+            report[col] = {
+                "text_converted": int(converted.notna().sum()),
+                "blank_as_missing": int(blank.sum()),
+            }
         out[col] = converted.astype("float64")
     for col in spec.categorical:
         values = out[col]

@@ -28,9 +28,17 @@ from ml.data import (
     oracle_probability,
     oracle_realised_path_probability,
 )
-from ml.explain import global_importance, reference_values, top_drivers, what_if_deltas
-from ml.metrics import bootstrap_lift_ratios, score_report
-from ml.model import RANDOM_STATE, FittedModels, SplitError, fit_models, time_split
+from ml.explain import MIN_DELTA, global_importance, reference_values, top_drivers, what_if_deltas
+from ml.metrics import bootstrap_lift_ratios, ece_noise_floor, score_report
+from ml.model import (
+    RANDOM_STATE,
+    FittedModels,
+    SplitError,
+    fit_models,
+    lever_monotone,
+    make_split,
+    time_split,
+)
 from ml.model_store import MODEL_FILE, ChurnModel, save_model
 from ml.spec import FeatureSpec, label_complete_mask
 from warehouse.files import write_text_atomic
@@ -73,10 +81,63 @@ def leakage_guard(frame: pd.DataFrame, spec: FeatureSpec, threshold: float = LEA
     if suspicious:
         raise LeakageError(
             f"features {suspicious} alone reach ROC AUC >= {threshold} on the label: they very likely use "
-            f"information from after '{spec.time_column}' (e.g. computed over the label window). "
+            f"information from after '{spec.time_column or 'the snapshot'}' (e.g. computed over the label "
+            "window). "
             "Fix the feature so it only uses data up to the snapshot date, or remove it from the spec."
         )
     return aucs
+
+
+def _levers(spec: FeatureSpec) -> dict:
+    """What the drivers talk about: the levers (direction, is the model monotone in it) and the context."""
+    monotone = lever_monotone(spec)
+    return {
+        "levers": {c: {"direction": d, "monotone": monotone[c]} for c, d in spec.levers.items()},
+        "context": spec.context_features,
+        "driver_features": spec.driver_features,
+    }
+
+
+def drivers_across_base(deltas: np.ndarray, spec: FeatureSpec, top: int = 3) -> list[dict]:
+    """For each lever: the share of customers for whom it is one of their `top` risk-raising drivers,
+    and its mean delta among them (p.p.), most frequent first: what drives risk across the base."""
+    raising = np.where(deltas >= MIN_DELTA, deltas, 0.0)
+    order = np.argsort(-raising, axis=1, kind="stable")[:, :top]
+    out = []
+    for j, col in enumerate(spec.features):
+        if col not in spec.driver_features:
+            continue
+        among = np.any(order == j, axis=1) & (raising[:, j] > 0)
+        if among.any():
+            out.append(
+                {
+                    "feature": col,
+                    "customers_share": float(among.mean()),
+                    "mean_delta": float(deltas[among, j].mean()),
+                }
+            )
+    return sorted(out, key=lambda r: -r["customers_share"])
+
+
+def tier_outcomes(rows: pd.DataFrame, spec: FeatureSpec, models: FittedModels) -> list[dict]:
+    """Per risk tier on the validation rows: customers, churners and the observed churn rate."""
+    p = pd.Series(models.calibrated.predict_proba(rows[spec.features])[:, 1], index=rows.index)
+    tiers = spec.risk_tier(p)
+    y = rows[spec.label_column].astype(int)
+    out = []
+    for name, cutoff in spec.risk_tiers:
+        mask = tiers == name
+        out.append(
+            {
+                "tier": name,
+                "from_probability": cutoff,
+                "rows": int(mask.sum()),
+                "churners": int(y[mask].sum()),
+                "observed_rate": float(y[mask].mean()) if mask.any() else None,
+                "mean_predicted": float(p[mask].mean()) if mask.any() else None,
+            }
+        )
+    return out
 
 
 @dataclass
@@ -154,6 +215,7 @@ def latent_health_reference(
     split,
     truth: pd.DataFrame,
     random_state: int,
+    choice: tuple[str, str],
     scores_out: dict | None = None,
 ) -> dict | None:
     """What the same recipe reaches if it also sees the generator's latent health exactly.
@@ -169,7 +231,15 @@ def latent_health_reference(
     while column in frame.columns:
         column += "_"
     plus = FeatureSpec.from_dict({**spec.to_dict(), "numeric": [*spec.numeric, column]})
-    models = fit_models(frame.assign(**{column: health}), plus, split, random_state, with_logistic=False)
+    models = fit_models(
+        frame.assign(**{column: health}),
+        plus,
+        split,
+        random_state,
+        with_logistic=False,
+        candidate=choice[0],
+        calibration_method=choice[1],
+    )
     sub = frame[split.validation].assign(**{column: health[split.validation]})
     y = sub[spec.label_column].astype(int).to_numpy()
     value = sub[spec.value_column].to_numpy() if spec.value_column else None
@@ -191,8 +261,12 @@ def backtest(
     cutoffs: int = 3,
     step: int = 2,
     random_state: int = RANDOM_STATE,
+    choice: tuple[str, str] = ("gradient_boosting", "sigmoid"),
 ) -> list[dict]:
-    """Out-of-time backtest: for each cut-off month, train only on what was known then, test on that month."""
+    """Out-of-time backtest of the chosen recipe: for each cut-off month, train only on what was known
+    then, test on that month. Empty for the holdout design (its spread comes from the CV folds)."""
+    if not spec.is_time_split:
+        return []
     periods = np.sort(frame.loc[label_complete_mask(frame, spec), spec.time_column].unique())
     results = []
     for i in range(cutoffs):
@@ -207,7 +281,9 @@ def backtest(
         except SplitError as exc:
             results.append({"cutoff": str(cutoff.date()), "skipped": str(exc)})
             continue
-        models = fit_models(frame, spec, split, random_state=random_state)
+        models = fit_models(
+            frame, spec, split, random_state=random_state, candidate=choice[0], calibration_method=choice[1]
+        )
         rep = evaluate_window(frame, spec, models, split.validation, truth, with_curve=False)
         results.append(
             {
@@ -241,6 +317,7 @@ def _lift_intervals(scores: dict, random_state: int) -> dict:
 def _targets(report: dict, ece_max: float = TARGETS["ece_max"], intervals: dict | None = None) -> dict:
     model = report["model"]
     out: dict = {"ece": model["ece"], "ece_max": ece_max, "ece_ok": bool(model["ece"] <= ece_max)}
+    out["ece_noise_floor"] = model.get("ece_noise_floor")
     # the thresholds travel with the figures, so the model card states the ones checked
     out["auc_vs_oracle_min"] = TARGETS["auc_vs_oracle"]
     out["lift_vs_oracle_min"] = TARGETS["lift_vs_oracle"]
@@ -293,23 +370,34 @@ def train(
     """Full training run on a prepared frame (see ml.spec.prepare_frame)."""
     started = datetime.now(UTC)
     single_aucs = leakage_guard(frame, spec) if check_leakage else single_feature_aucs(frame, spec)
-    split = time_split(frame, spec)
-    models = fit_models(frame, spec, split, random_state=random_state, with_same_inputs_logistic=True)
+    split = make_split(frame, spec, random_state=random_state)
+    models = fit_models(frame, spec, split, random_state=random_state)
+    choice = (models.choice["candidate"], models.choice["calibration"])
     scores: dict = {}
     report = evaluate_window(frame, spec, models, split.validation, truth, scores_out=scores)
-    if truth is not None and isinstance(report.get("oracle"), dict):
-        reference = latent_health_reference(frame, spec, split, truth, random_state, scores_out=scores)
+    if truth is not None and isinstance(report.get("oracle"), dict) and spec.is_time_split:
+        reference = latent_health_reference(
+            frame, spec, split, truth, random_state, choice, scores_out=scores
+        )
         if reference is not None:
             report["oracle_point_in_time"] = reference
     lift_intervals = _lift_intervals(scores, random_state)
+    report["model"]["ece_noise_floor"] = ece_noise_floor(scores["model"], seed=random_state)
     evaluation: dict = {
         "spec_name": spec.name,
         "source": source,
         "random_state": random_state,
         "trained_at": started.isoformat(timespec="seconds"),
-        "label": f"{spec.label_column}: churn within {spec.horizon_days} days after {spec.time_column}",
-        "horizon_days": spec.horizon_days,
+        "label": f"{spec.label_column}: churn within {spec.horizon_days} days after {spec.time_column}"
+        if spec.time_column
+        else f"{spec.label_column}: 1 = the customer churned (as recorded in the table)",
+        "horizon_days": spec.horizon_days if spec.time_column else None,
+        "design": split.windows["design"],
         "split": split.windows,
+        "input_report": frame.attrs.get("input_report", {}),
+        "model_choice": models.choice,
+        "levers": _levers(spec),
+        "feature_labels": dict(spec.labels),
         "split_rows": {
             "fit": int(split.fit.sum()),
             "calibration": int(split.calibration.sum()),
@@ -332,15 +420,21 @@ def train(
     elif evaluation.get("oracle") is None:
         evaluation["oracle"] = None
         evaluation["oracle_note"] = "the generator truth does not cover these customers: oracle skipped"
-    evaluation["backtest"] = backtest(frame, spec, truth, cutoffs=backtest_cutoffs, random_state=random_state)
+    evaluation["backtest"] = backtest(
+        frame, spec, truth, cutoffs=backtest_cutoffs, random_state=random_state, choice=choice
+    )
     reference = reference_values(frame[split.fit | split.calibration], spec)
     if importance:
         evaluation["permutation_importance"] = global_importance(
             models.calibrated, frame[split.validation], spec, random_state
         )
     val = frame[split.validation]
-    sample = val.sort_values(spec.time_column).groupby(spec.id_column).tail(1)
+    sample = (val.sort_values(spec.time_column) if spec.time_column else val).groupby(spec.id_column).tail(1)
     prob, deltas = what_if_deltas(models.calibrated, sample, spec, reference)
+    evaluation["drivers_across_base"] = drivers_across_base(deltas, spec)
+    evaluation["risk_tier_outcomes"] = tier_outcomes(frame[split.validation], spec, models)
+    if spec.time_column:
+        evaluation["data_through"] = str(frame[spec.time_column].max().date())
     top = np.argsort(-prob)[:5]
     drivers = top_drivers(sample.iloc[top], deltas[top], spec, reference)
     evaluation["example_drivers"] = [
@@ -350,8 +444,16 @@ def train(
 
     saved = None
     if save and out_dir is not None:
-        prod_split = time_split(frame, spec, validation_periods=0)
-        prod = fit_models(frame, spec, prod_split, random_state=random_state, with_logistic=False)
+        prod_split = make_split(frame, spec, production=True, random_state=random_state)
+        prod = fit_models(
+            frame,
+            spec,
+            prod_split,
+            random_state=random_state,
+            with_logistic=False,
+            candidate=choice[0],
+            calibration_method=choice[1],
+        )
         prod_reference = reference_values(frame[prod_split.fit | prod_split.calibration], spec)
         evaluation["production_model"] = {
             "note": "same recipe refitted on the newest label-complete data; metrics above are from the "
@@ -365,6 +467,8 @@ def train(
             "training_window": prod_split.windows,
             "evaluation_window": split.windows,
             "random_state": random_state,
+            "model_choice": {"candidate": choice[0], "calibration": choice[1]},
+            "levers": evaluation["levers"],
             "metrics": {
                 k: {m: evaluation[k][m] for m in ("roc_auc", "pr_auc", "brier", "ece", "top_decile_lift")}
                 for k in (
