@@ -201,28 +201,408 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
         out_dir / "importance.svg", bar_chart("Importância por permutação (queda no ROC AUC)", imp)
     )
 
-    # text
+    technical = _technical(evaluation, baseline, scores)
+    path = out_dir / "model_card.md"
+    write_text_atomic(path, "\n".join([*plain_words(evaluation, "pt"), *technical]) + "\n")
+    write_text_atomic(
+        out_dir / "model_card.en.md", "\n".join([*plain_words(evaluation, "en"), *technical]) + "\n"
+    )
+    return path
+
+
+def _tr(lang: str, pt: str, en: str) -> str:
+    return pt if lang == "pt" else en
+
+
+def _num(value: float, lang: str, digits: int = 1) -> str:
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "pt" else text
+
+
+def _pct(value: float | None, lang: str, digits: int = 0) -> str:
+    return "–" if value is None else _num(100 * value, lang, digits) + "%"
+
+
+def _money(value: float, lang: str) -> str:
+    text = f"{value:,.0f}"
+    return "R$ " + (text.replace(",", ".") if lang == "pt" else text)
+
+
+CANDIDATE_NAMES = {
+    "gradient_boosting": ("gradient boosting (árvores de decisão)", "gradient boosting (decision trees)"),
+    "logistic_regression": ("regressão logística", "logistic regression"),
+    "blend": ("a média da regressão logística e do gradient boosting", "the blend of both"),
+}
+
+
+def plain_words(evaluation: dict, lang: str = "pt") -> list[str]:
+    """The first screen, for a CS manager: what a score means, what the top 10% catch, what drives
+    risk, how fresh the model is, which model and its limits. No metric names."""
+    version = evaluation.get("model_version", evaluation["spec_name"])
+    other = _tr(lang, "[English version](model_card.en.md)", "[versão em português](model_card.md)")
+    lines = [
+        _tr(lang, "# Modelo de churn — para quem decide", "# Churn model — for the people who act on it"),
+        "",
+        f"`{version}` · {other}",
+        "",
+        *_score_meaning(evaluation, lang),
+        *_top_decile(evaluation, lang),
+        *_drivers(evaluation, lang),
+        *_freshness(evaluation, lang),
+        "",
+        _tr(lang, "## Limites", "## Limits"),
+        "",
+        *_limits(evaluation, lang),
+        *_which_model(evaluation, lang),
+        "",
+        "---",
+        "",
+    ]
+    return lines
+
+
+def _score_meaning(evaluation: dict, lang: str) -> list[str]:
+    horizon = evaluation.get("horizon_days")
+    within = _tr(lang, f" em {horizon} dias", f" within {horizon} days") if horizon else ""
+    lines = [
+        _tr(lang, "## O que a nota quer dizer", "## What a score means"),
+        "",
+        _tr(
+            lang,
+            f"A nota de cada cliente é a chance de ele cancelar{within}. "
+            "Nos clientes que o modelo não viu no treino:",
+            f"Each customer's score is the chance that they cancel{within}. "
+            "On customers the model did not see in training:",
+        ),
+        "",
+    ]
+    for tier in evaluation.get("risk_tier_outcomes", []):
+        if not tier["rows"]:
+            continue
+        seen = _num(10 * tier["observed_rate"], lang)
+        expected = _num(10 * tier["mean_predicted"], lang)
+        start = _pct(tier["from_probability"], lang)
+        lines.append(
+            _tr(
+                lang,
+                f"- faixa **{tier['tier']}** (nota a partir de {start}): de cada 10 clientes, **{seen}** "
+                f"cancelaram{within} ({tier['churners']} de {tier['rows']}; o modelo previa {expected}).",
+                f"- **{tier['tier']}** tier (score from {start}): out of every 10 customers, **{seen}** "
+                f"cancelled{within} ({tier['churners']} of {tier['rows']}; the model expected {expected}).",
+            )
+        )
+    return lines
+
+
+def _top_decile(evaluation: dict, lang: str) -> list[str]:
+    model = evaluation["model"]
+    top = next((t for t in model.get("top_k", []) if t["k_fraction"] == 0.10), None)
+    if not top:
+        return []
+    caught = round(top["recall"] * model["positives"])
+    share = _pct(top["recall"], lang)
+    times = _num(top["lift"] or 0.0, lang)
+    return [
+        "",
+        _tr(lang, "## O que os 10% de maior risco pegam", "## What the riskiest 10% catch"),
+        "",
+        _tr(
+            lang,
+            f"Ligando para os {top['k_rows']} clientes de nota mais alta (10% dos clientes do teste), a "
+            f"equipe teria falado com **{caught} dos {model['positives']} que cancelaram ({share})**",
+            f"Calling the {top['k_rows']} highest-scored customers (10% of the test customers), the team "
+            f"would have reached **{caught} of the {model['positives']} who cancelled ({share})**",
+        )
+        + _mrr_clause(top, lang)
+        + _tr(
+            lang,
+            f" — {times} vezes o que uma lista ao acaso pegaria.",
+            f" — {times} times what a random list would catch.",
+        ),
+    ]
+
+
+def _mrr_clause(top: dict, lang: str) -> str:
+    share = top.get("churned_mrr_captured_share")
+    if not share:
+        return ""
+    captured = top.get("churned_mrr_captured", 0.0)
+    total = _money(captured / share, lang)
+    return _tr(
+        lang,
+        f" e com **{_money(captured, lang)} de {total} do MRR que cancelou ({_pct(share, lang)})**",
+        f" and **{_money(captured, lang)} of the {total} of churned MRR ({_pct(share, lang)})**",
+    )
+
+
+def _drivers(evaluation: dict, lang: str) -> list[str]:
+    drivers = evaluation.get("drivers_across_base") or []
+    if not drivers:
+        return []
+    labels = evaluation.get("feature_labels") or {}
+    lines = [
+        "",
+        _tr(lang, "## O que move o risco na base", "## What drives risk across the base"),
+        "",
+        _tr(
+            lang,
+            "Só alavancas que a equipe de CS pode mover (`levers` na spec); o resto (segmento, porte, "
+            "tamanho do contrato...) é contexto, nunca causa a tratar. Parcela dos clientes para quem cada "
+            "alavanca está entre os 3 fatores que mais sobem o risco:",
+            "Only levers the CS team can move (`levers` in the spec); the rest (segment, size, contract "
+            "value...) is context, never a cause to act on. Share of customers for whom each lever is among "
+            "the 3 factors that raise their risk most:",
+        ),
+        "",
+    ]
+    for d in drivers[:6]:
+        points = _num(100 * d["mean_delta"], lang)
+        name = labels.get(d["feature"], d["feature"])
+        lines.append(
+            _tr(
+                lang,
+                f"- {name}: {_pct(d['customers_share'], lang)} dos clientes (em média +{points} pontos "
+                "de risco)",
+                f"- {name}: {_pct(d['customers_share'], lang)} of customers (on average +{points} risk "
+                "points)",
+            )
+        )
+    return lines
+
+
+def _freshness(evaluation: dict, lang: str) -> list[str]:
+    trained = str(evaluation.get("trained_at", "–"))[:10]
+    lines = ["", _tr(lang, "## Quão recente", "## How fresh"), ""]
+    if evaluation.get("design") == "holdout":
+        share = _pct(evaluation["split"].get("validation_share", 0.25), lang)
+        return [
+            *lines,
+            _tr(
+                lang,
+                f"Treinado em {trained}. A tabela não tem datas: o teste usa {share} dos clientes, separados "
+                "ao acaso antes do treino. Isso não mostra como o modelo envelhece; retreine quando a tabela "
+                "mudar.",
+                f"Trained on {trained}. The table has no dates: the test uses {share} of the customers, set "
+                "aside at random before training. That cannot show how the model ages; retrain when "
+                "the table "
+                "changes.",
+            ),
+        ]
+    first, last = evaluation["split"]["validation"]
+    through = evaluation.get("data_through", "–")
+    return [
+        *lines,
+        _tr(
+            lang,
+            f"Treinado em {trained} com dados até {through}. Testado nos meses {first} a {last}, depois de "
+            "todo o período de treino (o modelo não os viu). Retreine todo mês, depois de carregar os dados.",
+            f"Trained on {trained} with data through {through}. Tested on the months {first} to {last}, "
+            "after "
+            "the whole training period (the model never saw them). Retrain monthly, after loading new data.",
+        ),
+    ]
+
+
+def _which_model(evaluation: dict, lang: str) -> list[str]:
+    choice = evaluation.get("model_choice") or {}
+    if not choice:
+        return []
+    pt_name, en_name = CANDIDATE_NAMES.get(choice["candidate"], (choice["candidate"],) * 2)
+    return [
+        "",
+        _tr(lang, "## Qual modelo e por quê", "## Which model and why"),
+        "",
+        _tr(
+            lang,
+            "Três candidatos foram comparados só com dados de treino (validação cruzada): gradient boosting, "
+            f"regressão logística e a média dos dois. Venceu **{pt_name}**: suas chances foram as mais "
+            "próximas do que aconteceu nos clientes deixados de fora de cada rodada (detalhes na seção "
+            "técnica).",
+            "Three candidates were compared on training data only (cross-validation): gradient boosting, "
+            f"logistic regression and their blend. **{en_name}** won: its chances came closest to what "
+            "happened to the customers left out of each round (details in the technical section).",
+        ),
+    ]
+
+
+def _limits(evaluation: dict, lang: str) -> list[str]:
+    out = [
+        _tr(
+            lang,
+            "- A nota ordena quem olhar primeiro; não é uma decisão. Cliente de nota baixa também pode sair.",
+            "- The score ranks who to look at first; it is not a decision. A low-score customer can "
+            "leave too.",
+        ),
+        _tr(
+            lang,
+            "- Os fatores mostram o que o modelo associa ao risco, não uma causa provada: mover a alavanca "
+            "pode não mover o cliente.",
+            "- The drivers show what the model links to risk, not a proven cause: moving the lever may not "
+            "move the customer.",
+        ),
+    ]
+    t = evaluation.get("targets", {})
+    if t.get("ece") is not None:
+        points, goal = _num(100 * t["ece"], lang), _num(100 * t["ece_max"], lang, 0)
+        verdict = _tr(lang, "dentro da meta.", "within the goal.") if t.get("ece_ok") else _off_goal(t, lang)
+        out.append(
+            _tr(
+                lang,
+                f"- Calibração: a nota erra a taxa real em {points} pontos em média (meta: até {goal}) — ",
+                f"- Calibration: scores miss the observed rate by {points} points on average (goal: at most "
+                f"{goal}) — ",
+            )
+            + verdict
+        )
+    if "auc_ratio_vs_oracle" in t:
+        out.append(_oracle_limit(t, lang))
+    loose = [
+        c for c, v in (evaluation.get("levers") or {}).get("levers", {}).items() if not v.get("monotone")
+    ]
+    if loose:
+        labels = evaluation.get("feature_labels") or {}
+        names = ", ".join(labels.get(c, c) for c in loose)
+        out.append(
+            _tr(
+                lang,
+                f"- Alavancas sem direção garantida (o risco pode subir e descer ao longo delas): {names}.",
+                f"- Levers without a guaranteed direction (risk can go up and down along them): {names}.",
+            )
+        )
+    return out
+
+
+def _off_goal(t: dict, lang: str) -> str:
+    """An ECE above the goal, and whether it can be told from chance on this many rows."""
+    floor = t.get("ece_noise_floor")
+    if floor is not None and floor >= 0.7 * t["ece_max"]:
+        return _tr(
+            lang,
+            f"fora da meta, mas com tão poucos clientes no teste até uma nota perfeita erraria "
+            f"{_num(100 * floor, lang)} pontos por acaso.",
+            f"outside the goal, but with so few test customers even a perfect score would miss by "
+            f"{_num(100 * floor, lang)} points by chance.",
+        )
+    return _tr(
+        lang,
+        "FORA da meta: use a nota como ordem, não como chance exata.",
+        "OUTSIDE the goal: use the score as an order, not as an exact chance.",
+    )
+
+
+def _oracle_limit(t: dict, lang: str) -> str:
+    auc, lift = _pct(t["auc_ratio_vs_oracle"], lang, 1), _pct(t.get("lift_ratio_vs_oracle"), lang, 1)
+    auc_goal, lift_goal = _pct(t["auc_vs_oracle_min"], lang), _pct(t["lift_vs_oracle_min"], lang)
+    gap = (
+        ""
+        if t.get("auc_ok") and t.get("lift_ok")
+        else _tr(
+            lang,
+            " A distância: o armazém só vê a saúde do cliente por sinais ruidosos (uso, NPS, tickets); "
+            "a seção "
+            "técnica mostra a medida.",
+            " The gap: the warehouse sees a customer's health only through noisy signals (usage, NPS, "
+            "tickets); "
+            "the technical section shows the measurement.",
+        )
+    )
+    return (
+        _tr(
+            lang,
+            f"- Dados simulados: frente ao risco verdadeiro do simulador, o modelo ordena {auc} tão bem "
+            "(meta "
+            f"{auc_goal}) e o top 10% pega {lift} do que o risco verdadeiro pegaria (meta {lift_goal}).",
+            f"- Simulated data: against the simulator's true risk, the model ranks {auc} as well (goal "
+            f"{auc_goal}) and its top 10% catch {lift} of what the true risk would (goal {lift_goal}).",
+        )
+        + gap
+    )
+
+
+def _data_line(evaluation: dict) -> str:
     split = evaluation["split"]
+    if evaluation.get("design") == "holdout":
+        grouped = f", grouped by `{split['grouped_by']}`" if split.get("grouped_by") else ""
+        return (
+            f"- **Data:** `{evaluation['source']}` — no time column: a stratified holdout of "
+            f"{split['validation_share']:.0%} of the rows{grouped} for validation; calibration and the model "
+            f"choice by {split['cv_folds']}-fold cross-validation inside the training rows."
+        )
+    return (
+        f"- **Data:** `{evaluation['source']}` — fit {split['fit'][0]}..{split['fit'][1]}, calibration "
+        f"{split['calibration'][0]}..{split['calibration'][1]}, validation {split['validation'][0]}.."
+        f"{split['validation'][1]} (a {split['gap_days']}-day gap keeps every training label window closed "
+        "before validation starts). Only label-complete rows are used."
+    )
+
+
+def _input_lines(evaluation: dict) -> list[str]:
+    report = evaluation.get("input_report") or {}
+    if not report:
+        return []
+    parts = []
+    for col, r in report.items():
+        if "text_converted" in r:
+            parts.append(
+                f"`{col}` {r['text_converted']} numbers read from text, {r['blank_as_missing']} blanks "
+                "as missing"
+            )
+        if "blank_label_rows_left_out" in r:
+            parts.append(f"`{col}` {r['blank_label_rows_left_out']} rows without a label left out")
+    return ["- **Input conversions:** " + "; ".join(parts) + "."]
+
+
+def _choice_lines(evaluation: dict) -> list[str]:
+    choice = evaluation.get("model_choice") or {}
+    if not choice:
+        return []
+    lines = [
+        f"- **Chosen:** `{choice['candidate']}` + {choice['calibration']} — {choice['why']}.",
+        "",
+        "| candidate | calibration | CV log loss | CV ROC AUC | CV ECE | CV top-decile lift |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in choice["table"]:
+        lines.append(
+            f"| {r['candidate']} | {r['calibration']} | {r['log_loss']:.4f} | {_fmt(r['roc_auc'])} | "
+            f"{r['ece']:.4f} | {_fmt(r['top_decile_lift'], 2)} |"
+        )
+    cv = choice.get("cross_validation") or {}
+    if cv and evaluation.get("design") == "holdout":
+        lines += [
+            "",
+            "Cross-validated (mean ± standard deviation over the folds): "
+            + ", ".join(f"{k} {v['mean']:.3f} ± {v['std']:.3f}" for k, v in cv.items())
+            + ".",
+        ]
+    return [*lines, ""]
+
+
+def _technical(evaluation: dict, baseline: str | None, scores: list[str]) -> list[str]:
     t = evaluation["targets"]
     lines = [
-        f"# Model card — churn model `{evaluation.get('model_version', evaluation['spec_name'])}`",
+        "## Technical section",
         "",
         f"- **Predicts:** {evaluation['label']}.",
-        f"- **Data:** `{evaluation['source']}` — fit {split['fit'][0]}..{split['fit'][1]}, "
-        f"calibration {split['calibration'][0]}..{split['calibration'][1]}, validation "
-        f"{split['validation'][0]}..{split['validation'][1]} (a {split['gap_days']}-day gap keeps every "
-        "training label window closed before validation starts). Only label-complete rows are used.",
+        _data_line(evaluation),
         "- **Rows:** "
         + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in evaluation["split_rows"].items())
         + ".",
-        "- **Model:** scikit-learn Pipeline (ColumnTransformer: numbers as they are, missing left to the "
-        "trees; derived ratios/flags from the feature spec computed row by row inside the pipeline; "
-        "categories as codes, rare ones grouped) → HistGradientBoostingClassifier, "
-        "Platt-calibrated on the calibration window (newest training months, no cross-validation refits). "
-        f"random_state={evaluation['random_state']}.",
-        "- **Baselines:** logistic regression on the spec's columns (impute, scale, one-hot; same "
-        "calibration), the same with the model's derived features (`logistic_regression_same_inputs`), and "
-        f"`{baseline}` used as a ranking (not a probability).",
+        *_input_lines(evaluation),
+        "- **Candidates:** scikit-learn Pipelines on the spec's columns: HistGradientBoostingClassifier "
+        "(numbers as they are, missing left to the trees; derived ratios/flags computed row by row "
+        "inside the "
+        "pipeline; categories as codes; monotone in each lever with a direction), logistic regression on the "
+        "same inputs (impute, scale, one-hot) and their soft-voting blend. The candidate and the calibration "
+        "(sigmoid; isotonic too from 1,000 churners) are chosen by cross-validated log loss on training rows "
+        f"only. random_state={evaluation['random_state']}.",
+        *_choice_lines(evaluation),
+        "- **Baselines:** logistic regression on the spec's columns without the derived features (same "
+        "calibration), the same with them (`logistic_regression_same_inputs`), and "
+        f"`{baseline}` used as a ranking (not a probability)."
+        if baseline
+        else "- **Baselines:** logistic regression on the spec's columns (same calibration), with the "
+        "derived features too (`logistic_regression_same_inputs`).",
         "- **Stored with** skops (no pickle) + metadata JSON (versions, spec, data fingerprint, sha256); "
         "load only with `ml.model_store.load_model`.",
         "",
@@ -316,9 +696,7 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
     ]
     if not evaluation.get("oracle_available"):
         lines.append("- " + evaluation.get("oracle_note", "no oracle"))
-    path = out_dir / "model_card.md"
-    write_text_atomic(path, "\n".join(lines) + "\n")
-    return path
+    return lines
 
 
 def _oracles(evaluation: dict) -> str:

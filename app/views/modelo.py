@@ -43,6 +43,72 @@ def scorer_label(name: str) -> str:
     }.get(name, name)
 
 
+def target_lines(targets: dict) -> list[str]:
+    """Each checked target: what it measures in plain words, the value, the goal, met or not."""
+
+    def verdict(ok) -> str:
+        return tr("atingida", "met") if ok else tr("**não atingida**", "**not met**")
+
+    out = []
+    if targets.get("ece") is not None:
+        floor = targets.get("ece_noise_floor")
+        chance = (
+            tr(
+                f" (com estes clientes, uma nota perfeita erraria {floor:.3f} por acaso)",
+                f" (on these customers a perfect score would miss by {floor:.3f} by chance)",
+            )
+            if floor is not None
+            else ""
+        )
+        out.append(
+            tr(
+                "Calibração (ECE): quanto a chance prevista erra a taxa de cancelamento observada, em média "
+                f"— {targets['ece']:.4f}, meta ≤ {targets['ece_max']}: ",
+                "Calibration (ECE): how far the predicted chance is from the observed churn rate, on average "
+                f"— {targets['ece']:.4f}, goal ≤ {targets['ece_max']}: ",
+            )
+            + verdict(targets.get("ece_ok"))
+            + chance
+        )
+    if "auc_ratio_vs_oracle" in targets:
+        out.append(
+            tr(
+                "Ordenação vs oráculo (ROC AUC do modelo ÷ ROC AUC do risco verdadeiro do simulador): quão "
+                "bem o modelo põe quem cancela à frente de quem fica — "
+                f"{targets['auc_ratio_vs_oracle']:.3f}×, "
+                f"meta ≥ {targets['auc_vs_oracle_min']}×: ",
+                "Ranking vs oracle (model ROC AUC ÷ ROC AUC of the simulator's true risk): how well the "
+                f"model puts churners ahead of stayers — {targets['auc_ratio_vs_oracle']:.3f}×, "
+                f"goal ≥ {targets['auc_vs_oracle_min']}×: ",
+            )
+            + verdict(targets.get("auc_ok"))
+        )
+    if "lift_ratio_vs_oracle" in targets:
+        ci = targets.get("lift_ratio_vs_oracle_ci95")
+        interval = f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""
+        out.append(
+            tr(
+                "Top 10% vs oráculo (lift do modelo ÷ lift do risco verdadeiro): quantos dos que cancelam a "
+                "lista dos 10% de maior nota pega, comparado à lista do risco verdadeiro — "
+                f"{targets['lift_ratio_vs_oracle']:.3f}×{interval}, "
+                f"meta ≥ {targets['lift_vs_oracle_min']}×: ",
+                "Top 10% vs oracle (model lift ÷ true-risk lift): how many churners the list of the 10% "
+                "highest scores catches, compared with the true-risk list — "
+                f"{targets['lift_ratio_vs_oracle']:.3f}×{interval}, "
+                f"goal ≥ {targets['lift_vs_oracle_min']}×: ",
+            )
+            + verdict(targets.get("lift_ok"))
+        )
+    if targets.get("oracle_note"):
+        out.append(
+            tr(
+                "Sem oráculo (dados reais ou sem a verdade do simulador): as metas vs oráculo não valem.",
+                "No oracle (real data or no simulator truth): the targets vs the oracle do not apply.",
+            )
+        )
+    return out
+
+
 # Chart builders (module level, data in the arguments: ui.chart caches their specs).
 
 
@@ -167,13 +233,9 @@ def main() -> None:
     if evaluation.get("oracle") is None and evaluation.get("oracle_note"):
         st.caption(tr("Oráculo", "Oracle") + f": {evaluation['oracle_note']}")
     targets = evaluation.get("targets") or {}
-    if targets:
-        checks = {key: value for key, value in targets.items() if key.endswith("_ok")}
-        st.caption(
-            tr("Metas", "Targets")
-            + ": "
-            + ", ".join(f"{key[:-3]} {'OK' if ok else tr('NÃO', 'NO')}" for key, ok in checks.items())
-        )
+    lines = target_lines(targets)
+    if lines:
+        st.markdown("**" + tr("Metas", "Targets") + "**\n\n" + "\n".join(f"- {line}" for line in lines))
 
     left, right = st.columns(2)
     with left:
