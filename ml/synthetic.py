@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from warehouse.dbt import project_var
+
 SEGMENTS = np.array(["varejo", "indústria", "serviços", "agronegócio", "saúde"])
 SIZES = np.array(["pequena", "média", "grande"])
 UFS = np.array(["SP", "RJ", "MG", "PR", "RS", "SC", "BA", "PE", "GO", "DF"])
@@ -166,8 +168,12 @@ def make_snapshots(
     t = snaps["_t"].to_numpy()
     snaps["churn_status"] = ((cm > t) & (cm <= t + horizon_months)).astype(int)
     snaps["is_label_complete"] = t + horizon_months <= months - 1
-    snaps["health_tier"] = pd.cut(
-        snaps["health_score"], [-1, 40, 65, 101], labels=["risco", "atenção", "saudável"]
+    attention, healthy = (float(project_var(f"health_tier_{k}_min")) for k in ("attention", "healthy"))
+    snaps["health_tier"] = pd.cut(  # the mart's rule (int_clientes__mensal): >= healthy, >= attention
+        snaps["health_score"],
+        [-np.inf, attention, healthy, np.inf],
+        right=False,
+        labels=["risco", "atenção", "saudável"],
     ).astype(str)
     snaps = snaps.drop(columns="_t")
     truth = pd.concat(truth_rows, ignore_index=True)

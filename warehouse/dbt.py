@@ -41,6 +41,14 @@ UNLOCKED_COMMANDS = {
 SELECTION_FLAGS = {"-s", "-m", "--select", "--models", "--model", "--exclude", "--selector"}
 
 
+def project_var(name: str) -> object:
+    """A `vars:` value of cs_ops_dbt/dbt_project.yml (the one place a business threshold is set)."""
+    import yaml
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return project["vars"][name]
+
+
 def dbt_command(args: Sequence[str], settings: Settings) -> list[str]:
     local = Path(sys.executable).with_name("dbt")
     dbt = str(local) if local.exists() else (shutil.which("dbt") or "dbt")
