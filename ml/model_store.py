@@ -45,6 +45,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
     "sklearn.frozen._frozen.FrozenEstimator",
+    "sklearn.utils._bunch.Bunch",  # the blend's (VotingClassifier) named estimators: a plain dict
     "ml.features.DerivedFeatures",
     "ml.features.AsFloat",
     "ml.features.CategoryCodes",
