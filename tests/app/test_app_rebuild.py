@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from app_helpers import PAGES, REPO, open_page, pipeline_env, problems
 
-from app import queries
+from app import fmt, queries
 
 REBUILD = [
     ["-m", "generator", "--continue", "--months", "1", "--quiet"],
@@ -72,4 +72,4 @@ def test_pages_keep_serving_while_the_warehouse_is_rebuilt(built_data_dir, tmp_p
     st.cache_data.clear()
     at = open_page("visao_executiva")  # and the app shows it
     assert problems(at) == []
-    assert any(after_stamp.strftime("%d/%m/%Y %H:%M") in c.value for c in at.sidebar.caption)
+    assert any(fmt.timestamp(after_stamp) in c.value for c in at.sidebar.caption)  # São Paulo time
