@@ -1,20 +1,18 @@
 """Batches loaded too late for an incremental dbt build.
 
-The incremental dbt models read only the batches after the newest one they already
-hold (`batch_id > max(batch_id)`). A batch loaded after a newer one was processed (a bad
-batch fixed and loaded later, or any batch loaded out of order) sorts below that
-watermark, so an incremental build would skip its rows and only the reconciliation
-test would notice. `python -m warehouse.dbt build` asks `find_late_batches` first and
-runs a full refresh when it finds one.
+The incremental dbt models (the usage events and what is aggregated from them) read
+only the batches after the newest one they already hold (`batch_id > max(batch_id)`).
+A batch loaded after a newer one was processed (a bad batch fixed and loaded later, or
+any batch loaded out of order) sorts below that watermark, so an incremental build would
+skip its rows and only the reconciliation test would notice. `python -m warehouse.dbt
+build` asks `find_late_batches` first and runs a full refresh when it finds one. The
+other raw tables are read in full by every build, so a late batch of them needs nothing.
 
-The record of what dbt processed, per raw table, is a model that keeps the batch id of
-every row it processed: `int_eventos_uso__lotes` for the usage events (one row per
-batch, written by the same incremental run; the `eventos_uso` rows of
-`fct_qualidade_dados` are copied from it) and `int_<table>__parsed` for the other
-tables (every staged row, stored once per batch). Each is exact even when the last
-build stopped before the marts. A loaded batch counts as late when it has rows of a
-table, is not in that table's record and sorts below the newest batch that is: a fixed
-customers-only batch loaded late is as late as one with usage events.
+The record of what dbt processed is `int_eventos_uso__lotes` (one row per batch of usage
+events, written by the same incremental run; the `eventos_uso` rows of
+`fct_qualidade_dados` are copied from it), exact even when the last build stopped before
+the marts. A loaded batch counts as late when it has usage events, is not in that record
+and sorts below the newest batch that is.
 """
 
 from __future__ import annotations
@@ -23,16 +21,8 @@ from dataclasses import dataclass
 
 from warehouse.base import LEDGER_TABLE, STATUS_LOADED, Warehouse
 
-# raw table -> the dbt model that records the batches an incremental run processed
-PROCESSED_MODELS = {
-    "eventos_uso": "int_eventos_uso__lotes",
-    "clientes": "int_clientes__parsed",
-    "contratos": "int_contratos__parsed",
-    "faturas": "int_faturas__parsed",
-    "usuarios": "int_usuarios__parsed",
-    "tickets": "int_tickets__parsed",
-    "nps_respostas": "int_nps_respostas__parsed",
-}
+# raw table read incrementally -> the dbt model that records the batches a run processed
+PROCESSED_MODELS = {"eventos_uso": "int_eventos_uso__lotes"}
 
 
 def late_batches_sql(models: dict[str, str]) -> str:

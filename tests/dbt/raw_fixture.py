@@ -578,5 +578,39 @@ def record_in_ledger(con: duckdb.DuckDBPyConnection, table: str, batch: str) -> 
     )
 
 
+def insert_row(con: duckdb.DuckDBPyConnection, table: str, batch: str, record: dict) -> None:
+    """One more raw row of `table` in `batch` (columns missing from `record` are null), ledger updated."""
+    columns = COLUMNS[table]
+    values = [record.get(column) for column in columns]
+    values += [batch, f"raw/{table}/{batch}.parquet", ts(BATCHES[-1][2])]
+    placeholders = ", ".join(["?"] * len(values))
+    con.execute(f"insert into cs_ops_raw_data.{table} values ({placeholders})", values)
+    record_in_ledger(con, table, batch)
+
+
+def keep_batches_up_to(db: Path, last: str, full: Path) -> None:
+    """The raw tables of `db` as those of `full` up to batch `last` (the later batches not loaded yet)."""
+    con = duckdb.connect(str(db))
+    try:
+        con.execute(f"attach '{full}' as full_history (read_only)")
+        for table in [*COLUMNS, "load_ledger"]:
+            con.execute(f"delete from cs_ops_raw_data.{table}")
+            column = "batch_id" if table == "load_ledger" else "_batch_id"
+            con.execute(
+                f"insert into cs_ops_raw_data.{table} "
+                f"select * from full_history.cs_ops_raw_data.{table} where {column} <= ?",
+                [last],
+            )
+        con.execute("delete from cs_ops_raw_data.load_batches where batch_id > ?", [last])
+        con.execute(
+            "insert into cs_ops_raw_data.load_batches "
+            "select * from full_history.cs_ops_raw_data.load_batches "
+            "where batch_id <= ? and batch_id not in (select batch_id from cs_ops_raw_data.load_batches)",
+            [last],
+        )
+    finally:
+        con.close()
+
+
 if __name__ == "__main__":
     print(write_fixture(Path(sys.argv[1])))

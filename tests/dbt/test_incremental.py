@@ -12,8 +12,6 @@ from dbt_runs import dbt, generate, load, query, read_sorted
 A = "cs_ops_analytics"
 # the sort keys of an int_<table>__classified model (every raw row once)
 CLASSIFIED = ["batch_id", "source_file", "raw_values", "record_status", "version_rank"]
-# the sort keys of an int_<table>__parsed model (the staged raw rows)
-PARSED = ["batch_id", "source_file", "raw_values"]
 TABLES = {
     "int_eventos_uso__deduplicated": ["event_id"],
     "int_uso__mensal": ["customer_id", "user_id", "usage_month", "known_date"],
@@ -28,11 +26,6 @@ TABLES = {
     "int_tickets__classified": CLASSIFIED,
     "int_nps_respostas__classified": CLASSIFIED,
     "int_clientes__classified": CLASSIFIED,
-    "int_clientes__parsed": PARSED,
-    "int_contratos__parsed": PARSED,
-    "int_faturas__parsed": PARSED,
-    "int_tickets__parsed": PARSED,
-    "int_nps_respostas__parsed": PARSED,
     "int_clientes__known": ["customer_id"],
     "int_contratos__known": ["contract_id"],
     "int_contratos__vigencias": ["contract_id"],
@@ -43,6 +36,8 @@ TABLES = {
     "dim_usuarios": ["user_id"],
     "int_usuarios__known": ["user_id"],
     "int_clientes__mensal": ["customer_id", "snapshot_date"],
+    "int_clientes__health_scores": ["customer_id", "snapshot_date"],
+    "int_clientes__churn_labels": ["customer_id", "snapshot_date"],
     "fct_clientes_snapshot_mensal": ["customer_id", "snapshot_date"],
     "fct_clientes_kpis": ["customer_id"],
     "fct_mrr_mensal": ["customer_id", "month"],
@@ -51,15 +46,10 @@ TABLES = {
     "fct_quarentena": ["quarantine_id"],
 }
 LABEL_COLUMNS = ["churn_status", "is_label_complete"]
+# the models that keep their rows between runs: the usage events and their aggregates
 INCREMENTAL_MODELS = (
     "int_eventos_uso__deduplicated", "int_eventos_uso__lotes", "int_eventos_uso__rejeitados",
-    "int_uso__mensal", "int_uso__janelas_mensais", "int_usuarios__parsed",
-    "int_usuarios__classified", "int_usuarios__known", "marts/dim_usuarios", "int_clientes__mensal",
-    "int_contratos__classified", "int_faturas__classified", "int_tickets__classified",
-    "int_nps_respostas__classified", "int_clientes__classified", "int_clientes__parsed",
-    "int_contratos__parsed", "int_faturas__parsed", "int_tickets__parsed", "int_nps_respostas__parsed",
-    "int_clientes__known", "int_contratos__known", "int_contratos__vigencias",
-    "marts/fct_clientes_snapshot_mensal", "int_eventos_uso__orfaos", "marts/fct_quarentena",
+    "int_uso__mensal", "int_uso__janelas_mensais",
 )  # fmt: skip
 
 

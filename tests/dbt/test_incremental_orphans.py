@@ -35,15 +35,6 @@ COMPARED = {
 }
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, batch: str, record: dict) -> None:
-    columns = raw_fixture.COLUMNS[table]
-    values = [record.get(column) for column in columns]
-    values += [batch, f"raw/{table}/{batch}.parquet", raw_fixture.ts(raw_fixture.BATCHES[-1][2])]
-    placeholders = ", ".join(["?"] * len(values))
-    con.execute(f"insert into cs_ops_raw_data.{table} values ({placeholders})", values)
-    raw_fixture.record_in_ledger(con, table, batch)
-
-
 def write_history(db: Path) -> None:
     """The fixture, plus the late customer, its late user and the two events."""
     raw_fixture.write_fixture(db)
@@ -54,39 +45,19 @@ def write_history(db: Path) -> None:
     event = dict(next(rec for _, rec in raw_fixture.build_rows()["eventos_uso"]))
     con = duckdb.connect(str(db))
     try:
-        _insert(con, "clientes", B3, {**customer, "id_cliente": ARRIVES_LATE, "razao_social": "Chega Tarde"})
-        _insert(con, "usuarios", B4, {**user, "id_usuario": USER_ARRIVES, "id_cliente": ARRIVES_LATE})
+        raw_fixture.insert_row(
+            con, "clientes", B3, {**customer, "id_cliente": ARRIVES_LATE, "razao_social": "Chega Tarde"}
+        )
+        raw_fixture.insert_row(
+            con, "usuarios", B4, {**user, "id_usuario": USER_ARRIVES, "id_cliente": ARRIVES_LATE}
+        )
         for event_id, user_id in ((EVENT_USER_ARRIVES, USER_ARRIVES), (EVENT_USER_NEVER, USER_NEVER)):
-            _insert(
+            raw_fixture.insert_row(
                 con,
                 "eventos_uso",
                 B1,
                 {**event, "id_evento": event_id, "id_cliente": ARRIVES_LATE, "id_usuario": user_id},
             )
-    finally:
-        con.close()
-
-
-def keep_batches_up_to(db: Path, last: str, full: Path) -> None:
-    """The raw tables of `db` as `full` up to batch `last` (the later batches not loaded yet)."""
-    con = duckdb.connect(str(db))
-    try:
-        con.execute(f"attach '{full}' as full_history (read_only)")
-        for table in [*raw_fixture.COLUMNS, "load_ledger"]:
-            con.execute(f"delete from cs_ops_raw_data.{table}")
-            column = "batch_id" if table == "load_ledger" else "_batch_id"
-            con.execute(
-                f"insert into cs_ops_raw_data.{table} "
-                f"select * from full_history.cs_ops_raw_data.{table} where {column} <= ?",
-                [last],
-            )
-        con.execute("delete from cs_ops_raw_data.load_batches where batch_id > ?", [last])
-        con.execute(
-            "insert into cs_ops_raw_data.load_batches "
-            "select * from full_history.cs_ops_raw_data.load_batches "
-            "where batch_id <= ? and batch_id not in (select batch_id from cs_ops_raw_data.load_batches)",
-            [last],
-        )
     finally:
         con.close()
 
@@ -114,7 +85,7 @@ def batch_by_batch(tmp_path_factory: pytest.TempPathFactory) -> dict:
     shutil.copy(full, db)
     seen = {}
     for last in (B2, B3, B4):
-        keep_batches_up_to(db, last, full)
+        raw_fixture.keep_batches_up_to(db, last, full)
         dbt(data_dir, "build" if last == B4 else "run")
         seen[last] = orphans(data_dir)
     incremental = compared_tables(data_dir)

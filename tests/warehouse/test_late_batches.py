@@ -1,7 +1,7 @@
 """Batches loaded after a newer one was processed: found, reported, and built with a full refresh.
 
 The query runs on both backends (hand-written stand-ins for the models that record the
-processed batches: `int_eventos_uso__lotes`, `int_clientes__parsed`); the build runs
+processed batches: `int_eventos_uso__lotes`); the build runs
 real dbt on a small generated history whose second batch is bad at first and fixed later.
 """
 
@@ -34,12 +34,6 @@ def _processed(wh_env: WarehouseEnv, *indexes: int) -> None:
     wh_env.warehouse().write_table(frame, PROCESSED_MODELS["eventos_uso"])
 
 
-def _parsed(wh_env: WarehouseEnv, table: str, *indexes: int) -> None:
-    """Stand in for dbt: the batches int_<table>__parsed holds rows of."""
-    frame = pd.DataFrame({"batch_id": [rawfiles.batch_id(i) for i in indexes], "raw_values": "{}"})
-    wh_env.warehouse().write_table(frame, PROCESSED_MODELS[table])
-
-
 def test_find_late_batches(wh_env: WarehouseEnv) -> None:
     wh = wh_env.warehouse()
     assert not find_late_batches(wh), "no warehouse yet: nothing to do"
@@ -54,7 +48,7 @@ def test_find_late_batches(wh_env: WarehouseEnv) -> None:
 
     _processed(wh_env, 1, 3)
     events_record = PROCESSED_MODELS["eventos_uso"]
-    assert wh.existing_tables([events_record, "int_clientes__parsed"]) == {events_record}
+    assert wh.existing_tables([events_record, "int_clientes__classified"]) == {events_record}
     assert not find_late_batches(wh), "4 and 5 come after the newest processed batch"
 
     rawfiles.write_batch(wh_env.raw_dir, 2)
@@ -65,15 +59,8 @@ def test_find_late_batches(wh_env: WarehouseEnv) -> None:
     _processed(wh_env, 1, 3, 4, 5)  # 4 has no usage events, so dbt never records it
     assert find_late_batches(wh).batch_ids == (rawfiles.batch_id(2),)
     _processed(wh_env, 1, 2, 3, 5)
-    assert not find_late_batches(wh), "no usage events in 4: not late for the events"
-
-    # but 4 has customers, and the customers' record says a newer batch was processed
-    _parsed(wh_env, "clientes", 1, 2, 3, 5)
-    late = find_late_batches(wh)
-    assert late == LateBatches((rawfiles.batch_id(4),), rawfiles.batch_id(5), ("clientes",))
-    assert "(clientes)" in late.describe()
-    _parsed(wh_env, "clientes", 1, 2, 3, 4, 5)
-    assert not find_late_batches(wh)
+    # 4 has customers but no usage events: every build reads the other raw tables in full
+    assert not find_late_batches(wh), "no usage events in 4: nothing is skipped"
 
 
 def test_the_check_before_a_build_runs_without_pandas(tmp_path: Path) -> None:
@@ -252,7 +239,7 @@ def test_late_batch_build_is_a_full_refresh_equal_to_a_clean_build(late_history:
     late_out, late_args = late_history["late"]
     lines = [line for line in late_out.splitlines() if line.startswith("late batch(es)")]
     assert lines == [
-        "late batch(es) b0002_2024-02 (clientes, contratos, eventos_uso, faturas, tickets, usuarios): "
+        "late batch(es) b0002_2024-02 (eventos_uso): "
         "loaded after the analytics models had processed b0003_2024-03 "
         "(an incremental run reads only later batches and would skip them); running "
         "`dbt build --full-refresh` to rebuild every incremental model from all loaded batches"

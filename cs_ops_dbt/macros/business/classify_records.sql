@@ -1,28 +1,20 @@
 {#
-    The whole of an int_<table>__classified model for a table whose rows reference a
-    customer: import the parsed rows (int_<table>__parsed) and the batch periods, check every row
-    (staging's row rules, then orphan keys, then the model's own `checks`), and
-    classify each row once with classify_versions.
-
-    checks   [(sql condition, reason code), ...] tested in order after the orphan
-             customer check; they may use `records`, `batches` and the `lookups`
-    lookups  [(alias, model, join condition), ...] left-joined for the checks
-             (e.g. the known contract ids for orphan_contract)
-    records_filter  optional SQL condition on the parsed rows: only those rows are
-             classified (an incremental model passes every row of the records it
-             reclassifies, so each record's versions are still ranked together)
-    stamp_run  add processed_at (the run's start) so tests and downstream models can
-             find the rows this run wrote
+    The whole of an int_<table>__classified model for a raw table whose rows name a
+    customer: every staged row (stg_erp__<table>) with the end of its batch period
+    (known_date) and its rejection_reason, the first rule it fails, in order:
+      1. a row rule of staging (invalid_reason);
+      2. orphan_customer: its customer id is not a known customer (int_clientes__known);
+      3. the model's own `checks`, [(sql condition, reason code), ...]: they may read
+         the row (`records`), its batch (`batches`) and the `lookups`,
+         [(alias, model, join condition), ...], left-joined for them;
+    then every row classified once by classify_versions.
 #}
-{% macro classify_records(records_model, primary_key, checks=[], lookups=[], records_filter=none, stamp_run=false) -%}
+{% macro classify_records(records_model, primary_key, checks=[], lookups=[]) -%}
 with
 
 records as (
 
     select * from {{ ref(records_model) }}
-    {%- if records_filter %}
-    where {{ records_filter }}
-    {%- endif %}
 
 ),
 
@@ -70,6 +62,5 @@ checked as (
 
 ),
 
-{{ classify_versions(primary_key, stamp_run) }}
+{{ classify_versions(primary_key) }}
 {%- endmacro %}
-

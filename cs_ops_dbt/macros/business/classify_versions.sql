@@ -3,10 +3,10 @@
     holds each raw row with its `rejection_reason` (null when valid), rank the versions
     of each record and classify every row exactly once:
       quarantined  it has a rejection reason
-      clean        the version kept: latest updated_at, then latest batch, then source file
+      clean        the version kept (latest_version_first)
       duplicate    an older or repeated version of a clean record
 #}
-{% macro classify_versions(primary_key, stamp_run=false) -%}
+{% macro classify_versions(primary_key) -%}
 ranked as (
 
     select
@@ -28,9 +28,6 @@ classified as (
             when version_rank = 1 then 'clean'
             else 'duplicate'
         end as record_status
-        {%- if stamp_run %},
-        {{ cs_run_started_at() }} as processed_at
-        {%- endif %}
     from ranked
 
 )

@@ -33,28 +33,3 @@
     ) as with_next
 {%- endmacro %}
 
-
-{#
-    Incremental int_contratos__vigencias: a customer's terms depend only on its clean
-    contract rows, and int_contratos__classified changes only the contracts it
-    reclassifies (reclassified_keys). The customers of every version of the contracts
-    reclassified after the model's latest batch (`batch_id` watermark: the latest batch
-    of a clean term, never later than the latest batch classified, so the set only
-    grows) are computed again; the pre-hook deletes their terms first.
-#}
-{% macro recomputed_term_customers() -%}
-    select customer_id
-    from {{ ref('int_contratos__parsed') }}
-    where contract_id in (
-        {{ reclassified_keys('int_contratos__parsed', 'contract_id', incremental_max_literal('batch_id', "''")) }}
-    )
-{%- endmacro %}
-
-
-{# The pre-hook: deletes the terms of the customers computed again. Nothing on a full refresh. #}
-{% macro delete_recomputed_terms() -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where customer_id in ({{ recomputed_term_customers() }})
-    {%- endif -%}
-{%- endmacro %}

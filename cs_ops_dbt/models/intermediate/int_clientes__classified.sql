@@ -1,28 +1,14 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('int_clientes__parsed', 'customer_id', customer_check=false) }}",
-    )
-}}
 {#
-    Every raw customer row exactly once, classified as clean (the version kept),
-    duplicate (an older or repeated version) or quarantined (fails validation).
-    Deduplication: latest updated_at, then latest batch, then source file.
-
-    Incremental: a new batch reclassifies only the customers it brings (every version of
-    each) and the rows without an id, ranked together; the pre-hook deletes those rows
-    first, so the table always equals a full refresh.
+    Every raw customer row exactly once, with its rejection reason (a row rule of
+    staging, or null) and its record_status (classify_versions): quarantined, clean
+    (the version kept) or duplicate (an older or repeated version).
+    known_date: the end of the batch period that brought the row.
 #}
 with
 
 customers as (
 
-    select * from {{ ref('int_clientes__parsed') }}
-    {%- if is_incremental() %}
-    where {{ reclassified_filter('int_clientes__parsed', 'customer_id', customer_check=false) }}
-    {%- endif %}
+    select * from {{ ref('stg_erp__clientes') }}
 
 ),
 

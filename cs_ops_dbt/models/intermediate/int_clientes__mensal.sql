@@ -1,29 +1,13 @@
-{%- set last_snapshot = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_recomputed_customer_months() }}",
-            "{{ update_customer_month_labels() }}",
-        ],
-    )
-}}
 {#
     One row per customer and month end (snapshot_date) from the customer's first
-    month to the last snapshot date: the features as they were known on that date,
-    the health score, and the churn label. Computed once here; the ML snapshot and
-    the current-customer KPIs are cuts of this model.
+    month to the last snapshot date: the features as they were known on that date.
+    Computed once here; the health score (int_clientes__health_scores) and the churn
+    label (int_clientes__churn_labels) are computed from these rows, and the ML
+    snapshot and the current-customer KPIs are cuts of the three.
 
     Point in time: a source row counts for a snapshot only if its batch period had
     ended by then (known_date <= snapshot_date), and among the versions of a record
     known by then the latest one is used. Event windows come from int_uso__janelas_mensais.
-
-    Incremental (macros/business/recomputed_customer_months.sql): the pre-hooks delete
-    every month of the customers a new batch changes in the past and update the label of
-    the other months whose label can move; the model then computes the new snapshot
-    month of every customer and every month of the customers without stored rows.
 #}
 with
 
@@ -74,12 +58,6 @@ usage_windows as (
 
 ),
 
-churns as (
-
-    select * from {{ ref('int_clientes__churns') }}
-
-),
-
 calendar as (
 
     select * from {{ ref('int_calendario__as_of') }}
@@ -94,40 +72,27 @@ customer_bounds as (
     select
         customers.customer_id,
         customers.signup_date,
-        {{ customer_first_month('customers') }} as first_month,
-        {{ cs_month_start('calendar.last_snapshot_date') }} as last_month,
-        calendar.as_of_date
+        {# the month of the first contract or of the signup, whichever is earlier #}
+        {{ cs_month_start(
+            'case when customers.first_contract_date < customers.signup_date'
+            ~ ' then customers.first_contract_date else customers.signup_date end'
+        ) }} as first_month,
+        {{ cs_month_start('calendar.last_snapshot_date') }} as last_month
     from customers
     cross join calendar
     where customers.signup_date is not null
 
 ),
 
-{% if is_incremental() %}
-{# every month of the customers without stored rows: new, or deleted by the pre-hook #}
-recomputed as (
-
-    select customer_id
-    from customer_bounds
-    where customer_id not in (select customer_id from {{ this }})
-
-),
-
-{% endif %}
 
 spine as (
 
     select
         customer_bounds.customer_id,
         customer_bounds.signup_date,
-        customer_bounds.as_of_date,
         {{ cs_month_end('month_start') }} as snapshot_date
     from customer_bounds
     cross join {{ cs_unnest_month_starts('customer_bounds.first_month', 'customer_bounds.last_month', 'month_start') }}
-    {% if is_incremental() %}
-    where {{ cs_month_end('month_start') }} > cast({{ last_snapshot }} as date)
-        or customer_bounds.customer_id in (select customer_id from recomputed)
-    {% endif %}
 
 ),
 
@@ -156,7 +121,9 @@ customer_attributes_ranked as (
                 end desc nulls last,
                 {# explicit: nulls sort first by default on BigQuery, last on DuckDB #}
                 customer_versions.updated_at nulls last,
-                customer_versions.batch_id desc
+                customer_versions.batch_id desc,
+                customer_versions.source_file desc,
+                customer_versions.raw_values desc
         ) as version_rank
     from spine
     inner join customer_versions
@@ -184,7 +151,6 @@ contracts_known_ranked as (
     from snapshot_dates
     inner join contract_versions
         on contract_versions.known_date <= snapshot_dates.snapshot_date
-    {{ recomputed_versions_only('contract_versions', 'contract_id', last_snapshot) }}
 
 ),
 
@@ -253,7 +219,6 @@ tickets_known_ranked as (
     inner join ticket_versions
         on ticket_versions.known_date <= snapshot_dates.snapshot_date
         and cast(ticket_versions.opened_at as date) > {{ cs_date_add('snapshot_dates.snapshot_date', -366) }}
-    {{ recomputed_versions_only('ticket_versions', 'ticket_id', last_snapshot) }}
 
 ),
 
@@ -304,7 +269,6 @@ invoices_known_ranked as (
         on invoice_versions.known_date <= snapshot_dates.snapshot_date
         and invoice_versions.due_date > {{ cs_date_add('snapshot_dates.snapshot_date', -90) }}
         and invoice_versions.due_date < snapshot_dates.snapshot_date
-    {{ recomputed_versions_only('invoice_versions', 'invoice_id', last_snapshot) }}
 
 ),
 
@@ -355,7 +319,6 @@ nps_known_ranked as (
     inner join nps_versions
         on nps_versions.known_date <= snapshot_dates.snapshot_date
         and nps_versions.answered_date <= snapshot_dates.snapshot_date
-    {{ recomputed_versions_only('nps_versions', 'response_id', last_snapshot) }}
 
 ),
 
@@ -382,23 +345,6 @@ nps_features as (
         score as last_nps
     from nps_latest
     where answer_rank = 1
-
-),
-
-{# ---------- label: churns within the horizon after the snapshot ---------- #}
-
-labels as (
-
-    select
-        spine.customer_id,
-        spine.snapshot_date,
-        {{ churn_label('spine', 'churns') }} as churn_status
-    from spine
-    left join churns
-        on spine.customer_id = churns.customer_id
-    group by
-        spine.customer_id,
-        spine.snapshot_date
 
 ),
 
@@ -441,8 +387,7 @@ features as (
         coalesce(invoice_features.failed_payments_90d, 0) as failed_payments_90d,
         contract_features.renewal_date,
         {{ cs_date_diff('spine.snapshot_date', 'contract_features.renewal_date') }} as days_to_renewal,
-        labels.churn_status,
-        {{ label_is_complete('spine', 'spine') }} as is_label_complete
+        (coalesce(contract_features.mrr, 0) > 0) as is_active
     from spine
     left join customer_attributes
         on spine.customer_id = customer_attributes.customer_id
@@ -462,124 +407,7 @@ features as (
     left join nps_features
         on spine.customer_id = nps_features.customer_id
         and spine.snapshot_date = nps_features.snapshot_date
-    left join labels
-        on spine.customer_id = labels.customer_id
-        and spine.snapshot_date = labels.snapshot_date
-
-),
-
-{# ---------- health score: components 0-100, weights and tiers are vars ---------- #}
-
-health_components as (
-
-    select
-        *,
-        case
-            when events_30d = 0 then 0
-            when usage_trend_pct is null then 60
-            else {{ cs_clamp('100 * (usage_trend_pct + 50) / 60.0', 0, 100) }}
-        end as score_usage_raw,
-        case
-            when seats is null or seats = 0 then 50
-            else {{ cs_clamp('100 * adoption_rate / ' ~ var('health_target_adoption'), 0, 100) }}
-        end as score_adoption_raw,
-        {{ cs_clamp(
-            '100 - 10 * tickets_90d - 20 * p1_tickets_90d'
-            ~ ' - case when avg_first_response_hours_90d > 24 then 10 else 0 end', 0, 100
-        ) }} as score_support_raw,
-        case
-            when last_nps is null and avg_csat_90d is null then 50
-            when last_nps is null then (avg_csat_90d - 1) * 25
-            when avg_csat_90d is null then last_nps * 10
-            else (last_nps * 10 + (avg_csat_90d - 1) * 25) / 2
-        end as score_nps_raw,
-        {{ cs_clamp(
-            '100 - 25 * late_invoices_90d - 2 * avg_payment_delay_days_90d - 30 * failed_payments_90d', 0, 100
-        ) }} as score_billing_raw
-    from features
-
-),
-
-health as (
-
-    {%- set weights = {
-        'usage': var('health_weight_usage'),
-        'adoption': var('health_weight_adoption'),
-        'support': var('health_weight_support'),
-        'nps': var('health_weight_nps'),
-        'billing': var('health_weight_billing'),
-    } %}
-    {%- set total_weight = weights.values() | sum %}
-    select
-        *,
-        round(
-            (
-                {%- for name, weight in weights.items() %}
-                {{ weight }} * score_{{ name }}{% if not loop.last %} +{% endif %}
-                {%- endfor %}
-            ) / {{ total_weight }},
-            1
-        ) as health_score
-    from (
-        select
-            health_components.*,
-            round(score_usage_raw, 1) as score_usage,
-            round(score_adoption_raw, 1) as score_adoption,
-            round(score_support_raw, 1) as score_support,
-            round(score_nps_raw, 1) as score_nps,
-            round(score_billing_raw, 1) as score_billing
-        from health_components
-    ) as rounded
-
-),
-
-final as (
-
-    select
-        customer_id,
-        snapshot_date,
-        segment,
-        company_size,
-        uf,
-        plan,
-        tenure_months,
-        mrr,
-        seats,
-        active_users_30d,
-        adoption_rate,
-        events_30d,
-        events_prev_30d,
-        usage_trend_pct,
-        modules_used_30d,
-        licensed_modules,
-        usage_minutes_30d,
-        tickets_90d,
-        p1_tickets_90d,
-        avg_csat_90d,
-        avg_first_response_hours_90d,
-        last_nps,
-        late_invoices_90d,
-        avg_payment_delay_days_90d,
-        failed_payments_90d,
-        renewal_date,
-        days_to_renewal,
-        health_score,
-        case
-            when health_score >= {{ var('health_tier_healthy_min') }} then 'saudável'
-            when health_score >= {{ var('health_tier_attention_min') }} then 'atenção'
-            else 'risco'
-        end as health_tier,
-        score_usage,
-        score_adoption,
-        score_support,
-        score_nps,
-        score_billing,
-        (mrr > 0) as is_active,
-        churn_status,
-        is_label_complete,
-        {{ cs_run_started_at() }} as processed_at
-    from health
 
 )
 
-select * from final
+select * from features

@@ -1,25 +1,7 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('int_contratos__parsed', 'contract_id') }}",
-    )
-}}
--- depends_on: {{ ref('int_clientes__parsed') }}
 {#
-    Every raw contratos row exactly once, classified as clean (the version kept),
-    duplicate (an older or repeated version) or quarantined (fails validation,
-    points to an unknown customer).
-    Deduplication: latest updated_at, then latest batch, then source file.
-
-    Incremental: a new batch reclassifies only the rows it can change (every version of
-    each record it brings, records of customers first known now, and the rows without
-    an id, ranked together); the pre-hook deletes those rows first, so the table always
-    equals a full refresh.
+    Every raw contract row exactly once, with its rejection reason and record_status
+    (classify_records): quarantined when it fails a row rule of stg_erp__contratos or
+    names an unknown customer (orphan_customer); otherwise clean (the version kept,
+    latest_version_first) or duplicate (an older or repeated version).
 #}
-{{ classify_records(
-    'int_contratos__parsed',
-    'contract_id',
-    records_filter=reclassified_filter('int_contratos__parsed', 'contract_id') or none,
-) }}
+{{ classify_records('stg_erp__contratos', 'contract_id') }}

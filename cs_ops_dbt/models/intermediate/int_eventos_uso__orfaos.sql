@@ -1,23 +1,10 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ recheck_event_orphans('customers') }}",
-            "{{ recheck_event_orphans('users') }}",
-        ],
-    )
-}}
 {#
     First-seen usage events whose customer or user id matches no known record
-    (checked against the final id lists), with the reason. Only the rows flagged
-    is_orphan_candidate when written can be orphans (known ids only get added), so
-    this reads a handful of rows, not the whole history.
-    Incremental: the pre-hooks re-check the stored orphans (one whose customer
-    arrived becomes orphan_user, one whose user arrived too leaves) and the model adds
-    the orphans of the batches after the last one stored. An older batch with no
-    orphan stored had none when it was processed, so it never has one later.
+    (checked against the final id lists), with the reason: orphan_customer when the
+    customer is unknown, else orphan_user. Only the rows flagged is_orphan_candidate
+    when written can be orphans (known ids only get added), so this reads a handful
+    of rows, not the whole history; rebuilt in full on every run, so an orphan whose
+    customer or user arrived later leaves or changes its reason at once.
 #}
 with
 
@@ -25,9 +12,6 @@ candidates as (
 
     select * from {{ ref('int_eventos_uso__deduplicated') }}
     where is_orphan_candidate
-    {% if is_incremental() %}
-        and batch_id > {{ incremental_max_literal('batch_id', "''") }}
-    {% endif %}
 
 ),
 

@@ -1,26 +1,12 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook="{{ delete_reclassified_keys('int_nps_respostas__parsed', 'response_id') }}",
-    )
-}}
--- depends_on: {{ ref('int_clientes__parsed') }}
 {#
-    Every raw nps_respostas row exactly once, classified as clean (the version kept),
-    duplicate (an older or repeated version) or quarantined (fails validation,
-    points to an unknown customer or lies after its batch period).
-    Deduplication: latest updated_at, then latest batch, then source file.
-
-    Incremental: a new batch reclassifies only the rows it can change (every version of
-    each record it brings, records of customers first known now, and the rows without
-    an id, ranked together); the pre-hook deletes those rows first, so the table always
-    equals a full refresh.
+    Every raw NPS answer exactly once, with its rejection reason and record_status
+    (classify_records): quarantined when it fails a row rule of stg_erp__nps_respostas,
+    names an unknown customer (orphan_customer) or was answered after the end of its
+    batch period, plus a day (future_timestamp); otherwise clean (the version kept,
+    latest_version_first) or duplicate (an older or repeated version).
 #}
 {{ classify_records(
-    'int_nps_respostas__parsed',
+    'stg_erp__nps_respostas',
     'response_id',
     checks=[("records.answered_date > " ~ cs_date_add('batches.period_end_date', 1), 'future_timestamp')],
-    records_filter=reclassified_filter('int_nps_respostas__parsed', 'response_id') or none,
 ) }}

@@ -1,15 +1,5 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook="{{ delete_rewritten_users() }}",
-    )
-}}
 {#
-    One row per clean user. Incremental: the users whose rows int_usuarios__classified
-    wrote in its latest run (rewritten_users) are deleted by the pre-hook and inserted
-    again, so the table always equals a full refresh.
+    One row per clean user: the version of each user int_usuarios__classified keeps.
 #}
 with
 
@@ -17,9 +7,6 @@ users as (
 
     select * from {{ ref('int_usuarios__classified') }}
     where record_status = 'clean'
-    {% if is_incremental() %}
-        and user_id in ({{ rewritten_users() }})
-    {% endif %}
 
 ),
 

@@ -16,6 +16,12 @@ customer_months as (
 
 ),
 
+health_scores as (
+
+    select * from {{ ref('int_clientes__health_scores') }}
+
+),
+
 churns as (
 
     select * from {{ ref('int_clientes__churns') }}
@@ -30,10 +36,21 @@ calendar as (
 
 current_month as (
 
-    select customer_months.*
+    select
+        customer_months.*,
+        health_scores.health_score,
+        health_scores.health_tier,
+        health_scores.score_usage,
+        health_scores.score_adoption,
+        health_scores.score_support,
+        health_scores.score_nps,
+        health_scores.score_billing
     from customer_months
     inner join calendar
         on customer_months.snapshot_date = calendar.last_snapshot_date
+    inner join health_scores
+        on customer_months.customer_id = health_scores.customer_id
+        and customer_months.snapshot_date = health_scores.snapshot_date
 
 ),
 

@@ -1,33 +1,28 @@
-{%- set last_snapshot = incremental_max_literal('snapshot_date', "'1900-01-01'") if is_incremental() else none -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook=[
-            "{{ delete_changed_snapshot_rows(['open_overdue_invoices', 'max_days_overdue_open']) }}",
-            "{{ update_snapshot_labels() }}",
-        ],
-    )
-}}
--- depends_on: {{ ref('int_clientes__classified') }}
--- depends_on: {{ ref('int_contratos__classified') }}
--- depends_on: {{ ref('int_faturas__classified') }}
 {#
     The ML input: one row per customer and month end while the customer is active
     (MRR > 0 on that date). Features use only data known by snapshot_date; the label
     churn_status = 1 when the customer churns within var('churn_horizon_days') days
     after it; is_label_complete when that whole horizon lies before the as-of date.
-    Incremental (macros/business/recomputed_customer_months.sql): the pre-hooks delete
-    the rows of the customers the new batches touch that differ from their source row
-    and update the labels within the churn horizon; the model inserts the new snapshot
-    months and the touched customers' source rows that have no mart row.
+    Features: int_clientes__mensal; health score: int_clientes__health_scores; label:
+    int_clientes__churn_labels; open invoices: int_faturas__em_aberto_mensal.
 #}
 with
 
 customer_months as (
 
     select * from {{ ref('int_clientes__mensal') }}
+
+),
+
+health_scores as (
+
+    select * from {{ ref('int_clientes__health_scores') }}
+
+),
+
+churn_labels as (
+
+    select * from {{ ref('int_clientes__churn_labels') }}
 
 ),
 
@@ -67,34 +62,28 @@ final as (
         coalesce(open_invoices.open_overdue_invoices, 0) as open_overdue_invoices,
         coalesce(open_invoices.max_days_overdue_open, 0) as max_days_overdue_open,
         days_to_renewal,
-        health_score,
-        health_tier,
-        score_usage,
-        score_adoption,
-        score_support,
-        score_nps,
-        score_billing,
+        health_scores.health_score,
+        health_scores.health_tier,
+        health_scores.score_usage,
+        health_scores.score_adoption,
+        health_scores.score_support,
+        health_scores.score_nps,
+        health_scores.score_billing,
         events_prev_30d,
         usage_minutes_30d,
-        churn_status,
-        is_label_complete
+        churn_labels.churn_status,
+        churn_labels.is_label_complete
     from customer_months
+    inner join health_scores
+        on customer_months.customer_id = health_scores.customer_id
+        and customer_months.snapshot_date = health_scores.snapshot_date
+    inner join churn_labels
+        on customer_months.customer_id = churn_labels.customer_id
+        and customer_months.snapshot_date = churn_labels.snapshot_date
     left join open_invoices
         on customer_months.customer_id = open_invoices.customer_id
         and customer_months.snapshot_date = open_invoices.snapshot_date
     where customer_months.is_active
-    {% if is_incremental() %}
-        and (
-            customer_months.snapshot_date > cast({{ last_snapshot }} as date)
-            or customer_months.customer_id in ({{ touched_customers(last_snapshot) }})
-        )
-        and not exists (
-            select 1
-            from {{ this }} as kept
-            where kept.customer_id = customer_months.customer_id
-                and kept.snapshot_date = customer_months.snapshot_date
-        )
-    {% endif %}
 
 )
 

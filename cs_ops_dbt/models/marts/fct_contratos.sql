@@ -1,10 +1,7 @@
 {{ config(materialized='view') }}
 {#
-    A view over the incremental int_contratos__vigencias (a projection of its columns):
-    a new batch never re-copies the whole table, and a view is always equal to a
-    full refresh. (An incremental table would pay a delete and an insert of the
-    rewritten keys plus their compaction at the next checkpoint; the view pays
-    nothing when it is built and a cheap filter when it is read.)
+    A view over the int_contratos__vigencias (a projection of its columns):
+    nothing is copied, and it always shows what its source holds.
 #}
 with
 

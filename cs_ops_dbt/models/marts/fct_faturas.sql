@@ -1,10 +1,7 @@
 {{ config(materialized='view') }}
 {#
-    A view over the clean rows of the incremental int_faturas__classified:
-    a new batch never re-copies the whole table, and a view is always equal to a
-    full refresh. (An incremental table would pay a delete and an insert of the
-    rewritten keys plus their compaction at the next checkpoint; the view pays
-    nothing when it is built and a cheap filter when it is read.)
+    A view over the clean rows of int_faturas__classified:
+    nothing is copied, and it always shows what its source holds.
 #}
 with
 

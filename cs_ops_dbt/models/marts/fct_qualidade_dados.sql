@@ -4,21 +4,13 @@
     Each count comes from a different model, so the singular test
     assert_quality_reconciles catches any row lost or doubled on the way.
 #}
-{%- set tables = [
-    ('clientes', 'stg_erp__clientes', 'int_clientes__classified', 'dim_clientes'),
-    ('contratos', 'stg_erp__contratos', 'int_contratos__classified', 'fct_contratos'),
-    ('faturas', 'stg_erp__faturas', 'int_faturas__classified', 'fct_faturas'),
-    ('usuarios', 'stg_erp__usuarios', 'int_usuarios__classified', 'dim_usuarios'),
-    ('tickets', 'stg_erp__tickets', 'int_tickets__classified', 'fct_tickets'),
-    ('nps_respostas', 'stg_erp__nps_respostas', 'int_nps_respostas__classified', 'fct_nps_respostas'),
-] -%}
 with
 
 raw_counts as (
 
-    {% for table_name, staging, classified, clean in tables %}
-    select '{{ table_name }}' as table_name, batch_id, count(*) as raw_rows
-    from {{ ref(staging) }}
+    {% for entity in entity_tables() %}
+    select '{{ entity.table }}' as table_name, batch_id, count(*) as raw_rows
+    from {{ ref('stg_erp__' ~ entity.table) }}
     group by batch_id
     union all
     {% endfor %}
@@ -30,9 +22,9 @@ raw_counts as (
 
 clean_counts as (
 
-    {% for table_name, staging, classified, clean in tables %}
-    select '{{ table_name }}' as table_name, batch_id, count(*) as clean_rows
-    from {{ ref(clean) }}
+    {% for entity in entity_tables() %}
+    select '{{ entity.table }}' as table_name, batch_id, count(*) as clean_rows
+    from {{ ref(entity.clean_model) }}
     group by batch_id
     union all
     {% endfor %}
@@ -44,9 +36,9 @@ clean_counts as (
 
 duplicate_counts as (
 
-    {% for table_name, staging, classified, clean in tables %}
-    select '{{ table_name }}' as table_name, batch_id, count(*) as duplicate_rows
-    from {{ ref(classified) }}
+    {% for entity in entity_tables() %}
+    select '{{ entity.table }}' as table_name, batch_id, count(*) as duplicate_rows
+    from {{ ref('int_' ~ entity.table ~ '__classified') }}
     where record_status = 'duplicate'
     group by batch_id
     union all

@@ -1,12 +1,3 @@
-{%- set since = quarantined_events_since() if is_incremental() else none -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy=cs_insert_only_strategy(),
-        on_schema_change='fail',
-        pre_hook="{{ delete_rewritten_quarantine() }}",
-    )
-}}
 {#
     Every rejected raw row, once, with the reason and its raw values as JSON text.
     Nothing is dropped silently: fct_qualidade_dados reconciles these counts.
@@ -15,32 +6,21 @@
     usage events, the row-rule rejects of a batch (int_eventos_uso__rejeitados: fixed
     once the batch is processed) come first and its orphans (int_eventos_uso__orfaos:
     re-checked every run, they leave when the customer or user arrives) after them, so
-    an orphan leaving never renumbers a reject. Incremental: the pre-hook deletes the
-    rows a batch can change (every row of the small raw tables, the event orphans of
-    the batches whose orphans changed) and the model inserts them again with the
-    rejects of the new batches only, so the table always equals a full refresh.
+    an orphan leaving never renumbers a reject.
 #}
-{%- set tables = [
-    ('clientes', 'int_clientes__classified', 'customer_id'),
-    ('contratos', 'int_contratos__classified', 'contract_id'),
-    ('faturas', 'int_faturas__classified', 'invoice_id'),
-    ('usuarios', 'int_usuarios__classified', 'user_id'),
-    ('tickets', 'int_tickets__classified', 'ticket_id'),
-    ('nps_respostas', 'int_nps_respostas__classified', 'response_id'),
-] -%}
 with
 
-{% for table_name, model, key in tables %}
-{{ table_name }}_rejected as (
+{% for entity in entity_tables() %}
+{{ entity.table }}_rejected as (
 
     select
-        '{{ table_name }}' as table_name,
+        '{{ entity.table }}' as table_name,
         batch_id,
         source_file,
-        {{ key }} as record_key,
+        {{ entity.key }} as record_key,
         rejection_reason as reason,
         raw_values
-    from {{ ref(model) }}
+    from {{ ref('int_' ~ entity.table ~ '__classified') }}
     where record_status = 'quarantined'
 
 ),
@@ -56,9 +36,6 @@ eventos_uso_rejected as (
         rejection_reason as reason,
         raw_values
     from {{ ref('int_eventos_uso__rejeitados') }}
-    {% if since is not none %}
-    where batch_id > {{ since }}
-    {% endif %}
 
 ),
 
@@ -78,15 +55,6 @@ eventos_uso_orphans as (
             ['duracao_segundos', 'duration_seconds'],
         ]) }} as raw_values
     from {{ ref('int_eventos_uso__orfaos') }}
-    {% if is_incremental() %}
-    {# the pre-hook left a batch's orphans only where they are all still right #}
-    where batch_id not in (
-        select batch_id
-        from {{ this }}
-        where table_name = 'eventos_uso'
-            and reason in ({{ event_orphan_reasons() }})
-    )
-    {% endif %}
 
 ),
 
@@ -101,8 +69,8 @@ eventos_uso_rejects_per_batch as (
 
 rejected as (
 
-    {% for table_name, model, key in tables %}
-    select * from {{ table_name }}_rejected
+    {% for entity in entity_tables() %}
+    select * from {{ entity.table }}_rejected
     union all
     {% endfor %}
     select * from eventos_uso_rejected
@@ -116,7 +84,7 @@ numbered as (
         rejected.*,
         row_number() over (
             partition by table_name, batch_id
-            order by record_key nulls last, reason, raw_values
+            order by record_key nulls last, reason, raw_values, source_file nulls last
         ) as sequence_number
     from rejected
     union all

@@ -41,14 +41,3 @@
     cast(mod({{ cs_hash_key(expression) }}, 4294967296) as {{ cs_type('int') }})
 {%- endmacro %}
 
-
-{#
-    The rows of a model from the batches an incremental model does not hold yet (all rows
-    on a full refresh): how the int_<table>__parsed models store each staged batch once.
-#}
-{% macro rows_of_new_batches(model) -%}
-select * from {{ ref(model) }}
-{%- if is_incremental() %}
-where batch_id > {{ incremental_max_literal('batch_id', "''") }}
-{%- endif %}
-{%- endmacro %}
