@@ -72,3 +72,28 @@ def read_sorted(data_dir: Path, table: str, keys: list[str]) -> pd.DataFrame:
     frame = query(data_dir, f"select * from cs_ops_analytics.{table}")
     frame = frame.drop(columns=[c for c in RUN_COLUMNS if c in frame.columns])
     return frame.sort_values(keys).reset_index(drop=True)
+
+
+# not data: when a row was written, and the table of fingerprints (its stored_at)
+BOOKKEEPING_COLUMNS = {"processed_at", "stored_at"}
+
+
+def table_checksums(data_dir: Path) -> dict[str, tuple[int, int]]:
+    """Rows and an order-independent checksum of every table and view in cs_ops_analytics
+    (bookkeeping columns left out): two builds that hold the same rows compare equal."""
+    con = duckdb.connect(str(duckdb_path(data_dir)), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_name, list(column_name order by column_name) from information_schema.columns "
+            "where table_schema = 'cs_ops_analytics' group by table_name order by table_name"
+        ).fetchall()
+        sums = {}
+        for table, names in columns:
+            kept = ", ".join(f'"{name}" := "{name}"' for name in names if name not in BOOKKEEPING_COLUMNS)
+            sums[table] = con.execute(
+                f"select count(*), coalesce(sum(hash(struct_pack({kept}))::hugeint), 0) "
+                f"from cs_ops_analytics.{table}"
+            ).fetchone()
+        return {table: (int(rows), int(total)) for table, (rows, total) in sums.items()}
+    finally:
+        con.close()

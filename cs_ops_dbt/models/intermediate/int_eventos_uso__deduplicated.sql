@@ -7,8 +7,10 @@
 }}
 {#
     Valid usage events, one row per event id. Events never change, so the first
-    version seen (earliest batch, then source file) is kept and later re-sends are
-    duplicates: a new batch only appends, and history is never rewritten.
+    version seen (earliest batch, then source file, then the smallest values: rows
+    that share an id inside one file are told apart by their content, so every run
+    keeps the same one) is kept and later re-sends are duplicates: a new batch only
+    appends, and history is never rewritten.
     Incremental runs read only batches after the last one processed.
 
     is_orphan_candidate: the customer or user id was unknown when the row was
@@ -70,7 +72,12 @@ repeated_ranked as (
         events_hashed.*,
         row_number() over (
             partition by events_hashed.event_id
-            order by events_hashed.batch_id, events_hashed.source_file
+            order by
+                events_hashed.batch_id,
+                events_hashed.source_file,
+                {%- for column in ['customer_id', 'user_id', 'module', 'feature', 'occurred_at', 'duration_seconds'] %}
+                events_hashed.{{ column }} nulls last{{ ',' if not loop.last }}
+                {%- endfor %}
         ) as version_rank
     from events_hashed
     inner join repeated_keys
