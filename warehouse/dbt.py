@@ -7,16 +7,22 @@ Before a `build` or `run` of the whole project it checks for batches loaded too 
 for the incremental models (`warehouse.late_batches`) and then adds `--full-refresh`,
 saying why in one line. With `--full-refresh` given there is nothing to check; with a
 node selection (`--select`, `--exclude`, ...) nothing is added, only a warning printed.
+
+dbt runs in this process: a `build` or `run` parses the project first, gives every
+incremental model its fingerprint and marks for a full refresh the ones whose stored
+rows were written by other code (`warehouse.dbt_fingerprints`, one line each), then
+builds from that same parse.
 """
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+import json
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import yaml
 
 from warehouse.cli import disk_full_message, run_cli
 from warehouse.config import REPO_ROOT, Settings, dbt_env, get_settings
@@ -39,6 +45,8 @@ UNLOCKED_COMMANDS = {
     "-h",
 }  # never open the build
 SELECTION_FLAGS = {"-s", "-m", "--select", "--models", "--model", "--exclude", "--selector"}
+# flags of a build that the parse before it needs too (each takes a value)
+PARSE_FLAGS = {"--target-path", "--log-path", "--vars", "--profile"}
 
 
 def project_var(name: str) -> object:
@@ -50,27 +58,88 @@ def project_var(name: str) -> object:
 
 
 def dbt_command(args: Sequence[str], settings: Settings) -> list[str]:
-    local = Path(sys.executable).with_name("dbt")
-    dbt = str(local) if local.exists() else (shutil.which("dbt") or "dbt")
-    command = [dbt, *args]
+    """The dbt arguments: `args` with the target, the project and the profiles filled in."""
+    command = list(args)
     if args and args[0] not in {"--version", "clean", "deps"}:
         command += ["--target", settings.target]
-    command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
-    return command
+    return [*command, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(REPO_ROOT)]
+
+
+def _values_of(args: Sequence[str], flags: set[str]) -> list[str]:
+    """The `flags` given in `args` with their values (`--flag value` or `--flag=value`)."""
+    kept: list[str] = []
+    for index, arg in enumerate(args):
+        name = arg.split("=", 1)[0]
+        if name in flags:
+            kept += [arg] if "=" in arg else [arg, *args[index + 1 : index + 2]]
+    return kept
+
+
+def project_vars(args: Sequence[str]) -> dict[str, Any]:
+    """The vars dbt will use: dbt_project.yml's, overridden by `--vars`."""
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    variables = dict(project.get("vars") or {})
+    given = _values_of(args, {"--vars"})
+    if given:
+        variables.update(yaml.safe_load(given[-1].split("=", 1)[1] if "=" in given[0] else given[-1]) or {})
+    return variables
+
+
+def mark_stale_models(manifest: Any, args: Sequence[str], settings: Settings) -> None:
+    """Give each incremental model its fingerprint (stored by its post-hook) and mark for a
+    full refresh those whose stored fingerprint differs, printing why."""
+    from warehouse.dbt_fingerprints import (
+        META_COMPONENTS,
+        META_FINGERPRINT,
+        components,
+        fingerprint,
+        incremental_models,
+        read_stored,
+        stale_models,
+    )
+
+    variables = project_vars(args)
+    adapter = "bigquery" if settings.is_prod else "duckdb"
+    nodes = {node.name: node for node in incremental_models(manifest).values()}
+    current = {name: components(manifest, node.unique_id, variables, adapter) for name, node in nodes.items()}
+    for name, node in nodes.items():
+        node.config.meta[META_FINGERPRINT] = fingerprint(current[name])
+        node.config.meta[META_COMPONENTS] = json.dumps(current[name], sort_keys=True)
+    if _given(args, FULL_REFRESH_FLAGS) or (not settings.is_prod and not settings.duckdb_path.exists()):
+        return
+    from warehouse import get_warehouse
+
+    wh = get_warehouse(settings)
+    for stale in stale_models(current, read_stored(wh), wh.existing_tables(current)):
+        print(stale.describe(), flush=True)
+        nodes[stale.model].config.full_refresh = True
 
 
 def run_dbt(args: Sequence[str], settings: Settings | None = None, check: bool = True) -> int:
-    """Run one dbt command; returns its exit code (raises on failure when check)."""
+    """Run one dbt command in this process; returns its exit code (raises on failure when check)."""
+    from dbt.cli.main import dbtRunner
+
     settings = settings or get_settings()
     if settings.target == "dev":
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    command = dbt_command(args, settings)
-    completed = subprocess.run(command, env=dbt_env(settings), cwd=DBT_PROJECT_DIR)
-    if check and completed.returncode != 0:
-        raise RuntimeError(
-            f"dbt {' '.join(args)} failed (exit {completed.returncode}) on {settings.describe()}"
-        )
-    return completed.returncode
+    os.environ.update(dbt_env(settings))
+    os.chdir(DBT_PROJECT_DIR)
+    runner = dbtRunner()
+    if args and args[0] in INCREMENTAL_COMMANDS:
+        parsed = runner.invoke(dbt_command(["parse", "--quiet", *_values_of(args, PARSE_FLAGS)], settings))
+        if not parsed.success:
+            return _exit_code(parsed, args, settings, check)
+        mark_stale_models(parsed.result, args, settings)
+        runner = dbtRunner(manifest=parsed.result)
+    return _exit_code(runner.invoke(dbt_command(args, settings)), args, settings, check)
+
+
+def _exit_code(result: Any, args: Sequence[str], settings: Settings, check: bool) -> int:
+    """dbt's own exit codes: 0 done, 1 a node failed, 2 dbt itself failed."""
+    code = 0 if result.success else (1 if result.exception is None else 2)
+    if check and code != 0:
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {code}) on {settings.describe()}")
+    return code
 
 
 def _given(args: Sequence[str], flags: set[str]) -> bool:

@@ -202,9 +202,9 @@ def prod_and_dev_builds(tmp_path_factory: pytest.TempPathFactory, bq_emulator: s
     shutil.copy(duckdb_path(data_dir), data_dir / "dev-first-build.duckdb")
     dbt(data_dir, "build", *json_log, target="prod", timeout=slow, **prod_env)
     shutil.copy(data_dir / "dbt-target" / "run_results.json", data_dir / "prod-first-build-run_results.json")
-    # one more batch, built incrementally on both engines (the incremental branches, merges
-    # and pre-hooks run for real on BigQuery too); dev's incremental = full refresh is
-    # test_incremental.py, so equal marts here mean prod's incremental run is right too
+    # one more batch, built incrementally on both engines (the event models' incremental
+    # branches and merges run for real on BigQuery too); dev's incremental = full refresh is
+    # test_incremental.py, prod's is test_prod_incremental_equals_a_full_refresh
     generate(data_dir, 25, 1, "--continue")
     load(data_dir)
     load(data_dir, "prod", **prod_env)
@@ -268,3 +268,24 @@ def test_reference_engine_gives_the_dev_rows_for_every_model(
     for name, table in outputs.items():
         found += reference_engine.differences(name, table, dev_file, set(REFERENCE_ENGINE_ALLOWLIST))
     assert not found, "\n".join(found)
+
+
+@pytest.mark.prod
+def test_prod_incremental_equals_a_full_refresh(
+    prod_and_dev_builds: Path, bq_emulator: str, bq_emulator_project: str
+) -> None:
+    """After the incremental batch on prod, a full refresh on the emulator changes no mart."""
+    from warehouse import get_warehouse
+    from warehouse.config import load_settings
+
+    data_dir = prod_and_dev_builds
+    prod_env = {"GOOGLE_CLOUD_PROJECT": bq_emulator_project, "BIGQUERY_EMULATOR_HOST": bq_emulator}
+    settings = load_settings({"CS_OPS_TARGET": "prod", "CS_OPS_DATA_DIR": str(data_dir), **prod_env})
+    prod = get_warehouse(settings, read_only=True)
+    compared = marts(data_dir)
+    incremental = {mart: _normalise(prod.query(f"select * from {{analytics}}.{mart}")) for mart in compared}
+    dbt(data_dir, "run", "--full-refresh", target="prod", timeout=1800, **prod_env)
+    for mart in compared:
+        full = _normalise(prod.query(f"select * from {{analytics}}.{mart}"))
+        assert len(full) > 0, mart
+        pd.testing.assert_frame_equal(incremental[mart], full, check_dtype=False, obj=f"{mart} on prod")
