@@ -83,7 +83,7 @@ def test_a_changed_upstream_model_or_macro_changes_the_fingerprint_of_its_depend
     # the users decide which events are orphan candidates and which count in the windows
     assert changed == EVENT_MODELS - {"int_eventos_uso__rejeitados"}
 
-    macro = next(m for m in manifest.macros.values() if m.name == "duckdb__cs_normalize_enum")
+    macro = next(m for m in manifest.macros.values() if m.name == "cs_normalize_enum")
     original = macro.macro_sql
     macro.macro_sql = original.replace("-%}", "-%}\n", 1)
     try:
