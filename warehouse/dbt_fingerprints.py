@@ -74,7 +74,13 @@ def components(manifest: Any, unique_id: str, variables: Mapping[str, Any], adap
     called = _macros_called((node.raw_code for node in nodes), macros, adapter)
     texts = [node.raw_code for node in nodes] + [macro.macro_sql for macro in called.values()]
     used_vars = {name for text in texts for name in _VAR.findall(text)}
-    found = {f"{node.resource_type} {node.name}": node.checksum.checksum[:16] for node in nodes}
+    # a model's SQL text; a seed has none, its file checksum stands for its rows
+    found = {
+        f"{node.resource_type} {node.name}": _sha(node.raw_code)
+        if node.raw_code
+        else node.checksum.checksum[:16]
+        for node in nodes
+    }
     found.update({f"macro {name}": _sha(macro.macro_sql) for name, macro in called.items()})
     found.update({f"var {name}": _sha(json.dumps(variables.get(name), sort_keys=True)) for name in used_vars})
     return dict(sorted(found.items()))
