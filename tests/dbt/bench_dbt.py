@@ -71,10 +71,12 @@ def run(args: list[str], data_dir: Path) -> tuple[float, float]:
 
 
 def project_hash() -> str:
-    """A hash of every file of the dbt project and of profiles.yml."""
+    """A hash of every file of the dbt project, of profiles.yml and of the fingerprints
+    (a new fingerprint scheme would make every incremental run a full rebuild)."""
     digest = hashlib.sha256()
     files = sorted((REPO / "cs_ops_dbt").glob("[mt]*s/**/*.*")) + [
         REPO / "cs_ops_dbt" / "dbt_project.yml", REPO / "profiles.yml",
+        REPO / "warehouse" / "dbt_fingerprints.py",
     ]  # fmt: skip
     for path in files:
         if path.is_file() and "target" not in path.parts:
