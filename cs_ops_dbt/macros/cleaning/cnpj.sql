@@ -1,12 +1,15 @@
 {#
     CNPJ: keep the 14 digits whether or not the source punctuated them
-    (12.345.678/0001-95 or 12345678000195); anything else -> null.
+    (12.345.678/0001-95 or 12345678000195), read through cs_clean_text; anything else
+    (letters, another number of digits) -> null. Check digits: cs_is_valid_cnpj (a flag:
+    the CNPJ is descriptive, no fact is computed from it).
 #}
 {% macro cs_normalize_cnpj(text) -%}
+    {%- set cleaned = cs_clean_text(text) -%}
     case
-        when {{ cs_regex_contains('trim(' ~ text ~ ')', '^[0-9./ -]+$') }}
-            and length({{ cs_regex_replace(text, '[^0-9]', '') }}) = 14
-            then {{ cs_regex_replace(text, '[^0-9]', '') }}
+        when {{ cs_regex_contains(cleaned, '^[0-9./ -]+$') }}
+            and length({{ cs_regex_replace(cleaned, '[^0-9]', '') }}) = 14
+            then {{ cs_regex_replace(cleaned, '[^0-9]', '') }}
     end
 {%- endmacro %}
 

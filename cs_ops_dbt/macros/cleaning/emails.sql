@@ -1,6 +1,6 @@
-{# an email address trimmed and lowercased (null when blank) #}
+{# an email address read through cs_clean_text and lowercased (null when blank) #}
 {% macro cs_normalize_email(text) -%}
-    nullif(lower(trim({{ text }})), '')
+    lower({{ cs_clean_text(text) }})
 {%- endmacro %}
 
 {#

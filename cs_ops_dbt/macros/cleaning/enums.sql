@@ -1,10 +1,11 @@
 {#
-    The comparison key of a categorical value: accents removed, lowercase, inner
-    whitespace collapsed, trimmed. ' ATIVO ', 'Ativo' and 'ativo' share the key 'ativo'.
+    The comparison key of a categorical value: read through cs_clean_text (invisible
+    characters out, any spaces one space, trimmed), accents removed, lowercase.
+    ' ATIVO ', 'Ativo', 'ativo' and 'Ativo' + zero-width space share the key 'ativo'.
 #}
 {% macro cs_enum_key(text, fold_accents=true) -%}
     {%- if fold_accents -%}
-    trim(lower({{ cs_regex_replace(cs_strip_accents(text), '\\s+', ' ') }}))
+    lower({{ cs_strip_accents(cs_clean_text(text)) }})
     {%- else -%}
     lower(trim({{ text }}))
     {%- endif -%}
@@ -36,4 +37,38 @@
         {%- endfor %}
         else 0
     end
+{%- endmacro %}
+
+
+{#
+    invalid_<name> when the text holds a value (after cs_clean_text) that no mapping
+    knows; null otherwise. For the categorical columns a fact is computed from.
+#}
+{% macro cs_enum_reason(text, normalized, name) -%}
+    case when {{ cs_clean_text(text) }} is not null and ({{ normalized }}) is null then 'invalid_{{ name }}' end
+{%- endmacro %}
+
+
+{#
+    A ';'-separated list of modules (Financeiro;Fiscal;BI): each item read like an enum
+    (case, accents, spaces, invisible characters), the list rewritten with the canonical
+    names joined by ';'. A list with an unknown, empty or garbled item -> null (unknown,
+    never a shorter list); blank -> null.
+#}
+{% macro cs_normalize_module_list(text) -%}
+    {%- set keys = cs_enum_values('module').keys() | join('|') -%}
+    {%- set key = cs_enum_key(text) -%}
+    case
+        when {{ cs_regex_contains(key, '^(' ~ keys ~ ')( ?; ?(' ~ keys ~ '))*$') }}
+            then {{ _cs_canonical_modules(cs_regex_replace(key, ' ?; ?', ';')) }}
+    end
+{%- endmacro %}
+
+{% macro _cs_canonical_modules(key_list) -%}
+    {#- separators doubled (;a;;b;) so every item is matched, also a repeated one -#}
+    {%- set ns = namespace(expression="concat(';', replace(" ~ key_list ~ ", ';', ';;'), ';')") -%}
+    {%- for key, value in cs_enum_values('module').items() -%}
+        {%- set ns.expression = "replace(" ~ ns.expression ~ ", ';" ~ key ~ ";', ';" ~ value ~ ";')" -%}
+    {%- endfor -%}
+    trim(replace({{ ns.expression }}, ';;', ';'), ';')
 {%- endmacro %}

@@ -3,9 +3,10 @@
       dd/mm/aaaa            15/01/2024      (day first, as in Brazil)
       ISO                   2024-01-15
       epoch seconds         1705276800
-    optionally followed by a time (hh:mm:ss, after a space or 'T') for timestamps.
-    Impossible dates (31/02/2024), empty strings and anything else -> null; staging
-    compares the result with the raw text to flag the row.
+    optionally followed by a time (hh:mm:ss, after a space or 'T') for timestamps; the
+    text is read through cs_clean_text. Day first is the source's documented format, not
+    a guess. Years 1000-9999. Impossible dates (31/02/2024), two-digit years, time zones and anything else
+    -> null; cs_date_problem says why (and whether a well-formed date is implausible).
 #}
 
 {% macro cs_parse_timestamp(text) -%}
@@ -18,11 +19,11 @@
     emulator raises on an impossible date instead of returning null).
 #}
 {% macro default__cs_parse_timestamp(text) -%}
-    {%- set trimmed = 'trim(' ~ text ~ ')' -%}
+    {%- set trimmed = cs_clean_text(text) -%}
     {%- set dmy = {
         'day': cs_regex_extract(trimmed, '^([0-9]{1,2})/'),
         'month': cs_regex_extract(trimmed, '^[0-9]{1,2}/([0-9]{1,2})/'),
-        'year': cs_regex_extract(trimmed, '^[0-9]{1,2}/[0-9]{1,2}/([0-9]{4})'),
+        'year': cs_regex_extract(trimmed, '^[0-9]{1,2}/[0-9]{1,2}/([1-9][0-9]{3})'),
     } -%}
     {%- set iso = {
         'day': cs_regex_extract(trimmed, '^[0-9]{4}-[0-9]{1,2}-([0-9]{1,2})'),
@@ -30,16 +31,16 @@
         'year': cs_regex_extract(trimmed, '^([0-9]{4})-'),
     } -%}
     case
-        when {{ cs_regex_contains(trimmed, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$') }}
+        when {{ cs_regex_contains(trimmed, '^[0-9]{1,2}/[0-9]{1,2}/[1-9][0-9]{3}$') }}
             and {{ cs_is_calendar_date(dmy) }}
             then safe.parse_timestamp('%d/%m/%Y', {{ trimmed }})
-        when {{ cs_regex_contains(trimmed, '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
+        when {{ cs_regex_contains(trimmed, '^[0-9]{1,2}/[0-9]{1,2}/[1-9][0-9]{3}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
             and {{ cs_is_calendar_date(dmy) }}
             then safe.parse_timestamp('%d/%m/%Y %H:%M:%S', replace({{ trimmed }}, 'T', ' '))
-        when {{ cs_regex_contains(trimmed, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$') }}
+        when {{ cs_regex_contains(trimmed, '^[1-9][0-9]{3}-[0-9]{1,2}-[0-9]{1,2}$') }}
             and {{ cs_is_calendar_date(iso) }}
             then safe.parse_timestamp('%Y-%m-%d', {{ trimmed }})
-        when {{ cs_regex_contains(trimmed, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
+        when {{ cs_regex_contains(trimmed, '^[1-9][0-9]{3}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
             and {{ cs_is_calendar_date(iso) }}
             then safe.parse_timestamp('%Y-%m-%d %H:%M:%S', replace({{ trimmed }}, 'T', ' '))
         when {{ cs_regex_contains(trimmed, '^[0-9]{9,10}$') }}
@@ -66,17 +67,18 @@
 
 
 {% macro duckdb__cs_parse_timestamp(text) -%}
+    {%- set cleaned = cs_clean_text(text) -%}
     case
-        when {{ cs_regex_contains('trim(' ~ text ~ ')', '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$') }}
-            then try_strptime(trim({{ text }}), '%d/%m/%Y')
-        when {{ cs_regex_contains('trim(' ~ text ~ ')', '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
-            then try_strptime(replace(trim({{ text }}), 'T', ' '), '%d/%m/%Y %H:%M:%S')
-        when {{ cs_regex_contains('trim(' ~ text ~ ')', '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$') }}
-            then try_strptime(trim({{ text }}), '%Y-%m-%d')
-        when {{ cs_regex_contains('trim(' ~ text ~ ')', '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
-            then try_strptime(replace(trim({{ text }}), 'T', ' '), '%Y-%m-%d %H:%M:%S')
-        when {{ cs_regex_contains('trim(' ~ text ~ ')', '^[0-9]{9,10}$') }}
-            then make_timestamp(cast(trim({{ text }}) as bigint) * 1000000)
+        when {{ cs_regex_contains(cleaned, '^[0-9]{1,2}/[0-9]{1,2}/[1-9][0-9]{3}$') }}
+            then try_strptime({{ cleaned }}, '%d/%m/%Y')
+        when {{ cs_regex_contains(cleaned, '^[0-9]{1,2}/[0-9]{1,2}/[1-9][0-9]{3}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
+            then try_strptime(replace({{ cleaned }}, 'T', ' '), '%d/%m/%Y %H:%M:%S')
+        when {{ cs_regex_contains(cleaned, '^[1-9][0-9]{3}-[0-9]{1,2}-[0-9]{1,2}$') }}
+            then try_strptime({{ cleaned }}, '%Y-%m-%d')
+        when {{ cs_regex_contains(cleaned, '^[1-9][0-9]{3}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}:[0-9]{2}$') }}
+            then try_strptime(replace({{ cleaned }}, 'T', ' '), '%Y-%m-%d %H:%M:%S')
+        when {{ cs_regex_contains(cleaned, '^[0-9]{9,10}$') }}
+            then make_timestamp(cast({{ cleaned }} as bigint) * 1000000)
     end
 {%- endmacro %}
 
@@ -88,5 +90,50 @@
 
 {# true when the text holds something (not null/blank) that did not parse #}
 {% macro cs_is_unparsed(text, parsed) -%}
-    (nullif(trim({{ text }}), '') is not null and ({{ parsed }}) is null)
+    ({{ cs_clean_text(text) }} is not null and ({{ parsed }}) is null)
+{%- endmacro %}
+
+
+{#
+    Why a date/timestamp column has no usable value: 'missing' (null or blank text),
+    'invalid' (text that is no date), 'implausible' (a real date outside the window:
+    before var plausible_date_min, the oldest date the business can have, or more than
+    `days_after` days after the end of the row's batch period), or null (usable).
+    days_after: var plausible_days_after_batch for things that happened (signup, start,
+    payment, cancellation, opening), plausible_days_after_batch_scheduled for dates
+    that may lie ahead (term end, due date). Unknown batch end: no upper bound.
+#}
+{% macro cs_date_problem(text, parsed, batch_end_date, days_after) -%}
+    case
+        when {{ cs_clean_text(text) }} is null then 'missing'
+        when ({{ parsed }}) is null then 'invalid'
+        when {{ cs_is_implausible_date(parsed, batch_end_date, days_after) }} then 'implausible'
+    end
+{%- endmacro %}
+
+
+{# true when a parsed date/timestamp lies outside the plausibility window (see cs_date_problem) #}
+{% macro cs_is_implausible_date(parsed, batch_end_date, days_after=var('plausible_days_after_batch')) -%}
+    coalesce(
+        cast({{ parsed }} as date) < cast('{{ var("plausible_date_min") }}' as date)
+        or cast({{ parsed }} as date) > {{ cs_date_add(batch_end_date, days_after) }},
+        false
+    )
+{%- endmacro %}
+
+
+{#
+    The reason code of a date column: invalid_<name> / implausible_<name>, and
+    missing_<name> when the column is required; null when the value is usable (or
+    absent from an optional column).
+#}
+{% macro cs_date_reason(text, parsed, name, batch_end_date, scheduled=false, required=true) -%}
+    {%- set days_after = var('plausible_days_after_batch_scheduled') if scheduled else var('plausible_days_after_batch') -%}
+    case {{ cs_date_problem(text, parsed, batch_end_date, days_after) }}
+        {%- if required %}
+        when 'missing' then 'missing_{{ name }}'
+        {%- endif %}
+        when 'invalid' then 'invalid_{{ name }}'
+        when 'implausible' then 'implausible_{{ name }}'
+    end
 {%- endmacro %}

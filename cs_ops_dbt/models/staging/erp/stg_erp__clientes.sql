@@ -6,21 +6,30 @@ source as (
 
 ),
 
+batch_periods as (
+
+    select
+        batch_id,
+        cast(period_end as date) as period_end_date
+    from {{ source('erp', 'load_batches') }}
+
+),
+
 renamed as (
 
     select
 
         ----------  ids
-        nullif(trim(id_cliente), '') as customer_id,
+        {{ cs_normalize_id('id_cliente') }} as customer_id,
 
         ----------  strings
-        trim(razao_social) as company_name,
+        {{ cs_clean_text('razao_social') }} as company_name,
         {{ cs_normalize_cnpj('cnpj') }} as cnpj,
         {{ cs_normalize_enum('segmento', cs_enum_values('segment')) }} as segment,
         {{ cs_normalize_enum('porte', cs_enum_values('company_size')) }} as company_size,
-        upper(trim(uf)) as uf,
-        trim(cidade) as city,
-        trim(csm_responsavel) as csm_owner,
+        upper({{ cs_clean_text('uf') }}) as uf,
+        {{ cs_clean_text('cidade') }} as city,
+        {{ cs_clean_text('csm_responsavel') }} as csm_owner,
         {{ cs_normalize_email('email_contato') }} as contact_email,
         {{ cs_normalize_enum('status', cs_enum_values('account_status')) }} as account_status,
 
@@ -29,6 +38,7 @@ renamed as (
         {{ cs_utc_timestamp('updated_at') }} as updated_at,
 
         ----------  raw text kept for flags
+        id_cliente as customer_id_raw,
         cnpj as cnpj_raw,
         segmento as segment_raw,
         porte as company_size_raw,
@@ -36,6 +46,7 @@ renamed as (
 
         ----------  lineage
         _batch_id as batch_id,
+        batch_periods.period_end_date as batch_period_end_date,
         _source_file as source_file,
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
@@ -44,6 +55,8 @@ renamed as (
         ]) }} as raw_values
 
     from source
+    left join batch_periods
+        on source._batch_id = batch_periods.batch_id
 
 ),
 
@@ -56,13 +69,18 @@ flagged as (
         {{ cs_is_valid_cnpj('cnpj') }} as is_valid_cnpj,
         {{ cs_is_valid_email('contact_email') }} as is_valid_email,
         {{ cs_is_unparsed('signup_date_raw', 'signup_date') }} as has_invalid_signup_date,
-        (segment is null and segment_raw is not null) as has_unknown_segment,
-        (company_size is null and company_size_raw is not null) as has_unknown_company_size,
+        (segment is null and {{ cs_clean_text('segment_raw') }} is not null) as has_unknown_segment,
+        (company_size is null and {{ cs_clean_text('company_size_raw') }} is not null) as has_unknown_company_size,
 
         ----------  the reason to quarantine the row, if any
-        case
-            when customer_id is null then 'missing_customer_id'
-        end as invalid_reason
+        {# the first rule a row breaks, in this order; null = none #}
+        coalesce(
+            {{ cs_id_reason('customer_id_raw', 'customer_id') }},
+            {{ cs_date_reason('signup_date_raw', 'signup_date', 'signup_date', 'batch_period_end_date') }},
+            case
+                when {{ cs_is_implausible_date('updated_at', 'batch_period_end_date') }} then 'implausible_updated_at'
+            end
+        ) as invalid_reason
 
     from renamed
 

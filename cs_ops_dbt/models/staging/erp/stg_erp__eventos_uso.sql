@@ -11,9 +11,9 @@ renamed as (
     select
 
         ----------  ids
-        id_evento as event_id,
-        id_cliente as customer_id,
-        id_usuario as user_id,
+        {{ cs_normalize_id('id_evento') }} as event_id,
+        {{ cs_normalize_id('id_cliente') }} as customer_id,
+        {{ cs_normalize_id('id_usuario') }} as user_id,
 
         ----------  strings
         {# machine-written: case and surrounding spaces only, which keeps this 10M-row view cheap #}
@@ -25,6 +25,11 @@ renamed as (
 
         ----------  timestamps
         {{ cs_utc_timestamp('ocorrido_em') }} as occurred_at,
+
+        ----------  raw text kept for the reasons
+        id_evento as event_id_raw,
+        id_cliente as customer_id_raw,
+        id_usuario as user_id_raw,
 
         ----------  lineage
         _batch_id as batch_id,
@@ -42,9 +47,9 @@ flagged as (
 
         ----------  the reason to quarantine the row, if any (future events: int_eventos_uso__checked; orphan keys: fct_quarentena)
         case
-            when event_id is null then 'missing_event_id'
-            when customer_id is null then 'missing_customer_id'
-            when user_id is null then 'missing_user_id'
+            when event_id is null then {{ cs_id_reason('event_id_raw', 'event_id') }}
+            when customer_id is null then {{ cs_id_reason('customer_id_raw', 'customer_id') }}
+            when user_id is null then {{ cs_id_reason('user_id_raw', 'user_id') }}
             when occurred_at is null then 'missing_occurred_at'
             when duration_seconds is null then 'missing_duration'
             when duration_seconds < 0 then 'negative_value'

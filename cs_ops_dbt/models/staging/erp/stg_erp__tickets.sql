@@ -6,13 +6,22 @@ source as (
 
 ),
 
+batch_periods as (
+
+    select
+        batch_id,
+        cast(period_end as date) as period_end_date
+    from {{ source('erp', 'load_batches') }}
+
+),
+
 renamed as (
 
     select
 
         ----------  ids
-        nullif(trim(id_ticket), '') as ticket_id,
-        nullif(trim(id_cliente), '') as customer_id,
+        {{ cs_normalize_id('id_ticket') }} as ticket_id,
+        {{ cs_normalize_id('id_cliente') }} as customer_id,
 
         ----------  strings
         {{ cs_normalize_enum('prioridade', cs_enum_values('ticket_priority')) }} as priority,
@@ -29,6 +38,8 @@ renamed as (
         {{ cs_utc_timestamp('updated_at') }} as updated_at,
 
         ----------  raw text kept for flags
+        id_ticket as ticket_id_raw,
+        id_cliente as customer_id_raw,
         prioridade as priority_raw,
         aberto_em as opened_at_raw,
         primeira_resposta_em as first_response_at_raw,
@@ -36,6 +47,7 @@ renamed as (
 
         ----------  lineage
         _batch_id as batch_id,
+        batch_periods.period_end_date as batch_period_end_date,
         _source_file as source_file,
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
@@ -44,6 +56,8 @@ renamed as (
         ]) }} as raw_values
 
     from source
+    left join batch_periods
+        on source._batch_id = batch_periods.batch_id
 
 ),
 
@@ -53,11 +67,11 @@ flagged as (
         *,
 
         ----------  numerics
-        case when csat_raw between 1 and 5 then csat_raw end as csat,
+        {{ cs_integer_in_range('csat_raw', 1, 5) }} as csat,
 
         ----------  booleans
-        (csat_raw is not null and not csat_raw between 1 and 5) as has_invalid_csat,
-        (priority is null and priority_raw is not null) as has_unknown_priority,
+        (csat_raw is not null and {{ cs_integer_in_range('csat_raw', 1, 5) }} is null) as has_invalid_csat,
+        (priority is null and {{ cs_clean_text('priority_raw') }} is not null) as has_unknown_priority,
         (
             {{ cs_is_unparsed('first_response_at_raw', 'first_response_at') }}
             or {{ cs_is_unparsed('resolved_at_raw', 'resolved_at') }}
@@ -65,11 +79,18 @@ flagged as (
         (first_response_at < opened_at or resolved_at < opened_at) as has_time_before_opening,
 
         ----------  the reason to quarantine the row, if any
-        case
-            when ticket_id is null then 'missing_ticket_id'
-            when customer_id is null then 'missing_customer_id'
-            when opened_at is null then 'invalid_opened_at'
-        end as invalid_reason
+        {# the first rule a row breaks, in this order; null = none #}
+        coalesce(
+            {{ cs_id_reason('ticket_id_raw', 'ticket_id') }},
+            {{ cs_id_reason('customer_id_raw', 'customer_id') }},
+            {{ cs_date_reason('opened_at_raw', 'opened_at', 'opened_at', 'batch_period_end_date') }},
+            {{ cs_date_reason('first_response_at_raw', 'first_response_at', 'first_response_at', 'batch_period_end_date', required=false) }},
+            {{ cs_date_reason('resolved_at_raw', 'resolved_at', 'resolved_at', 'batch_period_end_date', required=false) }},
+            {{ cs_enum_reason('priority_raw', 'priority', 'priority') }},
+            case
+                when {{ cs_is_implausible_date('updated_at', 'batch_period_end_date') }} then 'implausible_updated_at'
+            end
+        ) as invalid_reason
 
     from renamed
 

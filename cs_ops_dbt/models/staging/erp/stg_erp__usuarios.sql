@@ -6,18 +6,27 @@ source as (
 
 ),
 
+batch_periods as (
+
+    select
+        batch_id,
+        cast(period_end as date) as period_end_date
+    from {{ source('erp', 'load_batches') }}
+
+),
+
 renamed as (
 
     select
 
         ----------  ids
-        nullif(trim(id_usuario), '') as user_id,
-        nullif(trim(id_cliente), '') as customer_id,
+        {{ cs_normalize_id('id_usuario') }} as user_id,
+        {{ cs_normalize_id('id_cliente') }} as customer_id,
 
         ----------  strings
-        trim(nome) as user_name,
+        {{ cs_clean_text('nome') }} as user_name,
         {{ cs_normalize_email('email') }} as email,
-        trim(cargo) as job_title,
+        {{ cs_clean_text('cargo') }} as job_title,
         {{ cs_normalize_enum('status', cs_enum_values('user_status')) }} as user_status,
 
         ----------  dates
@@ -25,10 +34,13 @@ renamed as (
         {{ cs_utc_timestamp('updated_at') }} as updated_at,
 
         ----------  raw text kept for flags
+        id_usuario as user_id_raw,
+        id_cliente as customer_id_raw,
         data_criacao as created_date_raw,
 
         ----------  lineage
         _batch_id as batch_id,
+        batch_periods.period_end_date as batch_period_end_date,
         _source_file as source_file,
         {{ cs_utc_timestamp('_loaded_at') }} as loaded_at,
         {{ cs_json_object([
@@ -36,6 +48,8 @@ renamed as (
         ]) }} as raw_values
 
     from source
+    left join batch_periods
+        on source._batch_id = batch_periods.batch_id
 
 ),
 
@@ -46,13 +60,21 @@ flagged as (
 
         ----------  booleans
         {{ cs_is_valid_email('email') }} as is_valid_email,
-        {{ cs_is_unparsed('created_date_raw', 'created_date') }} as has_invalid_created_date,
+        {# descriptive only (no fact uses it): an unreadable or implausible creation date is flagged, not quarantined #}
+        (
+            {{ cs_is_unparsed('created_date_raw', 'created_date') }}
+            or {{ cs_is_implausible_date('created_date', 'batch_period_end_date') }}
+        ) as has_invalid_created_date,
 
         ----------  the reason to quarantine the row, if any
-        case
-            when user_id is null then 'missing_user_id'
-            when customer_id is null then 'missing_customer_id'
-        end as invalid_reason
+        {# the first rule a row breaks, in this order; null = none #}
+        coalesce(
+            {{ cs_id_reason('user_id_raw', 'user_id') }},
+            {{ cs_id_reason('customer_id_raw', 'customer_id') }},
+            case
+                when {{ cs_is_implausible_date('updated_at', 'batch_period_end_date') }} then 'implausible_updated_at'
+            end
+        ) as invalid_reason
 
     from renamed
 
