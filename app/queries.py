@@ -80,11 +80,29 @@ def require(wh: Reader, *tables: str) -> None:
 # ---------------------------------------------------------------- executive view
 
 
-def kpis_mensais(wh: Reader) -> pd.DataFrame:
-    sql = "select * from {analytics}.fct_kpis_mensais order by month"
-    frame = read(wh, sql, tables=("fct_kpis_mensais",))
-    if frame.empty:
-        raise DataUnavailable("fct_kpis_mensais is empty", "just dev")
+KPIS_SQL = """
+    select *
+    from {analytics}.fct_kpis_mensais_filtros
+    where segment = @segment
+        and company_size = @company_size
+        and uf = @uf
+        and csm_owner = @csm
+    order by month
+"""
+
+
+def kpis_mensais(
+    wh: Reader, segment: str = ALL, company_size: str = ALL, uf: str = ALL, csm: str = ALL
+) -> pd.DataFrame:
+    """The executive KPIs per month for the customers matching the filters.
+
+    Every KPI is computed once, in dbt (fct_kpis_mensais_filtros, one row per month and
+    filter combination, '*' = all); with no filter these are the rows of fct_kpis_mensais.
+    """
+    params = {"segment": segment, "company_size": company_size, "uf": uf, "csm": csm}
+    frame = read(wh, KPIS_SQL, params, tables=("fct_kpis_mensais_filtros",))
+    if frame.empty and all(value == ALL for value in params.values()):
+        raise DataUnavailable("fct_kpis_mensais_filtros is empty", "just dev")
     frame["month"] = as_dates(frame["month"])
     return frame
 
@@ -105,67 +123,6 @@ def filter_options(wh: Reader) -> dict[str, list[str]]:
         column: sorted(str(v) for v in frame.loc[frame["filter_column"] == column, "value"])
         for column in FILTER_COLUMNS
     }
-
-
-def mrr_by_month(
-    wh: Reader, segment: str = ALL, company_size: str = ALL, uf: str = ALL, csm: str = ALL
-) -> pd.DataFrame:
-    """MRR and its movements per month for the customers matching the filters.
-
-    Only additive sums; the rates for a filtered slice are derived in `filtered_rates`.
-    """
-    sql = """
-        select
-            mrr_mensal.month,
-            sum(mrr_mensal.mrr) as mrr,
-            sum(mrr_mensal.previous_mrr) as previous_mrr,
-            sum(mrr_mensal.new_mrr) as new_mrr,
-            sum(mrr_mensal.expansion_mrr) as expansion_mrr,
-            sum(mrr_mensal.contraction_mrr) as contraction_mrr,
-            sum(mrr_mensal.churned_mrr) as churned_mrr,
-            sum(mrr_mensal.reactivation_mrr) as reactivation_mrr,
-            sum(case when mrr_mensal.mrr > 0 then 1 else 0 end) as active_customers,
-            sum(case when mrr_mensal.movement = 'churn' then 1 else 0 end) as churned_customers
-        from {analytics}.fct_mrr_mensal as mrr_mensal
-        inner join {analytics}.dim_clientes as clientes
-            on clientes.customer_id = mrr_mensal.customer_id
-        where (@segment = '*' or clientes.segment = @segment)
-            and (@company_size = '*' or clientes.company_size = @company_size)
-            and (@uf = '*' or clientes.uf = @uf)
-            and (@csm = '*' or clientes.csm_owner = @csm)
-        group by mrr_mensal.month
-        order by mrr_mensal.month
-    """
-    params = {"segment": segment, "company_size": company_size, "uf": uf, "csm": csm}
-    frame = read(wh, sql, params, ("fct_mrr_mensal", "dim_clientes"))
-    frame["month"] = as_dates(frame["month"])
-    for column in frame.columns.drop("month"):
-        frame[column] = pd.to_numeric(frame[column]).astype(float)
-    return frame
-
-
-def filtered_rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """Monthly rates for a filtered slice, from the additive sums of `mrr_by_month`.
-
-    Same definitions as the dbt mart fct_kpis_mensais uses per month (start-of-month
-    base = previous month's MRR / active customers); tests compare the unfiltered slice
-    with the mart.
-    """
-    out = frame.copy()
-    base_mrr = out["previous_mrr"].where(out["previous_mrr"] > 0)
-    base_customers = out["active_customers"].shift(1).where(lambda s: s > 0)
-    out["logo_churn_rate"] = out["churned_customers"] / base_customers
-    out["gross_mrr_churn_rate"] = (out["churned_mrr"] + out["contraction_mrr"]) / base_mrr
-    out["net_mrr_churn_rate"] = (
-        out["churned_mrr"] + out["contraction_mrr"] - out["expansion_mrr"] - out["reactivation_mrr"]
-    ) / base_mrr
-    out["grr"] = 1 - out["gross_mrr_churn_rate"]
-    out["nrr"] = 1 - out["net_mrr_churn_rate"]
-    lost = out["churned_mrr"] + out["contraction_mrr"]
-    out["quick_ratio"] = (out["new_mrr"] + out["expansion_mrr"] + out["reactivation_mrr"]) / lost.where(
-        lost > 0
-    )
-    return out
 
 
 def cohorts(wh: Reader) -> pd.DataFrame:

@@ -107,14 +107,15 @@ def kpi_section(wh, lang: str) -> str:
 
     cards = [
         _card("MRR", fmt.brl(last["mrr"], 2, lang), change_brl("mrr")),
-        _card(tr("ARR (MRR × 12)", "ARR (MRR × 12)", lang), fmt.brl_compact(last["mrr"] * 12, lang)),
+        _card(tr("ARR (MRR × 12)", "ARR (MRR × 12)", lang), fmt.brl_compact(last["arr"], lang)),
         _card(tr("Clientes ativos", "Active customers", lang), fmt.number(last["active_customers"], 0, lang)),
         _card(tr("Churn de logos", "Logo churn", lang), fmt.pct(last["logo_churn_rate"], 2, lang)),
         _card(
             tr("Churn bruto de MRR", "Gross MRR churn", lang), fmt.pct(last["gross_mrr_churn_rate"], 2, lang)
         ),
-        _card("NRR", fmt.pct(last["nrr"], 1, lang)),
-        _card("GRR", fmt.pct(last["grr"], 1, lang)),
+        _card(tr("NRR mensal", "Monthly NRR", lang), fmt.pct(last["nrr"], 1, lang)),
+        _card(tr("GRR mensal", "Monthly GRR", lang), fmt.pct(last["grr"], 1, lang)),
+        _card(tr("NRR 12 meses", "NRR trailing 12 months", lang), fmt.pct(last["nrr_t12m"], 1, lang)),
         _card("Quick ratio", fmt.ratio(last["quick_ratio"], 2, lang)),
     ]
     title = tr("Indicadores de", "KPIs for", lang) + " " + fmt.month(last["month"], lang)
@@ -137,7 +138,7 @@ def kpi_section(wh, lang: str) -> str:
         labels, series, lambda v: fmt.brl_compact(v, lang), tr("Movimentos de MRR", "MRR movements", lang)
     )
     bridge_rows = [
-        [tr("MRR inicial", "Starting MRR", lang), fmt.brl(prev["mrr"] if prev is not None else 0, 2, lang)],
+        [tr("MRR inicial", "Starting MRR", lang), fmt.brl(last["starting_mrr"], 2, lang)],
         *[
             [name, ("+" if sign > 0 else "−") + " " + fmt.brl(abs(float(last[col] or 0)), 2, lang)]
             for name, (col, _, sign) in colors.items()

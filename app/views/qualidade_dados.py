@@ -10,6 +10,7 @@ import streamlit as st
 
 from app import charts, data, fmt, ui
 from app.i18n import tr
+from app.reasons import reason_label
 
 
 def main() -> None:
@@ -95,7 +96,8 @@ def main() -> None:
     if summary.empty:
         st.success(tr("Nenhuma linha em quarentena.", "No quarantined rows."))
     else:
-        summary["label"] = summary["table_name"] + " · " + summary["reason"]
+        labels = summary["reason"].map(lambda code: reason_label(code, lang))
+        summary["label"] = summary["table_name"] + " · " + labels
         ui.chart(
             charts.horizontal_bars,
             summary.head(20),
@@ -104,11 +106,13 @@ def main() -> None:
             tr("Linhas", "Rows"),
             charts.NEGATIVE,
         )
-        reasons = list(dict.fromkeys(summary["table_name"] + " · " + summary["reason"]))
-        chosen = st.selectbox(tr("Exemplos do motivo", "Examples for reason"), reasons, key="dq_reason")
-        table_name, reason = chosen.split(" · ", 1)
+        keys = zip(summary["table_name"], summary["reason"], strict=True)
+        reasons = dict(zip(summary["label"], keys, strict=True))
+        chosen = st.selectbox(tr("Exemplos do motivo", "Examples for reason"), list(reasons), key="dq_reason")
+        table_name, reason = reasons[chosen]
         picked = data.load("quarantine_examples", table_name, reason).copy()
         picked["raw_values"] = picked["raw_values"].map(_pretty)
+        picked["reason"] = picked["reason"].map(lambda r: reason_label(r, lang))
         st.dataframe(ui.display_frame(picked, lang), hide_index=True, width="stretch", key="dq_examples")
 
     st.subheader(tr("Ledger de cargas", "Load ledger"))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from app import charts, data, fmt, ui
 from app.i18n import tr
-from app.queries import ALL, filtered_rates
+from app.queries import ALL
 
 
 def main() -> None:
@@ -15,16 +15,16 @@ def main() -> None:
     options = data.load("filter_options")
     filters = ui.customer_filters(options, "exec")
     is_filtered = any(value != ALL for value in filters.values())
+    monthly = data.load("kpis_mensais", *filters.values())
     if is_filtered:
-        monthly = filtered_rates(data.load("mrr_by_month", *filters.values()))
         st.caption(
             tr(
-                "Indicadores recalculados para os clientes filtrados (a partir de fct_mrr_mensal).",
-                "KPIs recomputed for the filtered customers (from fct_mrr_mensal).",
+                "Indicadores dos clientes filtrados, com as mesmas fórmulas do total "
+                "(fct_kpis_mensais_filtros).",
+                "KPIs of the filtered customers, with the same formulas as the total "
+                "(fct_kpis_mensais_filtros).",
             )
         )
-    else:
-        monthly = data.load("kpis_mensais")
     if monthly.empty:
         st.info(tr("Nenhum cliente corresponde aos filtros.", "No customer matches the filters."))
         return
@@ -71,9 +71,20 @@ def main() -> None:
         delta("gross_mrr_churn_rate", "pp"),
         delta_color="inverse",
     )
+    row_annual = st.columns(4)
+    ui.metric(row_annual[0], "ARR", fmt.brl_card(last["arr"], lang), help=tr("MRR × 12", "MRR × 12"))
+    ui.metric(row_annual[1], tr("NRR 12 meses", "NRR trailing 12 months"), fmt.pct(last["nrr_t12m"], 1, lang))
+    ui.metric(row_annual[2], tr("GRR 12 meses", "GRR trailing 12 months"), fmt.pct(last["grr_t12m"], 1, lang))
     row2 = st.columns(4)
-    ui.metric(row2[0], "NRR", fmt.pct(last["nrr"], 1, lang), delta("nrr", "pp"))
-    ui.metric(row2[1], "GRR", fmt.pct(last["grr"], 1, lang), delta("grr", "pp"))
+    ui.metric(
+        row2[0],
+        tr("NRR mensal", "Monthly NRR"),
+        fmt.pct(last["nrr"], 1, lang),
+        delta("nrr", "pp"),
+        help=tr("Mês contra o mês anterior. Em 12 meses: ", "Month against the previous one. 12 months: ")
+        + fmt.pct(last["nrr_t12m"], 1, lang),
+    )
+    ui.metric(row2[1], tr("GRR mensal", "Monthly GRR"), fmt.pct(last["grr"], 1, lang), delta("grr", "pp"))
     ui.metric(
         row2[2],
         "Quick ratio",
@@ -109,7 +120,8 @@ def main() -> None:
         key="exec_month",
     )
     position = months.index(chosen)
-    start_mrr = float(monthly["mrr"].iloc[position - 1]) if position > 0 else 0.0
+    # the first loaded month starts from its opening balance, not from zero
+    start_mrr = float(monthly["starting_mrr"].iloc[position])
     ui.chart(charts.waterfall, charts.waterfall_steps(start_mrr, monthly.iloc[position], lang))
 
     st.markdown(

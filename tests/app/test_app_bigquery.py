@@ -21,6 +21,7 @@ pytestmark = pytest.mark.prod
 ANALYTICS_TABLES = [
     "dim_clientes",
     "fct_kpis_mensais",
+    "fct_kpis_mensais_filtros",
     "fct_mrr_mensal",
     "fct_retencao_coortes",
     "fct_clientes_kpis",
@@ -74,14 +75,14 @@ def test_executive_queries_match(both_backends):
     dev, prod = both_backends
     a, b = queries.kpis_mensais(dev), queries.kpis_mensais(prod)
     assert list(a["month"]) == list(b["month"])
-    for column in ("mrr", "active_customers", "nrr", "quick_ratio"):
+    for column in ("mrr", "active_customers", "nrr", "quick_ratio", "nrr_t12m", "starting_mrr"):
         _close(a.fillna(0), b.fillna(0), column)
     options = queries.filter_options(dev)
     assert queries.filter_options(prod) == options
     segment = options["segment"][0]
-    a, b = queries.mrr_by_month(dev, segment=segment), queries.mrr_by_month(prod, segment=segment)
+    a, b = queries.kpis_mensais(dev, segment=segment), queries.kpis_mensais(prod, segment=segment)
     assert list(a["month"]) == list(b["month"])
-    for column in ("mrr", "new_mrr", "churned_mrr", "active_customers", "churned_customers"):
+    for column in ("mrr", "new_mrr", "churned_mrr", "active_customers", "churned_customers", "nrr", "arr"):
         _close(a, b, column)
     assert len(queries.cohorts(prod)) == len(queries.cohorts(dev))
 

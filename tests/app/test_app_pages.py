@@ -11,6 +11,7 @@ from app_helpers import PAGES, metrics, open_page, parse_number, problems
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from app import fmt, queries
+from app.reasons import reason_label
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -31,16 +32,19 @@ def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader)
     shown = metrics(at)
     assert shown["MRR"] == fmt.brl_card(last["mrr"])
     assert shown["Clientes ativos"] == fmt.number(last["active_customers"])
-    assert shown["NRR"] == fmt.pct(last["nrr"], 1)
+    assert shown["NRR mensal"] == fmt.pct(last["nrr"], 1)
+    assert shown["NRR 12 meses"] == fmt.pct(last["nrr_t12m"], 1)
+    assert shown["ARR"] == fmt.brl_card(last["arr"])
 
     segment = queries.filter_options(reader)["segment"][0]
     at.selectbox(key="exec_segment").select(segment).run()
     assert problems(at) == []
-    expected = queries.mrr_by_month(reader, segment=segment).iloc[-1]
+    expected = queries.kpis_mensais(reader, segment=segment).iloc[-1]
     filtered = metrics(at)
     assert filtered["MRR"] == fmt.brl_card(expected["mrr"])
     assert parse_number(filtered["MRR"]) < parse_number(shown["MRR"])
     assert filtered["Clientes ativos"] == fmt.number(expected["active_customers"])
+    assert filtered["NRR mensal"] == fmt.pct(expected["nrr"], 1)
 
 
 class RecordingDeferred:
@@ -233,10 +237,14 @@ def test_data_quality_counts_match_the_ledger(app_data, reader):
 
     summary = queries.quarantine_summary(reader)
     last = summary.iloc[-1]
-    at.selectbox(key="dq_reason").set_value(f"{last['table_name']} · {last['reason']}").run()
+    label = reason_label(last["reason"])  # reasons are shown in pt-BR words, not codes
+    assert label != last["reason"], f"no pt-BR label for {last['reason']}"
+    at.selectbox(key="dq_reason").set_value(f"{last['table_name']} · {label}").run()
     examples = next(df.value for df in at.dataframe if "Chave" in df.value.columns)  # record_key, in pt-BR
     assert len(examples) == min(10, int(last["rows_quarantined"]))
-    assert set(examples["Motivo"]) == {last["reason"]} and set(examples["Tabela"]) == {last["table_name"]}
+    assert set(examples["Motivo"]) == {label} and set(examples["Tabela"]) == {last["table_name"]}
+    unlabelled = [code for code in summary["reason"] if reason_label(code) == code]
+    assert not unlabelled, f"reason codes without a pt-BR label: {unlabelled}"
 
 
 def test_english_toggle(app_data, reader):

@@ -3,7 +3,6 @@
 import io
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -162,30 +161,6 @@ def test_drivers_text_prefers_the_models_text():
     assert queries.drivers_text(raw) == "uso -30%; b ↓"
 
 
-def test_filtered_rates_from_sums():
-    frame = pd.DataFrame(
-        {
-            "month": pd.to_datetime(["2024-01-01", "2024-02-01"]),
-            "mrr": [1000.0, 1050.0],
-            "previous_mrr": [0.0, 1000.0],
-            "new_mrr": [1000.0, 100.0],
-            "expansion_mrr": [0.0, 50.0],
-            "contraction_mrr": [0.0, 20.0],
-            "churned_mrr": [0.0, 80.0],
-            "reactivation_mrr": [0.0, 0.0],
-            "active_customers": [10.0, 10.0],
-            "churned_customers": [0.0, 1.0],
-        }
-    )
-    out = queries.filtered_rates(frame).iloc[1]
-    assert out["logo_churn_rate"] == pytest.approx(0.1)
-    assert out["gross_mrr_churn_rate"] == pytest.approx(0.1)
-    assert out["grr"] == pytest.approx(0.9)
-    assert out["nrr"] == pytest.approx(0.95)
-    assert out["quick_ratio"] == pytest.approx(1.5)
-    assert np.isnan(queries.filtered_rates(frame).iloc[0]["nrr"])  # no base in the first month
-
-
 def test_require_names_the_recipe():
     class NoTables:
         def table_exists(self, name):
@@ -199,32 +174,106 @@ def test_require_names_the_recipe():
     assert info.value.command == "just transform"
 
 
-def test_unfiltered_sums_match_the_kpi_mart(reader):
-    mart = queries.kpis_mensais(reader).set_index("month")
-    sums = queries.mrr_by_month(reader).set_index("month")
-    common = mart.index.intersection(sums.index)
-    assert len(common) >= 6
-    for column in ("mrr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "active_customers"):
-        np.testing.assert_allclose(
-            sums.loc[common, column].astype(float),
-            mart.loc[common, column].astype(float),
-            rtol=1e-6,
-            err_msg=column,
-        )
+KPI_COLUMNS = [
+    "mrr", "starting_mrr", "new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "reactivation_mrr",
+    "active_customers", "starting_customers", "churned_customers", "logo_churn_rate", "gross_mrr_churn_rate",
+    "net_mrr_churn_rate", "nrr", "grr", "quick_ratio", "arr", "nrr_t12m", "grr_t12m",
+]  # fmt: skip
+
+
+def definition(reader, column: str | None = None, value: str | None = None) -> pd.DataFrame:
+    """The KPIs as fct_kpis_mensais_filtros defines them, recomputed here from the customer-month
+    MRR movements (fct_mrr_mensal) of the customers whose current `column` is `value`."""
+    movements = reader.query("select * from {analytics}.fct_mrr_mensal")
+    customers = reader.query("select * from {analytics}.dim_clientes")
+    movements["month"] = queries.as_dates(movements["month"])
+    movements = movements.merge(customers, on="customer_id", how="left")
+    last_month = movements["month"].max()
+    if column:
+        movements = movements[movements[column] == value]
+    movements = movements.astype({c: float for c in ("mrr", "previous_mrr", "expansion_mrr")})
+    cohort = movements[movements["mrr"] > 0][["customer_id", "month", "mrr"]]
+    cohort = cohort.assign(month=cohort["month"] + pd.DateOffset(months=12))
+    cohort = cohort[cohort["month"] <= last_month]
+    later = cohort.merge(movements[["customer_id", "month", "mrr"]], on=["customer_id", "month"], how="left")
+    later = later.fillna({"mrr_y": 0.0})
+    t12m = later.groupby("month").agg(before=("mrr_x", "sum"), now=("mrr_y", "sum"))
+    t12m["kept"] = later.assign(kept=later[["mrr_x", "mrr_y"]].min(axis=1)).groupby("month")["kept"].sum()
+    monthly = movements.groupby("month").agg(
+        mrr=("mrr", "sum"),
+        starting_mrr=("previous_mrr", "sum"),
+        new_mrr=("new_mrr", "sum"),
+        expansion_mrr=("expansion_mrr", "sum"),
+        contraction_mrr=("contraction_mrr", "sum"),
+        churned_mrr=("churned_mrr", "sum"),
+        reactivation_mrr=("reactivation_mrr", "sum"),
+        active_customers=("mrr", lambda s: (s > 0).sum()),
+        starting_customers=("previous_mrr", lambda s: (s > 0).sum()),
+        churned_customers=("movement", lambda s: (s == "churn").sum()),
+    )
+    monthly = monthly.join(t12m, how="outer").fillna(0.0)
+    base = monthly["starting_mrr"].where(monthly["starting_mrr"] != 0)
+    lost = monthly["churned_mrr"] + monthly["contraction_mrr"]
+    monthly["logo_churn_rate"] = monthly["churned_customers"] / monthly["starting_customers"].where(
+        monthly["starting_customers"] > 0
+    )
+    monthly["gross_mrr_churn_rate"] = lost / base
+    monthly["net_mrr_churn_rate"] = (lost - monthly["expansion_mrr"]) / base
+    monthly["nrr"] = (monthly["starting_mrr"] + monthly["expansion_mrr"] - lost) / base
+    monthly["grr"] = (monthly["starting_mrr"] - lost) / base
+    gained = monthly["new_mrr"] + monthly["expansion_mrr"] + monthly["reactivation_mrr"]
+    monthly["quick_ratio"] = gained / lost.where(lost != 0)
+    monthly["arr"] = monthly["mrr"] * 12
+    monthly["nrr_t12m"] = monthly["now"] / monthly["before"].where(monthly["before"] != 0)
+    monthly["grr_t12m"] = monthly["kept"] / monthly["before"].where(monthly["before"] != 0)
+    return monthly[KPI_COLUMNS]
+
+
+def assert_same_kpis(app: pd.DataFrame, expected: pd.DataFrame, what: str) -> None:
+    app = app.set_index("month")[KPI_COLUMNS].astype(float)
+    assert list(app.index) == list(expected.index), what
+    expected = expected.astype(float)
+    pd.testing.assert_frame_equal(app, expected, check_exact=False, atol=0.011, rtol=1e-5, obj=what)
+
+
+def test_unfiltered_kpis_are_the_mart(reader):
+    mart = reader.query("select * from {analytics}.fct_kpis_mensais order by month")
+    mart["month"] = queries.as_dates(mart["month"])
+    app = queries.kpis_mensais(reader)
+    assert len(app) >= 6 and app["nrr_t12m"].notna().any()
+    columns = ["month", *KPI_COLUMNS]
+    pd.testing.assert_frame_equal(app[columns], mart[columns], check_dtype=False)
+    assert_same_kpis(app, definition(reader), "all customers")
+    first = app.iloc[0]  # the first loaded month starts from the opening balance
+    assert first["starting_mrr"] > 0
+    movement = first["new_mrr"] + first["expansion_mrr"] + first["reactivation_mrr"]
+    movement -= first["contraction_mrr"] + first["churned_mrr"]
+    assert first["starting_mrr"] + movement == pytest.approx(first["mrr"], abs=0.05)
+
+
+@pytest.mark.parametrize("column, parameter", [
+    ("segment", "segment"), ("company_size", "company_size"), ("uf", "uf"), ("csm_owner", "csm"),
+])  # fmt: skip
+def test_every_filter_gives_the_definitions_numbers(reader, column, parameter):
+    options = queries.filter_options(reader)[column]
+    assert len(options) >= 2
+    for value in options:
+        app = queries.kpis_mensais(reader, **{parameter: value})
+        assert_same_kpis(app, definition(reader, column, value), f"{column} = {value}")
 
 
 def test_segment_filter_partitions_the_mrr(reader):
     options = queries.filter_options(reader)
-    total = queries.mrr_by_month(reader)["mrr"].sum()
-    parts = sum(queries.mrr_by_month(reader, segment=s)["mrr"].sum() for s in options["segment"])
+    total = queries.kpis_mensais(reader)["mrr"].sum()
+    parts = sum(queries.kpis_mensais(reader, segment=s)["mrr"].sum() for s in options["segment"])
     no_segment = reader.query(
         "select coalesce(sum(mrr_mensal.mrr), 0) as mrr from {analytics}.fct_mrr_mensal as mrr_mensal "
-        "inner join {analytics}.dim_clientes as clientes on clientes.customer_id = mrr_mensal.customer_id "
+        "left join {analytics}.dim_clientes as clientes on clientes.customer_id = mrr_mensal.customer_id "
         "where clientes.segment is null"
     )["mrr"].iloc[0]
     assert len(options["segment"]) >= 2
     assert parts + float(no_segment) == pytest.approx(total)
-    assert queries.mrr_by_month(reader, segment=options["segment"][0])["mrr"].sum() < total
+    assert queries.kpis_mensais(reader, segment=options["segment"][0])["mrr"].sum() < total
 
 
 def test_portfolio_is_ranked_by_mrr_at_risk(reader):

@@ -57,6 +57,14 @@ quarantine_counts as (
 
 ),
 
+owner_change_counts as (
+
+    select table_name, batch_id, count(*) as owner_changes
+    from {{ ref('fct_mudancas_de_cliente') }}
+    group by table_name, batch_id
+
+),
+
 ledger as (
 
     select table_name, batch_id, {{ cs_sum_int('row_count') }} as ledger_rows
@@ -75,6 +83,8 @@ final as (
         coalesce(duplicate_counts.duplicate_rows, 0) as duplicate_rows,
         coalesce(quarantine_counts.quarantined_rows, 0) as quarantined_rows,
         ledger.ledger_rows,
+        {# updates in this batch that moved a record to another customer (fct_mudancas_de_cliente) #}
+        coalesce(owner_change_counts.owner_changes, 0) as owner_changes,
         raw_counts.table_name || ':' || raw_counts.batch_id as table_batch_id
     from raw_counts
     left join clean_counts
@@ -86,6 +96,9 @@ final as (
     left join quarantine_counts
         on raw_counts.table_name = quarantine_counts.table_name
         and raw_counts.batch_id = quarantine_counts.batch_id
+    left join owner_change_counts
+        on raw_counts.table_name = owner_change_counts.table_name
+        and raw_counts.batch_id = owner_change_counts.batch_id
     left join ledger
         on raw_counts.table_name = ledger.table_name
         and raw_counts.batch_id = ledger.batch_id

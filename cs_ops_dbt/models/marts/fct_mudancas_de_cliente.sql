@@ -1,0 +1,74 @@
+{#
+    Record updates that move a record to another customer: a version of an invoice,
+    contract, user, ticket or NPS answer whose customer differs from the version before
+    it (versions in the order deduplication ranks them, latest_version_first). The newer version still replaces the record (the source says so), but the
+    move is never silent: each one is a row here and counted per table and batch in
+    fct_qualidade_dados (owner_changes). Only versions that pass the row rules and name a
+    known customer count (a version with an orphan customer id is quarantined instead).
+#}
+{%- set tables = [
+    ('contratos', 'stg_erp__contratos', 'contract_id'),
+    ('faturas', 'stg_erp__faturas', 'invoice_id'),
+    ('usuarios', 'stg_erp__usuarios', 'user_id'),
+    ('tickets', 'stg_erp__tickets', 'ticket_id'),
+    ('nps_respostas', 'stg_erp__nps_respostas', 'response_id'),
+] -%}
+with
+
+customers as (
+
+    select * from {{ ref('dim_clientes') }}
+
+),
+
+record_versions as (
+
+    {%- for table_name, staging, key in tables %}
+    select
+        '{{ table_name }}' as table_name,
+        {{ key }} as record_key,
+        customer_id,
+        updated_at,
+        batch_id,
+        source_file
+    from {{ ref(staging) }}
+    where invalid_reason is null
+        and customer_id in (select customer_id from customers)
+    {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+with_previous as (
+
+    select
+        *,
+        {# the version just before this one in the deduplication order #}
+        lead(customer_id) over (
+            partition by table_name, record_key
+            order by {{ latest_version_first() }}
+        ) as previous_customer_id
+    from record_versions
+
+),
+
+final as (
+
+    select
+        concat(
+            table_name, ':', record_key, ':', batch_id, ':', cast(updated_at as {{ cs_type('string') }})
+        ) as owner_change_id,
+        table_name,
+        record_key,
+        batch_id,
+        source_file,
+        updated_at,
+        previous_customer_id,
+        customer_id
+    from with_previous
+    where previous_customer_id is not null
+        and previous_customer_id <> customer_id
+
+)
+
+select * from final
