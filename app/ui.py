@@ -278,8 +278,13 @@ COLUMN_LABELS = {
     "logo_churn_rate": ("Churn de logos", "Logo churn"),
     "gross_mrr_churn_rate": ("Churn bruto de MRR", "Gross MRR churn"),
     "net_mrr_churn_rate": ("Churn líquido de MRR", "Net MRR churn"),
-    "nrr": ("NRR", "NRR"),
-    "grr": ("GRR", "GRR"),
+    "nrr": ("NRR mensal", "Monthly NRR"),
+    "grr": ("GRR mensal", "Monthly GRR"),
+    "nrr_t12m": ("NRR 12 meses", "NRR trailing 12 months"),
+    "grr_t12m": ("GRR 12 meses", "GRR trailing 12 months"),
+    "arr": ("ARR", "ARR"),
+    "starting_mrr": ("MRR inicial", "Starting MRR"),
+    "owner_changes": ("Mudanças de cliente", "Owner changes"),
     "quick_ratio": ("Quick ratio", "Quick ratio"),
     "table_name": ("Tabela", "Table"),
     "batch_id": ("Lote", "Batch"),
@@ -339,7 +344,7 @@ COLUMN_LABELS = {
     "cancelled_date": ("Cancelado em", "Cancelled"),
     "effective_end_date": ("Fim efetivo", "Effective end"),
 }
-MONEY_COLUMNS = {"mrr", "amount", "cycle_value"}
+MONEY_COLUMNS = {"mrr", "arr", "amount", "cycle_value", "mrr_12_months_before"}
 # Text columns holding values from a fixed list (pt-BR in the marts): shown in the UI language.
 CATEGORY_COLUMNS = {
     "category",
@@ -355,7 +360,9 @@ CATEGORY_COLUMNS = {
     "company_size",
     "movement",
 }
-RATE_COLUMNS = {"logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate", "nrr", "grr"}
+RATE_COLUMNS = {
+    "logo_churn_rate", "gross_mrr_churn_rate", "net_mrr_churn_rate", "nrr", "grr", "nrr_t12m", "grr_t12m",
+}  # fmt: skip
 
 
 def display_frame(frame, language: str | None = None):

@@ -88,6 +88,16 @@ def main() -> None:
         }
     )
     st.dataframe(shown, hide_index=True, width="stretch", key="dq_reconciliation")
+    moved = int(pd.to_numeric(quality.get("owner_changes", pd.Series(dtype=float))).fillna(0).sum())
+    if moved:
+        st.warning(
+            tr(
+                f"{fmt.number(moved, 0, lang)} atualização(ões) mudaram o cliente de um registro "
+                "(fct_mudancas_de_cliente); a versão nova vale, confira com a origem.",
+                f"{fmt.number(moved, 0, lang)} update(s) moved a record to another customer "
+                "(fct_mudancas_de_cliente); the new version counts, check with the source.",
+            )
+        )
     with st.expander(tr("Por lote", "By batch")):
         st.dataframe(ui.display_frame(quality, lang), hide_index=True, width="stretch")
 

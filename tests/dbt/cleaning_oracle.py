@@ -73,9 +73,12 @@ def timestamp(text: str | None) -> Reading:
     return None, "invalid"
 
 
+NULL_WORDS = {"null", "none", "nan", "nil", "undefined"}
+
+
 def identifier(text: str | None, max_digits: int = 18) -> Reading:
     cleaned = clean_text(text)
-    if cleaned is None:
+    if cleaned is None or cleaned.lower() in NULL_WORDS:
         return None, "missing"
     if not re.fullmatch(r"[A-Za-z0-9]+([._-][A-Za-z0-9]+)*", cleaned):
         return None, "invalid"

@@ -177,7 +177,12 @@ date_like = padded(
     st.from_regex(r"\A([0-9]{1,3}/[0-9]{1,3}/[0-9]{2,5}|[0-9]{3,5}-[0-9]{1,3}-[0-9]{1,3}|[0-9]{8,11})"
                   r"([ T][0-9]{1,3}:[0-9]{1,3}:[0-9]{1,3})?\Z")
 )  # fmt: skip
-id_like = padded(st.from_regex(r"\A-?[A-Za-z]{0,3}[-_. ]{0,2}-?[0-9]{0,21}\Z"))
+id_like = padded(
+    st.one_of(
+        st.from_regex(r"\A-?[A-Za-z]{0,3}[-_. ]{0,2}-?[0-9]{0,21}\Z"),
+        st.sampled_from(["NULL", "null", "None", "NaN", "nil", "undefined", "Null1"]),
+    )
+)
 ENUM_WORDS = ["paga", "Paga", "PAGA", "em aberto", "Em  Aberto", "atrasada", "falhou", "cancelada", "pago"]
 enum_like = st.lists(st.sampled_from(ENUM_WORDS + SPACES + INVISIBLE + ["é", "x"]), max_size=4).map("".join)
 MODULE_WORDS = ["Fiscal", "fiscal", "BI", "rh", "Estoque", "vendas", "Marketing", ";", " ; ", ";;", ","]

@@ -3,7 +3,7 @@
     joined by single '-', '_' or '.' (CLI-000123, USR-0001234, C1), read through
     cs_clean_text (so surrounding or invisible spaces do not make a new id). Absurd ids
     are not ids: a final number of zeros only (CLI-000000, 0) or a run of more than
-    `max_id_digits` (var) digits; a sign, inner spaces, '--' or any other character make
+    `max_id_digits` (var) digits; a null word (NULL, None, NaN, nil, undefined) is missing; a sign, inner spaces, '--' or any other character make
     the text unreadable. cs_normalize_id gives the id or null; cs_id_reason says why not.
 #}
 {% macro cs_normalize_id(text) -%}
@@ -21,6 +21,7 @@
     case
         when {{ _cs_is_plain_id(text) }} then null
         when {{ cleaned }} is null then 'missing'
+        when lower({{ cleaned }}) in ('null', 'none', 'nan', 'nil', 'undefined') then 'missing'
         when not {{ cs_regex_contains(cleaned, '^[A-Za-z0-9]+([._-][A-Za-z0-9]+)*$') }} then 'invalid'
         when {{ cs_regex_contains(cleaned, '(^|[^0-9])0+$') }} then 'invalid'
         when {{ cs_regex_contains(cleaned, too_long) }} then 'invalid'

@@ -104,7 +104,7 @@ flagged as (
             {{ cs_id_reason('contract_id_raw', 'contract_id') }},
             {{ cs_id_reason('customer_id_raw', 'customer_id') }},
             {{ cs_date_reason('start_date_raw', 'start_date', 'start_date', 'batch_period_end_date') }},
-            {{ cs_date_reason('end_date_raw', 'end_date', 'end_date', 'batch_period_end_date', scheduled=true, required=false) }},
+            {{ cs_date_reason('end_date_raw', 'end_date', 'end_date', 'batch_period_end_date', scheduled=true) }},
             {{ cs_date_reason('cancelled_date_raw', 'cancelled_date', 'cancelled_date', 'batch_period_end_date', required=false) }},
             {{ cs_money_reason('cycle_value_raw') }},
             case
