@@ -186,10 +186,27 @@ def build_rows() -> dict[str, list[tuple[str, dict]]]:
         uf="MG",
         cidade="Belo Horizonte",
         csm_responsavel="Ana Souza",
-        data_cadastro="31/02/2024",
+        data_cadastro="05/01/2024",
         email_contato="gama@gama.com",
         status="Cancelado",
         updated_at=ts(dt.date(2024, 1, 5)),
+    )
+    # re-sent with an impossible signup date: quarantined, the January version stays
+    add(
+        "clientes",
+        b2,
+        id_cliente="CLI-000003",
+        razao_social="Serviços Gama",
+        cnpj="00000000000000",
+        segmento="Servicos",
+        porte="Enterprise",
+        uf="MG",
+        cidade="Belo Horizonte",
+        csm_responsavel="Ana Souza",
+        data_cadastro="31/02/2024",
+        email_contato="gama@gama.com",
+        status="Cancelado",
+        updated_at=ts(dt.date(2024, 2, 5)),
     )
     add(
         "clientes",
@@ -334,9 +351,10 @@ def build_rows() -> dict[str, list[tuple[str, dict]]]:
         reason="Preço",
         updated=ts(dt.date(2024, 2, 10)),
     )
-    # 4: new Jan 300, cancelled 20/02 (churn month Feb), reactivated March 400
+    # 4: new Jan 300, cancelled 20/02 (churn month Feb; the February batch says so), reactivated March 400
+    contract(b1, "CTR-0000004", "CLI-000004", "300", "02/01/2024", "01/01/2025", "Ativo")
     contract(
-        b1,
+        b2,
         "CTR-0000004",
         "CLI-000004",
         "300",

@@ -68,6 +68,7 @@ def test_quarantine_keeps_every_rejected_row_with_its_reason(fixture_build: Path
     got = sorted((r.table_name, r.record_key, r.reason) for r in rows.fillna("").itertuples())
     assert got == sorted([
         ("clientes", "", "missing_customer_id"),
+        ("clientes", "CLI-000003", "invalid_signup_date"),  # the February re-send with 31/02/2024
         ("contratos", "CTR-0000008", "orphan_customer"),
         ("contratos", "CTR-0000009", "invalid_money"),
         ("contratos", "CTR-0000010", "invalid_start_date"),
@@ -87,8 +88,8 @@ def test_quality_accounts_for_every_raw_row(fixture_build: Path) -> None:
     totals = quality.groupby("table_name")[["raw_rows", "duplicate_rows"]].sum()
     for table, raw_rows in raw_counts(fixture_build).items():
         assert totals.loc[table, "raw_rows"] == raw_rows, table
-    # CTR-0000001/2/3 were re-sent with later versions, CTR-0000003 also exactly repeated
-    assert totals.loc["contratos", "duplicate_rows"] == 4
+    # CTR-0000001/2/3/4 were re-sent with later versions, CTR-0000003 also exactly repeated
+    assert totals.loc["contratos", "duplicate_rows"] == 5
     assert totals.loc["eventos_uso", "duplicate_rows"] == 1  # the event re-sent in batch 3
 
 
@@ -101,7 +102,14 @@ def test_deduplication_keeps_the_latest_version(fixture_build: Path) -> None:
     beta = query(fixture_build, f"select * from {A}.dim_clientes where customer_id = 'CLI-000002'").iloc[0]
     assert not beta.is_valid_cnpj and not beta.is_valid_email and beta.uf == "RJ"
     gama = query(fixture_build, f"select * from {A}.dim_clientes where customer_id = 'CLI-000003'").iloc[0]
-    assert gama.has_invalid_signup_date and str(gama.signup_date)[:10] == "2024-01-05"  # first contract
+    # the February re-send with 31/02/2024 is quarantined; the January version stays, never a guess
+    assert not gama.has_invalid_signup_date and str(gama.signup_date)[:10] == "2024-01-05"
+    quarantined = query(
+        fixture_build, f"select record_key, reason from {A}.fct_quarentena where table_name = 'clientes'"
+    )
+    assert ("CLI-000003", "invalid_signup_date") in set(
+        zip(quarantined.record_key, quarantined.reason, strict=True)
+    )
 
 
 def test_snapshot_is_point_in_time_and_labelled(fixture_build: Path) -> None:
