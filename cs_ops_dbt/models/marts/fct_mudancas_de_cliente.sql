@@ -30,7 +30,8 @@ record_versions as (
         customer_id,
         updated_at,
         batch_id,
-        source_file
+        source_file,
+        raw_values
     from {{ ref(staging) }}
     where invalid_reason is null
         and customer_id in (select customer_id from customers)
