@@ -153,7 +153,8 @@ class DuckDBWarehouse(Warehouse):
                 return super().load_raw(raise_on_error=raise_on_error)
             finally:
                 con.execute("reset preserve_insertion_order")
-                set_memory(con, self.settings)
+                # the memory limit only: DuckDB refuses to set temp_directory again once it spilled
+                con.execute(f"set memory_limit = '{self.settings.duckdb_memory_limit}'")
 
     def _sql(self, sql: str, params: Mapping[str, Any] | None) -> tuple[str, dict[str, Any]]:
         sql = fill_datasets(sql, self.settings.raw_dataset, self.settings.analytics_dataset)
