@@ -384,6 +384,8 @@ class DuckDBWarehouse(Warehouse):
         return name in self.existing_tables([name], dataset)
 
     def existing_tables(self, names: Iterable[str], dataset: str = "analytics") -> set[str]:
+        if not self.path.exists():  # asking must not create an empty build file
+            return set()
         found = self.query_arrow(
             "select table_name from information_schema.tables where table_schema = @s",
             {"s": dataset_name(self.settings, dataset)},

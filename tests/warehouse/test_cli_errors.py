@@ -184,6 +184,14 @@ def test_a_read_only_data_dir_is_one_line(cli: str, tmp_path: Path) -> None:
         assert "read-only file system" in line and str(data_dir) in line and "CS_OPS_DATA_DIR" in line
 
 
+@pytest.mark.parametrize("args", [["ml", "train"], ["ml", "score"], ["app.report"]])
+def test_a_reader_on_a_missing_data_dir_creates_no_build_file(args: list[str], tmp_path: Path) -> None:
+    data_dir = tmp_path / "never-built"
+    line = _one_line_error(_run(args, _env(data_dir)))
+    assert "just" in line, line  # names the command to run first
+    assert not list(data_dir.rglob("*.duckdb")), "a reader must not create an empty build file"
+
+
 @needs_mount
 def test_a_missing_data_dir_under_a_read_only_parent_is_one_line(tmp_path: Path) -> None:
     parent = tmp_path / "ro"
