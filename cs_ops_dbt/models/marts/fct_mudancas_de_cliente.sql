@@ -1,17 +1,21 @@
 {#
     Record updates that move a record to another customer: a version of an invoice,
     contract, user, ticket or NPS answer whose customer differs from the version before
-    it (versions in the order deduplication ranks them, latest_version_first). The newer version still replaces the record (the source says so), but the
-    move is never silent: each one is a row here and counted per table and batch in
+    it (versions in the order deduplication ranks them, latest_version_first). The newer
+    version still replaces the record (the source says so), but the move is never
+    silent: each one is a row here and counted per table and batch in
     fct_qualidade_dados (owner_changes). Only versions that pass the row rules and name a
     known customer count (a version with an orphan customer id is quarantined instead).
+    The versions are read from the int_<table>__classified tables (every staged row with
+    its invalid_reason), not from the staging views: that would redo the cleaning of every
+    entity row a second time in each build.
 #}
 {%- set tables = [
-    ('contratos', 'stg_erp__contratos', 'contract_id'),
-    ('faturas', 'stg_erp__faturas', 'invoice_id'),
-    ('usuarios', 'stg_erp__usuarios', 'user_id'),
-    ('tickets', 'stg_erp__tickets', 'ticket_id'),
-    ('nps_respostas', 'stg_erp__nps_respostas', 'response_id'),
+    ('contratos', 'int_contratos__classified', 'contract_id'),
+    ('faturas', 'int_faturas__classified', 'invoice_id'),
+    ('usuarios', 'int_usuarios__classified', 'user_id'),
+    ('tickets', 'int_tickets__classified', 'ticket_id'),
+    ('nps_respostas', 'int_nps_respostas__classified', 'response_id'),
 ] -%}
 with
 
@@ -23,7 +27,7 @@ customers as (
 
 record_versions as (
 
-    {%- for table_name, staging, key in tables %}
+    {%- for table_name, classified, key in tables %}
     select
         '{{ table_name }}' as table_name,
         {{ key }} as record_key,
@@ -32,7 +36,7 @@ record_versions as (
         batch_id,
         source_file,
         raw_values
-    from {{ ref(staging) }}
+    from {{ ref(classified) }}
     where invalid_reason is null
         and customer_id in (select customer_id from customers)
     {{ 'union all' if not loop.last }}
