@@ -34,8 +34,7 @@ import pyarrow.compute as pc
 
 from generator import fmt
 from generator.frame import DATE, Frame, materialize
-
-US_PER_DAY = fmt.US_PER_DAY
+from generator.units import US_PER_DAY, US_PER_SECOND
 
 # (kind, column, weight)
 SPECS: dict[str, list[tuple[str, str | None, float]]] = {
@@ -289,7 +288,7 @@ def inject(
     emit[late] += rng.integers(1, 3, len(late))
     dup = row_ops.get("duplicate_exact", none)
     resent = row_ops.get("resent_update", none)
-    resent_shift = rng.integers(3600, 3 * 86400, len(resent)) * fmt.US_PER_SECOND
+    resent_shift = rng.integers(3600, 3 * 86400, len(resent)) * US_PER_SECOND
     manifests += [
         (late, None, "late_arriving"),
         (dup, None, "duplicate_exact"),

@@ -9,8 +9,8 @@ import numpy as np
 
 from generator import bizcal, pools
 from generator.customers import N_MODULES, PERMS
-from generator.fmt import US_PER_SECOND
 from generator.frame import ID, INT, TEXT, TS, Col, Frame, pool_dictionary
+from generator.units import US_PER_SECOND
 
 # lookup tables that turn 12-bit uniform integers into samples (the event loop uses raw random bits)
 _Q = (np.arange(4096) + 0.5) / 4096

@@ -15,9 +15,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from generator.units import US_PER_DAY, US_PER_SECOND
+
 EPOCH = dt.date(1970, 1, 1)
-US_PER_DAY = 86_400_000_000
-US_PER_SECOND = 1_000_000
 
 # date/timestamp text variants (0 = clean ISO)
 DATE_ISO, DATE_BR, DATE_EPOCH, DATE_IMPOSSIBLE = 0, 1, 2, 3

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from generator import fmt
+from generator.units import US_PER_DAY, US_PER_SECOND
 from warehouse.contract import load_contract
 
 # column kinds
@@ -204,8 +205,8 @@ def _render(col: Col, n: int) -> pa.Array:
         micros = np.asarray(col.values, dtype=np.int64)
         array = fmt.iso_timestamps(micros)
         if len(dirty):
-            days = micros[dirty] // fmt.US_PER_DAY
-            secs = (micros[dirty] % fmt.US_PER_DAY) // fmt.US_PER_SECOND
+            days = micros[dirty] // US_PER_DAY
+            secs = (micros[dirty] % US_PER_DAY) // US_PER_SECOND
             array = fmt.patch(
                 array,
                 dirty,

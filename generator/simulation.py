@@ -73,9 +73,7 @@ from generator.params import (
     USER_DEACTIVATION_UNHEALTHY,
 )
 from generator.state import Customers, SimState
-
-US_PER_DAY = 86_400_000_000
-US_PER_S = 1_000_000
+from generator.units import US_PER_DAY, US_PER_SECOND
 
 MOTIVO_ENCERRAMENTO = pools.MOTIVOS.index("Encerramento da empresa")
 CTR_STATUS = {name: i for i, name in enumerate(pools.STATUS_CONTRATO)}
@@ -656,7 +654,7 @@ def _concat_contract_rows(parts: list[dict], batch: int, rng: np.random.Generato
     m = len(data["cust"])
     cancel = data["cancel"]
     reason = data["reason"]
-    updated = data["updated"].astype(np.int64) * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    updated = data["updated"].astype(np.int64) * US_PER_DAY + _business_seconds(rng, m) * US_PER_SECOND
     cols = {
         "id_contrato": Col(ID, data["ctr_id"], prefix="CTR-", width=7),
         "id_cliente": Col(ID, data["cust"] + 1, prefix="CLI-", width=6),
@@ -708,7 +706,7 @@ def _clientes_frame(c: Customers, rng: np.random.Generator, rows: list, batch: i
         return getattr(c, name) if everyone else getattr(c, name)[cust]
 
     updated = day.astype(np.int64) * US_PER_DAY
-    updated += _business_seconds(rng, m) * US_PER_S
+    updated += _business_seconds(rng, m) * US_PER_SECOND
     # pool positions in int32 (the pools have well under 2**31 entries)
     pair = pick("sobrenome").astype(np.int32) * np.int32(len(p.atividades)) + pick("atividade")
     razao = _from_pool(p.company_name, pair * np.int32(len(p.sufixos)) + pick("sufixo"))
@@ -768,7 +766,7 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch, off, off_day) 
     hi = np.maximum(lo + 1, win_end[cust])
     created = lo + (rng.random(m) * (hi - lo)).astype(np.int64)
     created_by_uid[uid] = created
-    updated = created * US_PER_DAY + _business_seconds(rng, m) * US_PER_S
+    updated = created * US_PER_DAY + _business_seconds(rng, m) * US_PER_SECOND
     status = np.zeros(m, np.int64)
     emit = np.full(m, batch, np.int64)
     # deactivations
@@ -784,7 +782,7 @@ def _users_frame(state, rng, mask, win_start, win_end, d0, batch, off, off_day) 
         cust = np.concatenate([cust, off_cust])
         uid = np.concatenate([uid, off_uid])
         created = np.concatenate([created, off_created])
-        updated = np.concatenate([updated, day * US_PER_DAY + _business_seconds(rng, k) * US_PER_S])
+        updated = np.concatenate([updated, day * US_PER_DAY + _business_seconds(rng, k) * US_PER_SECOND])
         status = np.concatenate([status, np.full(k, 1, np.int64)])
         emit = np.concatenate([emit, np.maximum(state.batch_number_of_days(day), batch)])
         m += k
@@ -842,7 +840,7 @@ def _tickets_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usag
     win_end = np.full(n, d1)
     opened = (
         _sample_days(rng, cust, win_start, win_end, cdf, d0) * US_PER_DAY
-        + _business_seconds(rng, m) * US_PER_S
+        + _business_seconds(rng, m) * US_PER_SECOND
     )
     p1 = 0.03 + 0.30 * (1 - hc) ** 2 + np.where(blocked[cust], 0.25, 0.0)
     u = rng.random(m)
@@ -851,8 +849,8 @@ def _tickets_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usag
     cat = np.minimum(np.searchsorted(cat_cdf, rng.random(m) * cat_cdf[-1]), len(pools.CATEGORIAS) - 1)
     first_h = rng.exponential(np.array([1.0, 3.0, 8.0, 20.0])[prio] * (1.3 - 0.6 * hc))
     resolve_h = first_h + rng.exponential(np.array([6.0, 20.0, 50.0, 90.0])[prio] * (1.4 - 0.7 * hc))
-    first = opened + (first_h * 3600 * US_PER_S).astype(np.int64)
-    resolved = opened + (resolve_h * 3600 * US_PER_S).astype(np.int64)
+    first = opened + (first_h * 3600 * US_PER_SECOND).astype(np.int64)
+    resolved = opened + (resolve_h * 3600 * US_PER_SECOND).astype(np.int64)
     period_end = d1 * US_PER_DAY
     answered = rng.random(m) < 0.45
     csat = np.clip(np.round(1.2 + 3.9 * hc + rng.normal(0, 0.7, m) - 0.4 * (resolve_h > 48)), 1, 5).astype(
@@ -891,7 +889,7 @@ def _tickets_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usag
         "resolvido_em": Col(TSTEXT, np.maximum(all_resolved, 0), null=all_resolved < 0),
         "status": Col(ENUM, all_status, vocab=tuple(pools.STATUS_TICKET)),
         "csat": Col(INT, np.maximum(all_csat, 0), null=all_csat < 0),
-        "updated_at": Col(TS, last_change + 60 * US_PER_S),
+        "updated_at": Col(TS, last_change + 60 * US_PER_SECOND),
     }
     per_customer = np.bincount(cust, weights=1.0 + 2.0 * (prio == 0), minlength=n)
     state.customers.tickets_recent = 0.6 * state.customers.tickets_recent + per_customer
@@ -927,7 +925,7 @@ def _nps_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows, usage: U
         "respondido_em": Col(DATE, day),
         "nota": Col(INT, nota),
         "comentario": Col(TEXT, p.comentarios.take(pa.array(pick)), null=~has_comment),
-        "updated_at": Col(TS, day * US_PER_DAY + _business_seconds(rng, m) * US_PER_S),
+        "updated_at": Col(TS, day * US_PER_DAY + _business_seconds(rng, m) * US_PER_SECOND),
     }
     return Frame("nps_respostas", m, cols, np.full(m, batch, np.int64))
 
@@ -996,7 +994,7 @@ def _invoices_frame(state: SimState, mo: Month, h: np.ndarray, win: Windows) -> 
         "data_pagamento": Col(DATE, np.maximum(all_paid, 0), null=all_paid < 0),
         "valor": Col(MONEY, value[sel]),
         "status": Col(ENUM, all_status, vocab=tuple(pools.STATUS_FATURA)),
-        "updated_at": Col(TS, last_change * US_PER_DAY + _business_seconds(rng, total) * US_PER_S),
+        "updated_at": Col(TS, last_change * US_PER_DAY + _business_seconds(rng, total) * US_PER_SECOND),
     }
     return Frame("faturas", total, cols, emit)
 
