@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from app import fmt, queries, svg
+from app import fmt, queries
 from app.i18n import tr, value_label
 from app.queries import DataUnavailable
+from warehouse import svg
 
 REPORT_NAME = "executive_report.html"
 
@@ -42,8 +43,6 @@ td.num,th.num{text-align:right;white-space:nowrap}
 .chart{width:100%;height:auto;background:#fff;border-radius:8px}
 .grid{stroke:#e4e7eb;stroke-width:1}.axis{stroke:#7b8794;stroke-width:1}
 .tick{font-size:11px;fill:#52606d}.line{fill:none;stroke:#0b6e4f;stroke-width:2.5}.dot{fill:#0b6e4f}
-.legend{font-size:12px;color:#52606d;margin:4px 0 0}.key{margin-right:14px}
-.key i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}
 .note{background:#fff8e1;border-left:4px solid #f9a825;padding:8px 12px;font-size:13px}
 .ok{color:#2e7d32;font-weight:600}.bad{color:#c62828;font-weight:600}
 footer{margin-top:32px;font-size:12px;color:#7b8794}
@@ -121,7 +120,10 @@ def kpi_section(wh, lang: str) -> str:
     title = tr("Indicadores de", "KPIs for", lang) + " " + fmt.month(last["month"], lang)
     labels = [fmt.month(m, lang) for m in monthly["month"]]
     trend = svg.line_chart(
-        labels, [float(v) for v in monthly["mrr"]], lambda v: fmt.brl_compact(v, lang), "MRR"
+        "MRR",
+        {"MRR": list(enumerate(float(v) for v in monthly["mrr"]))},
+        categories=labels,
+        fmt_y=lambda v: fmt.brl_compact(v, lang),
     )
     colors = {
         tr("Novo", "New", lang): ("new_mrr", "#2e7d32", 1),
@@ -130,12 +132,13 @@ def kpi_section(wh, lang: str) -> str:
         tr("Contração", "Contraction", lang): ("contraction_mrr", "#ef9a9a", -1),
         tr("Churn", "Churn", lang): ("churned_mrr", "#c62828", -1),
     }
-    series = {
-        name: ([sign * abs(float(v)) for v in monthly[col].fillna(0)], color)
-        for name, (col, color, sign) in colors.items()
-    }
-    movements = svg.diverging_bars(
-        labels, series, lambda v: fmt.brl_compact(v, lang), tr("Movimentos de MRR", "MRR movements", lang)
+    moves = colors.items()
+    movements = svg.stacked_bars(
+        tr("Movimentos de MRR", "MRR movements", lang),
+        labels,
+        {name: [sign * abs(float(v)) for v in monthly[col].fillna(0)] for name, (col, _, sign) in moves},
+        fmt_y=lambda v: fmt.brl_compact(v, lang),
+        colors={name: color for name, (_, color, _) in moves},
     )
     bridge_rows = [
         [tr("MRR inicial", "Starting MRR", lang), fmt.brl(last["starting_mrr"], 2, lang)],
@@ -145,11 +148,13 @@ def kpi_section(wh, lang: str) -> str:
         ],
         [tr("MRR final", "Ending MRR", lang), fmt.brl(last["mrr"], 2, lang)],
     ]
+    churn_title = tr("Churn de logos", "Logo churn", lang)
+    churn_pct = [float(v) * 100 if pd.notna(v) else 0.0 for v in monthly["logo_churn_rate"]]
     churn = svg.line_chart(
-        labels,
-        [float(v) * 100 if pd.notna(v) else 0.0 for v in monthly["logo_churn_rate"]],
-        lambda v: fmt.number(v, 1, lang) + "%",
-        tr("Churn de logos", "Logo churn", lang),
+        churn_title,
+        {churn_title: list(enumerate(churn_pct))},
+        categories=labels,
+        fmt_y=lambda v: fmt.number(v, 1, lang) + "%",
     )
     churn_rows = [
         [

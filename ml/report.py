@@ -6,12 +6,12 @@ Written next to evaluation.json: `<data dir>/ml/model_card.md` plus
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 
+from warehouse import svg
 from warehouse.files import write_text_atomic
 
-W, H, PAD = 420, 300, 44
+CARD_CHART = (420, 300)  # width, height of the model card's plots
 COLORS = {
     "model": "#1f77b4",
     "logistic_regression": "#ff7f0e",
@@ -22,107 +22,6 @@ COLORS = {
     "oracle_point_in_time": "#17becf",
     "oracle_realised_path": "#bcbd22",
 }
-
-
-def _color(name: str) -> str:
-    return COLORS.get(name, "#7f7f7f")
-
-
-def _frame(title: str, xlabel: str, ylabel: str, x_max: float, y_max: float) -> list[str]:
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
-        'font-family="sans-serif" font-size="11">',
-        f'<rect width="{W}" height="{H}" fill="white"/>',
-        f'<text x="{W / 2}" y="16" text-anchor="middle" font-size="13">{escape(title)}</text>',
-        f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - 10}" y2="{H - PAD}" stroke="black"/>',
-        f'<line x1="{PAD}" y1="{H - PAD}" x2="{PAD}" y2="26" stroke="black"/>',
-        f'<text x="{W / 2}" y="{H - 8}" text-anchor="middle">{escape(xlabel)}</text>',
-        f'<text x="12" y="{H / 2}" text-anchor="middle" transform="rotate(-90 12 {H / 2})">'
-        f"{escape(ylabel)}</text>",
-    ]
-    for i in range(5):
-        fx = i / 4
-        parts.append(
-            f'<text x="{_sx(fx * x_max, x_max):.1f}" y="{H - PAD + 14}" text-anchor="middle">'
-            f"{fx * x_max:.2g}</text>"
-        )
-        parts.append(
-            f'<text x="{PAD - 4}" y="{_sy(fx * y_max, y_max) + 4:.1f}" text-anchor="end">'
-            f"{fx * y_max:.2g}</text>"
-        )
-    return parts
-
-
-def _sx(x: float, x_max: float) -> float:
-    return PAD + (W - PAD - 10) * (x / x_max if x_max else 0)
-
-
-def _sy(y: float, y_max: float) -> float:
-    return H - PAD - (H - PAD - 26) * (y / y_max if y_max else 0)
-
-
-def _legend(names: list[str]) -> list[str]:
-    out = []
-    for i, name in enumerate(names):
-        y = 32 + 14 * i
-        out.append(f'<rect x="{PAD + 8}" y="{y - 8}" width="10" height="10" fill="{_color(name)}"/>')
-        out.append(f'<text x="{PAD + 22}" y="{y + 1}">{escape(name)}</text>')
-    return out
-
-
-def line_chart(
-    title: str,
-    xlabel: str,
-    ylabel: str,
-    series: dict[str, list[tuple[float, float]]],
-    diagonal: bool = False,
-    x_max: float | None = None,
-    y_max: float | None = None,
-) -> str:
-    xs = [x for pts in series.values() for x, _ in pts] or [1.0]
-    ys = [y for pts in series.values() for _, y in pts] or [1.0]
-    x_max = x_max or max(xs) * 1.05 or 1.0
-    y_max = y_max or max(ys) * 1.05 or 1.0
-    parts = _frame(title, xlabel, ylabel, x_max, y_max)
-    if diagonal:
-        m = min(x_max, y_max)
-        parts.append(
-            f'<line x1="{_sx(0, x_max)}" y1="{_sy(0, y_max)}" x2="{_sx(m, x_max):.1f}" '
-            f'y2="{_sy(m, y_max):.1f}" stroke="#bbb" stroke-dasharray="4 3"/>'
-        )
-    for name, pts in series.items():
-        if not pts:
-            continue
-        path = " ".join(f"{_sx(x, x_max):.1f},{_sy(y, y_max):.1f}" for x, y in pts)
-        parts.append(f'<polyline points="{path}" fill="none" stroke="{_color(name)}" stroke-width="2"/>')
-        for x, y in pts:
-            parts.append(
-                f'<circle cx="{_sx(x, x_max):.1f}" cy="{_sy(y, y_max):.1f}" r="2.5" fill="{_color(name)}"/>'
-            )
-    parts += _legend(list(series))
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-def bar_chart(title: str, items: list[tuple[str, float]]) -> str:
-    height = 40 + 18 * len(items)
-    v_max = max([v for _, v in items] + [1e-9])
-    left = 190
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{W + 80}" height="{height}" '
-        'font-family="sans-serif" '
-        'font-size="11">',
-        f'<rect width="{W + 80}" height="{height}" fill="white"/>',
-        f'<text x="{(W + 80) / 2}" y="16" text-anchor="middle" font-size="13">{escape(title)}</text>',
-    ]
-    for i, (name, v) in enumerate(items):
-        y = 30 + 18 * i
-        width = max(0.0, v) / v_max * (W + 80 - left - 60)
-        parts.append(f'<text x="{left - 6}" y="{y + 11}" text-anchor="end">{escape(name)}</text>')
-        parts.append(f'<rect x="{left}" y="{y}" width="{width:.1f}" height="13" fill="{_color("model")}"/>')
-        parts.append(f'<text x="{left + width + 4:.1f}" y="{y + 11}">{v:.4f}</text>')
-    parts.append("</svg>")
-    return "\n".join(parts)
 
 
 def _fmt(v, digits: int = 3) -> str:
@@ -166,19 +65,30 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
     top = max([max(x, y) for pts in cal.values() for x, y in pts] + [0.05]) * 1.05
     write_text_atomic(
         out_dir / "calibration.svg",
-        line_chart(
+        svg.line_chart(
             "Calibração (validação)",
-            "probabilidade prevista",
-            "taxa observada",
             cal,
+            x_title="probabilidade prevista",
+            y_title="taxa observada",
+            x_range=(0, top),
+            y_range=(0, top),
             diagonal=True,
-            x_max=top,
-            y_max=top,
+            colors=COLORS,
+            size=CARD_CHART,
         ),
     )
     lift = {k: [(t["k_fraction"], t["lift"] or 0.0) for t in evaluation[k]["top_k"]] for k in scores}
     write_text_atomic(
-        out_dir / "lift.svg", line_chart("Lift no top k", "fração da base (top k)", "lift", lift, x_max=0.21)
+        out_dir / "lift.svg",
+        svg.line_chart(
+            "Lift no top k",
+            lift,
+            x_title="fração da base (top k)",
+            y_title="lift",
+            x_range=(0, 0.21),
+            colors=COLORS,
+            size=CARD_CHART,
+        ),
     )
     bt = [b for b in evaluation.get("backtest", []) if "skipped" not in b]
     bt_series = {}
@@ -187,18 +97,21 @@ def write_model_card(evaluation: dict, out_dir: Path) -> Path:
             bt_series[name] = [(i + 1, b[name]["roc_auc"]) for i, b in enumerate(bt)]
     write_text_atomic(
         out_dir / "backtest.svg",
-        line_chart(
+        svg.line_chart(
             "Backtest fora do tempo: ROC AUC por corte",
-            "corte (1 = mais antigo)",
-            "ROC AUC",
             bt_series,
-            x_max=len(bt) + 0.5,
-            y_max=1.0,
+            x_title="corte (1 = mais antigo)",
+            y_title="ROC AUC",
+            x_range=(0, len(bt) + 0.5),
+            y_range=(0, 1.0),
+            colors=COLORS,
+            size=CARD_CHART,
         ),
     )
     imp = [(r["feature"], r["importance"]) for r in evaluation.get("permutation_importance", [])[:15]]
     write_text_atomic(
-        out_dir / "importance.svg", bar_chart("Importância por permutação (queda no ROC AUC)", imp)
+        out_dir / "importance.svg",
+        svg.bar_chart("Importância por permutação (queda no ROC AUC)", imp, color=COLORS["model"]),
     )
 
     technical = _technical(evaluation, baseline, scores)
