@@ -22,7 +22,9 @@ import pandas as pd
 from app import fmt, queries
 from app.i18n import tr, value_label
 from app.queries import DataUnavailable
-from warehouse import svg
+from warehouse import get_warehouse, svg
+from warehouse.config import get_settings
+from warehouse.files import write_text_atomic
 
 REPORT_NAME = "executive_report.html"
 
@@ -326,9 +328,6 @@ def render(wh, lang: str = "pt", top: int = 15, backend: str = "", data_as_of: o
 
 
 def write_report(out: Path | None = None, lang: str = "pt", top: int = 15) -> Path:
-    from warehouse import get_warehouse
-    from warehouse.config import get_settings
-
     settings = get_settings()
     try:
         wh = get_warehouse(read_only=True).pinned()  # one release for the whole report
@@ -338,12 +337,8 @@ def write_report(out: Path | None = None, lang: str = "pt", top: int = 15) -> Pa
     if stamp is None:
         raise DataUnavailable("no published warehouse data", "just dev")
     out = out or settings.reports_dir / REPORT_NAME
-    out.parent.mkdir(parents=True, exist_ok=True)
     html = render(wh, lang=lang, top=top, backend=settings.describe(), data_as_of=stamp)
-    tmp = out.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_text_atomic(out, html)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,9 @@ import pandas as pd
 from ml.data import MissingInputError, is_file_reference, read_table
 from ml.explain import drivers_json
 from ml.model_store import ChurnModel, predict_with_drivers
+from warehouse import get_warehouse
+from warehouse.config import get_settings
+from warehouse.files import write_atomic
 
 SCORES_TABLE = "churn_scores"
 HISTORY_TABLE = "churn_scores_history"  # every scoring run appended: the app's risk trend and alerts
@@ -79,14 +82,9 @@ def run_score(model: ChurnModel, table: str | None = None, out: Path | None = No
     frame = latest_rows(frame, spec.time_column)
     scores = score_frame(model, frame)
     if not in_warehouse:
-        from warehouse.config import get_settings
-
         out = Path(out) if out else get_settings().ml_dir / f"{SCORES_TABLE}.csv"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        scores.to_csv(out, index=False)
+        write_atomic(out, lambda tmp: scores.to_csv(tmp, index=False))
         return scores
-    from warehouse import get_warehouse
-
     wh = get_warehouse()
     wh.write_table(scores, SCORES_TABLE)
     wh.write_table(scores, HISTORY_TABLE, mode="append")

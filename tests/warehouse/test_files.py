@@ -70,3 +70,20 @@ def test_durable_writes_fsync_the_file_and_then_its_folder(tmp_path, monkeypatch
     synced.clear()
     write_bytes_atomic(target, memoryview(b"abc"), durable=False)
     assert synced == [] and target.read_bytes() == b"abc"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+@pytest.mark.parametrize("durable", [True, False])
+def test_new_files_get_the_mode_a_plain_open_gives_them(tmp_path, umask, durable):
+    """Readers other than the writer (the app's service user, a backup job) can read what
+    the pipeline publishes, as far as the umask allows: nothing is created owner-only."""
+    old = os.umask(umask)
+    try:
+        (tmp_path / "plain.json").write_text("{}")
+        write_text_atomic(tmp_path / "CURRENT.json", "{}", durable=durable)
+        write_atomic(tmp_path / "release.bin", lambda tmp: tmp.write_bytes(b"x"), durable=durable)
+    finally:
+        os.umask(old)
+    expected = 0o666 & ~umask
+    for name in ("plain.json", "CURRENT.json", "release.bin"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == expected, name
