@@ -9,8 +9,12 @@ from __future__ import annotations
 
 FIXED = {
     "orphan_customer": (
-        "Cliente inexistente (id sem cadastro válido)",
-        "Unknown customer (id without a valid record)",
+        "Cliente inexistente (id nunca recebido no cadastro)",
+        "Unknown customer (id never sent in the customer records)",
+    ),
+    "customer_quarantined": (
+        "Cliente em quarentena (cadastro recebido, mas sem versão válida)",
+        "Customer in quarantine (record sent, but no valid version)",
     ),
     "orphan_user": ("Usuário inexistente", "Unknown user"),
     "orphan_contract": ("Contrato inexistente", "Unknown contract"),

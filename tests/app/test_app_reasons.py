@@ -31,13 +31,14 @@ def reason_codes() -> set[str]:
         if "cs_money_reason" in sql:
             codes |= {"missing_money", "ambiguous_money", "invalid_money"}
     prefixes = ("missing_", "invalid_", "implausible_", "ambiguous_", "orphan_", "future_", "negative_",
-                "absurd_", "score_", "end_before_")  # fmt: skip
+                "absurd_", "score_", "end_before_", "customer_")  # fmt: skip
     return {code for code in codes if code.startswith(prefixes)}
 
 
 def test_every_reason_code_has_a_portuguese_label() -> None:
     codes = reason_codes()
-    expected = {"missing_customer_id", "ambiguous_money", "implausible_cancelled_date", "orphan_contract"}
+    expected = {"missing_customer_id", "ambiguous_money", "implausible_cancelled_date", "orphan_contract",
+                "customer_quarantined"}  # fmt: skip
     assert expected <= codes
     unlabelled = sorted(code for code in codes if reason_label(code) == code)
     assert not unlabelled, unlabelled
@@ -47,4 +48,5 @@ def test_labels_read_as_words() -> None:
     assert reason_label("ambiguous_money").startswith("Valor monetário ambíguo")
     assert reason_label("implausible_signup_date") == "Data de cadastro fora da janela plausível"
     assert reason_label("missing_customer_id", "en") == "Customer id missing"
+    assert reason_label("customer_quarantined").startswith("Cliente em quarentena")
     assert reason_label("something_new") == "something_new"

@@ -3,7 +3,9 @@
     customer: every staged row (stg_erp__<table>) with the end of its batch period
     (known_date) and its rejection_reason, the first rule it fails, in order:
       1. a row rule of staging (invalid_reason);
-      2. orphan_customer: its customer id is not a known customer (int_clientes__known);
+      2. its customer id is not a known customer (int_clientes__known):
+         customer_quarantined when the customer was sent but is in quarantine
+         (int_clientes__quarantined), else orphan_customer;
       3. the model's own `checks`, [(sql condition, reason code), ...]: they may read
          the row (`records`), its batch (`batches`) and the `lookups`,
          [(alias, model, join condition), ...], left-joined for them;
@@ -30,6 +32,12 @@ known_customers as (
 
 ),
 
+quarantined_customers as (
+
+    select * from {{ ref('int_clientes__quarantined') }}
+
+),
+
 {% for alias, model, condition in lookups %}
 {{ alias }} as (
 
@@ -45,6 +53,7 @@ checked as (
         batches.period_end_date as known_date,
         case
             when records.invalid_reason is not null then records.invalid_reason
+            when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when known_customers.customer_id is null then 'orphan_customer'
             {%- for condition, reason in checks %}
             when {{ condition }} then '{{ reason }}'
@@ -55,6 +64,8 @@ checked as (
         on records.batch_id = batches.batch_id
     left join known_customers
         on records.customer_id = known_customers.customer_id
+    left join quarantined_customers
+        on records.customer_id = quarantined_customers.customer_id
     {%- for alias, model, condition in lookups %}
     left join {{ alias }}
         on {{ condition }}

@@ -1,9 +1,10 @@
 {#
     First-seen usage events whose customer or user id matches no known record
-    (checked against the final id lists), with the reason: orphan_customer when the
-    customer is unknown, else orphan_user. Only the rows flagged is_orphan_candidate
-    when written can be orphans (known ids only get added), so this reads a handful
-    of rows, not the whole history; rebuilt in full on every run, so an orphan whose
+    (checked against the final id lists), with the reason: customer_quarantined when
+    the customer was sent but is in quarantine (int_clientes__quarantined),
+    orphan_customer when it is otherwise unknown, else orphan_user. Only the rows
+    flagged is_orphan_candidate when written can be orphans (known ids only get
+    added), so this reads a handful of rows, not the whole history; rebuilt in full on every run, so an orphan whose
     customer or user arrived later leaves or changes its reason at once.
 #}
 with
@@ -18,6 +19,12 @@ candidates as (
 known_customers as (
 
     select * from {{ ref('int_clientes__known') }}
+
+),
+
+quarantined_customers as (
+
+    select * from {{ ref('int_clientes__quarantined') }}
 
 ),
 
@@ -39,12 +46,15 @@ final as (
         candidates.duration_seconds,
         candidates.batch_id,
         case
+            when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when known_customers.customer_id is null then 'orphan_customer'
             else 'orphan_user'
         end as rejection_reason
     from candidates
     left join known_customers
         on candidates.customer_id = known_customers.customer_id
+    left join quarantined_customers
+        on candidates.customer_id = quarantined_customers.customer_id
     left join known_users
         on candidates.user_id = known_users.user_id
     where known_customers.customer_id is null
