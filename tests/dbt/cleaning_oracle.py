@@ -110,3 +110,9 @@ def module_list(text: str | None, mapping: dict[str, str]) -> Reading:
     if not all(item in mapping for item in items):
         return None, "invalid"
     return ";".join(mapping[item] for item in items), None
+
+
+def module_count(text: str | None, mapping: dict[str, str]) -> int | None:
+    """Distinct modules of a list (a module named twice is licensed once); None when unknown."""
+    modules, _ = module_list(text, mapping)
+    return None if modules is None else len(set(modules.split(";")))

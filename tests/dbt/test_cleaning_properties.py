@@ -40,6 +40,7 @@ COLUMNS = {
     "timestamp": "{{ cs_parse_timestamp('input_text') }}",
     "enum": "{{ cs_normalize_enum('input_text', cs_enum_values('invoice_status')) }}",
     "modules": "{{ cs_normalize_module_list('input_text') }}",
+    "module_count": "{{ cs_module_count(cs_normalize_module_list('input_text')) }}",
     "invoice_status_mapping": "'{{ tojson(cs_enum_values(\"invoice_status\")) }}'",
     "module_mapping": "'{{ tojson(cs_enum_values(\"module\")) }}'",
 }
@@ -157,6 +158,11 @@ def check_modules(evaluate: Evaluate, texts: list[str]) -> None:
         got = results[text]
         mapping = json.loads(got["module_mapping"])
         assert got["modules"] == oracle.module_list(text, mapping)[0], repr(text)
+        assert _int_or_none(got["module_count"]) == oracle.module_count(text, mapping), repr(text)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 # ---------------------------------------------------------------- hostile and valid texts
@@ -305,6 +311,12 @@ def test_module_lists_are_complete_or_unknown(duckdb_eval: Evaluate, batch: list
     check_modules(duckdb_eval, batch)
 
 
+def test_a_module_named_twice_is_licensed_once(duckdb_eval: Evaluate) -> None:
+    counts = {"rh;rh": 1, " Fiscal ; BI;FISCAL\u200b": 2, "bi": 1, "Fiscal;;BI": None, "": None}
+    got = duckdb_eval(list(counts))
+    assert {text: _int_or_none(got[text]["module_count"]) for text in counts} == counts
+
+
 def spec_examples() -> list[Any]:
     """(column, text, value, problem) for every example of _cleaning__macros.yml."""
     column = {
@@ -389,6 +401,7 @@ def test_prod_spec_examples_match_dev(duckdb_eval: Evaluate, bigquery_eval: Eval
     texts_ = sorted({text for _, text, _, _ in spec_examples()})
     dev, prod = duckdb_eval(texts_), bigquery_eval(texts_)
     for text in texts_:
-        for column in ("clean_text", "id", "id_problem", "money", "money_problem", "enum", "modules"):
+        for column in ("clean_text", "id", "id_problem", "money", "money_problem", "enum", "modules",
+                       "module_count"):  # fmt: skip
             assert dev[text][column] == prod[text][column], (column, repr(text))
         assert (dev[text]["timestamp"] is None) == (prod[text]["timestamp"] is None), repr(text)

@@ -72,3 +72,16 @@
     {%- endfor -%}
     trim(replace({{ ns.expression }}, ';;', ';'), ';')
 {%- endmacro %}
+
+
+{#
+    How many distinct modules a normalised list (cs_normalize_module_list) names: a
+    module listed twice (RH;RH) is licensed once. Null when the list is unknown.
+#}
+{% macro cs_module_count(module_list) -%}
+    case when ({{ module_list }}) is not null then cast(
+        {%- for module in cs_enum_values('module').values() | unique %}
+        {{ '+ ' if not loop.first }}case when concat(';', {{ module_list }}, ';') like '%;{{ module }};%' then 1 else 0 end
+        {%- endfor %}
+    as {{ cs_type('int') }}) end
+{%- endmacro %}

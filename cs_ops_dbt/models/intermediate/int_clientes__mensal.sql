@@ -188,11 +188,8 @@ contract_features as (
         round(sum(mrr), 2) as mrr,
         {{ cs_sum_int('seats') }} as seats,
         max(case when main_contract_rank = 1 then plan end) as plan,
-        {# modules licensed on the main term (modules is a ';'-separated list; null = unknown) #}
-        max(case
-            when main_contract_rank = 1 and modules is not null and trim(modules) <> ''
-                then length(modules) - length(replace(modules, ';', '')) + 1
-        end) as licensed_modules,
+        {# distinct modules licensed on the main term (null = unknown list) #}
+        max(case when main_contract_rank = 1 then {{ cs_module_count('modules') }} end) as licensed_modules,
         min(end_date) as renewal_date
     from contracts_in_force
     group by
