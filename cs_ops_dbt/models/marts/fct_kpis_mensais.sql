@@ -1,9 +1,10 @@
 {#
     Executive KPIs per month for all customers: the rows of fct_kpis_mensais_filtros
-    without a filter (every dimension '*'). The definitions, and the same KPIs for every
-    segment / size / UF / CSM filter, live there: one formula per KPI for the mart and
-    the app. NRR/GRR are monthly (start of month -> end of month); nrr_t12m/grr_t12m
-    the trailing twelve months; arr = mrr x 12. Months start at the first loaded batch,
+    without a filter (every dimension '*'), every column but the four filter columns.
+    The definitions, and the same KPIs for every segment / size / UF / CSM filter, live
+    there: one formula per KPI for the mart and the app; a KPI added there is here
+    too. NRR/GRR are monthly (start of month -> end of month); nrr_t12m/grr_t12m the
+    trailing twelve months; arr = mrr x 12. Months start at the first loaded batch,
     whose MRR already in force is the opening balance (starting_mrr), not new MRR.
 #}
 with
@@ -16,29 +17,7 @@ kpis_by_filter as (
 
 final as (
 
-    select
-        month,
-        mrr,
-        new_mrr,
-        expansion_mrr,
-        contraction_mrr,
-        churned_mrr,
-        reactivation_mrr,
-        active_customers,
-        churned_customers,
-        logo_churn_rate,
-        gross_mrr_churn_rate,
-        net_mrr_churn_rate,
-        nrr,
-        grr,
-        quick_ratio,
-        starting_mrr,
-        starting_customers,
-        new_customers,
-        reactivated_customers,
-        arr,
-        nrr_t12m,
-        grr_t12m
+    select {{ cs_star_except(['segment', 'company_size', 'uf', 'csm_owner']) }}
     from kpis_by_filter
     where segment = '*'
         and company_size = '*'
