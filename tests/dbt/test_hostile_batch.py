@@ -38,6 +38,8 @@ UNREADABLE_MONEY = ["2,500", "1.234", "R$ abc", "1.234,56.7", "12,34,56", "1e5",
 UNREADABLE_DATE = ["31/02/2024", "29/02/2023", "15/01/24", "1850-01-01", "2199-12-31", "ontem",
                    "2024-01-15T10:00:00Z", "00/00/0000", "", "'; drop table x; --"]  # fmt: skip
 UNREADABLE_ENUM = ["Pago ", "xx", "P9", "Mensalmente", "😀", "'; drop table x; --"]
+# a customer id sent only in a version that fails the row rules (not a generated id)
+SET_ASIDE_CUSTOMER = "CLI-888888"
 # free text is kept as sent (any text is a reading), so only blanks are hostile there
 BLANK_TEXT = ["\t", NBSP, ZW + " ", "\n"]
 # typed columns: values outside their range (flagged or quarantined by the spec)
@@ -224,12 +226,23 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, l
     resent_events = events[events["id_cliente"].isin(victims)].head(3).copy()
     resent_events["id_cliente"] = [f" {value}{ZW}" for value in resent_events["id_cliente"]]
     rows["eventos_uso"] = pd.concat([bad_events, resent_events], ignore_index=True)
+    # a new customer sent only with an unreadable signup date, and a ticket naming it: the
+    # ticket is set aside because its customer is, not as a customer that does not exist
+    set_aside = customers[customers["id_cliente"] == victims[2]].copy()
+    set_aside["id_cliente"], set_aside["data_cadastro"] = SET_ASIDE_CUSTOMER, "31/02/2024"
+    tickets = read_table(hostile / "raw", "tickets")
+    its_ticket = tickets[tickets["id_cliente"] == victims[2]].head(1).copy()
+    its_ticket["id_ticket"] = its_ticket["id_ticket"] + "-Q"
+    its_ticket["id_cliente"] = SET_ASIDE_CUSTOMER
+    rows["clientes"] = pd.concat([rows["clientes"], set_aside], ignore_index=True)
+    rows["tickets"] = pd.concat([rows["tickets"], its_ticket], ignore_index=True)
     batch_id = write_batch(hostile / "raw", rows)
     for data_dir in (control, hostile):
         load(data_dir)
         dbt(data_dir, "build", "--exclude-resource-type", "unit_test")
     moved_key = str(moved["id_fatura"].iloc[0])
-    return control, hostile, batch_id, victims, {"rows": rows, "moved": moved_key}
+    info = {"rows": rows, "moved": moved_key, "set_aside_ticket": str(its_ticket["id_ticket"].iloc[0])}
+    return control, hostile, batch_id, victims, info
 
 
 def test_every_hostile_row_is_accounted_for(builds) -> None:
@@ -241,6 +254,17 @@ def test_every_hostile_row_is_accounted_for(builds) -> None:
         assert row.raw_rows == row.clean_rows + row.duplicate_rows + row.quarantined_rows, row.table_name
     reasons = query(hostile, f"select reason from {A}.fct_quarentena where batch_id = '{batch_id}'")
     assert reasons["reason"].notna().all() and len(reasons) > 100
+
+
+def test_rows_of_a_customer_in_quarantine_say_so(builds) -> None:
+    _, hostile, batch_id, _, info = builds
+    keys = f"'{SET_ASIDE_CUSTOMER}', '{info['set_aside_ticket']}'"
+    rows = query(hostile, f"select table_name, record_key, reason from {A}.fct_quarentena "
+                 f"where batch_id = '{batch_id}' and record_key in ({keys})")  # fmt: skip
+    assert set(zip(rows.table_name, rows.record_key, rows.reason, strict=True)) == {
+        ("clientes", SET_ASIDE_CUSTOMER, "invalid_signup_date"),
+        ("tickets", info["set_aside_ticket"], "customer_quarantined"),
+    }
 
 
 def test_every_customers_mrr_and_untouched_customers_marts_equal_the_control(builds) -> None:
