@@ -45,8 +45,13 @@ UNLOCKED_COMMANDS = {
     "-h",
 }  # never open the build
 SELECTION_FLAGS = {"-s", "-m", "--select", "--models", "--model", "--exclude", "--selector"}
-# flags of a build that the parse before it needs too (each takes a value)
-PARSE_FLAGS = {"--target-path", "--log-path", "--vars", "--profile"}
+# flags of a build that the parse before it needs too (each takes a value). The parse
+# writes the same log file first: with the build's log flags, or its default 10 MB
+# rollover would move what earlier runs logged to dbt.log.1 (and beyond five, drop it)
+PARSE_FLAGS = {
+    "--target-path", "--log-path", "--vars", "--profile",
+    "--log-format-file", "--log-file-max-bytes", "--log-level-file",
+}  # fmt: skip
 
 
 def project_var(name: str) -> object:

@@ -44,8 +44,10 @@ def load(data_dir: Path, target: str = "dev", **extra: str) -> None:
 
 
 def dbt(data_dir: Path, *args: str, target: str = "dev", timeout: float = 600, **extra: str) -> str:
-    """`python -m warehouse.dbt <args>` on the data dir; each run gets its own target/log dirs."""
+    """`python -m warehouse.dbt <args>` on the data dir; each run gets its own target/log dirs.
+    The log is never rolled over (dbt's default at 10 MB would move earlier runs to dbt.log.1)."""
     paths = ["--target-path", str(data_dir / "dbt-target"), "--log-path", str(data_dir / "dbt-logs")]
+    paths += ["--log-file-max-bytes", "0"]
     command = [sys.executable, "-m", "warehouse.dbt", *args, *paths]
     return run(command, environment(data_dir, target, **extra), timeout)
 

@@ -63,8 +63,19 @@ class Problem:
         return f"{self.node}: line {self.line}: {self.message}\n    {self.text.strip()[:160]}"
 
 
+class LogRolledOver(RuntimeError):
+    """dbt rolled the log file over: the statements it logged first are elsewhere or gone."""
+
+
 def captured_statements(log_file: Path) -> list[Statement]:
-    """Every SQL statement a dbt run sent, in order, from its JSON log (`--log-format-file json`)."""
+    """Every SQL statement a dbt run sent, in order, from its JSON log (`--log-format-file json
+    --log-file-max-bytes 0`: dbt rolls dbt.log over at 10 MB, which a prod build exceeds)."""
+    rolled = sorted(log_file.parent.glob(f"{log_file.name}.*"))
+    if rolled:
+        raise LogRolledOver(
+            f"{log_file}: dbt rolled it over ({', '.join(p.name for p in rolled)}), so it lacks the "
+            "statements logged first: run dbt with --log-file-max-bytes 0 into a fresh log path"
+        )
     statements = []
     for line in log_file.read_text(encoding="utf-8").splitlines():
         if not line.startswith("{") or '"SQLQuery"' not in line:  # text-format runs share the file
@@ -169,6 +180,31 @@ class GoogleSQLChecker:
             name="bigquery", catalog=[project, *children], builtin_function_options=functions
         )
 
+    def _request(self, sql: str, position: int, catalog) -> local_service.AnalyzeRequest:
+        return local_service.AnalyzeRequest(
+            options=self.options,
+            simple_catalog=catalog,
+            parse_resume_location=ParseResumeLocationProto(
+                input=sql, byte_position=position, allow_resume=True
+            ),
+        )
+
+    def resolve(self, sql: str) -> list | None:
+        """The resolved statements of one SQL text against the catalog as it is (which they
+        do not change); None when one does not resolve."""
+        import grpc
+
+        catalog, resolved, position = self.catalog(), [], 0
+        encoded = sql.encode()
+        while position < len(encoded) and encoded[position:].strip(b" \t\r\n;"):
+            try:
+                response = self.server.Analyze(self._request(sql, position, catalog))
+            except grpc.RpcError:
+                return None
+            resolved.append(response.resolved_statement)
+            position = response.resume_byte_position
+        return resolved
+
     def analyse(self, statement: Statement) -> list[Problem]:
         """Analyse every statement in one SQL text (dbt sends scripts too); [] when all resolve."""
         import grpc
@@ -177,15 +213,8 @@ class GoogleSQLChecker:
         position, sql = 0, statement.sql
         encoded = sql.encode()
         while position < len(encoded) and encoded[position:].strip(b" \t\r\n;"):
-            request = local_service.AnalyzeRequest(
-                options=self.options,
-                simple_catalog=catalog,
-                parse_resume_location=ParseResumeLocationProto(
-                    input=sql, byte_position=position, allow_resume=True
-                ),
-            )
             try:
-                response = self.server.Analyze(request)
+                response = self.server.Analyze(self._request(sql, position, catalog))
             except grpc.RpcError as error:
                 return [self._problem(statement, error.details() or str(error.code()))]
             self.analysed += 1

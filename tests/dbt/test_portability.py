@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from dbt_runs import REPO, RUN_COLUMNS, dbt, duckdb_path, generate, load, query
-from googlesql_checker import Statement, captured_statements
+from googlesql_checker import LogRolledOver, Statement, captured_statements
 
 PROJECT = REPO / "cs_ops_dbt"
 
@@ -84,6 +84,34 @@ def test_checker_accepts_bigquery_sql_and_types_what_it_creates(googlesql_checke
         "select count(*) from cs_ops_analytics.example"
     )
     assert googlesql_checker.analyse(Statement("model.cs_ops_dbt.example", script)) == []
+
+
+# ---------- the statements a run sent: dbt's JSON log, whole ----------
+
+
+def test_a_rolled_over_log_is_refused(tmp_path: Path) -> None:
+    """dbt rolls dbt.log over at 10 MB: statements in dbt.log.1 would be missing silently."""
+    (tmp_path / "dbt.log").write_text("", encoding="utf-8")
+    (tmp_path / "dbt.log.1").write_text("", encoding="utf-8")
+    with pytest.raises(LogRolledOver, match="--log-file-max-bytes 0"):
+        captured_statements(tmp_path / "dbt.log")
+
+
+def test_the_parse_before_a_build_keeps_the_log_whole(tmp_path: Path) -> None:
+    """`python -m warehouse.dbt build` parses first, in the same process and log file: with the
+    build's `--log-file-max-bytes 0`, or dbt's 10 MB default rolls earlier runs' lines away."""
+    import raw_fixture
+
+    data_dir = tmp_path / "data"
+    raw_fixture.write_fixture(duckdb_path(data_dir))
+    log = data_dir / "dbt-logs" / "dbt.log"
+    log.parent.mkdir(parents=True)
+    earlier = "an earlier run's line\n" * (11 * 2**20 // 22)  # > 10 MB, like a prod build's log
+    log.write_text(earlier, encoding="utf-8")
+    dbt(data_dir, "build", "--select", "stg_erp__load_batches", "--log-format-file", "json")
+    assert not list(log.parent.glob("dbt.log.*")), "the log was rolled over"
+    assert log.read_text(encoding="utf-8").startswith(earlier)
+    assert any(s.node == "model.cs_ops_dbt.stg_erp__load_batches" for s in captured_statements(log))
 
 
 def test_models_do_not_branch_on_the_target_or_read_the_clock() -> None:
@@ -193,7 +221,7 @@ def prod_and_dev_builds(tmp_path_factory: pytest.TempPathFactory, bq_emulator: s
     every statement dbt sent on prod (JSON log, `SQLQuery` events)."""
     data_dir = tmp_path_factory.mktemp("dev-vs-prod") / "data"
     prod_env = {"GOOGLE_CLOUD_PROJECT": bq_emulator_project, "BIGQUERY_EMULATOR_HOST": bq_emulator}
-    json_log = ("--log-format-file", "json")
+    json_log = ("--log-format-file", "json")  # one file, never rolled over (dbt_runs.dbt)
     slow = 1800  # the emulator runs each statement through its own layers: minutes on a busy machine
     generate(data_dir, 25, 3)
     load(data_dir)
@@ -213,10 +241,6 @@ def prod_and_dev_builds(tmp_path_factory: pytest.TempPathFactory, bq_emulator: s
     return data_dir
 
 
-# Open defect (session 8): after the dbt redesign, the checker reports "Table not found" for
-# tables the first build created (int_uso__mensal, incremental_fingerprints, ...): the captured
-# log seems to lose the first build's CREATE statements. The checker's own tests above still run.
-@pytest.mark.xfail(reason="catalog misses the first build's tables since the dbt redesign", strict=False)
 @pytest.mark.prod
 def test_googlesql_accepts_every_statement_dbt_sent_on_prod(
     prod_and_dev_builds: Path, googlesql_checker
