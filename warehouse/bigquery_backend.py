@@ -66,6 +66,12 @@ BQ_TYPES = {
 }
 STAGE_PREFIX = "_stage_"
 ROWS_PER_CHUNK = 128 * 1024
+# BigQuery bills the columns a query reads in the partitions it reads. The usage events
+# (~1M rows a batch, the only raw table that grows with use) are partitioned by the day
+# their batch was loaded and clustered by customer: an incremental dbt run names the new
+# batches' partitions (cs_new_batch_partitions) and reads only them. Set when the table is
+# created; an existing unpartitioned table keeps its layout (BigQuery cannot change it).
+RAW_PARTITIONS = {"eventos_uso": ("_loaded_at", ["id_cliente"])}
 
 
 def _schema(columns: Mapping[str, str]) -> list[bigquery.SchemaField]:
@@ -184,7 +190,7 @@ class BigQueryWarehouse(Warehouse):
             try:
                 existing = self.client.get_table(table_id)
             except NotFound:
-                self.client.create_table(bigquery.Table(table_id, schema=_schema(columns)), exists_ok=True)
+                self.client.create_table(self._new_raw_table(table_id, name, columns), exists_ok=True)
                 continue
             have = {field.name for field in existing.schema}
             missing = [field for field in _schema(columns) if field.name not in have]
@@ -194,6 +200,15 @@ class BigQueryWarehouse(Warehouse):
                     f"alter table {self._sql_name(raw, name)} "
                     f"add column if not exists `{check_identifier(field.name, 'column')}` {field.field_type}"
                 )
+
+    @staticmethod
+    def _new_raw_table(table_id: str, name: str, columns: Mapping[str, str]) -> bigquery.Table:
+        table = bigquery.Table(table_id, schema=_schema(columns))
+        if name in RAW_PARTITIONS:
+            day_column, cluster = RAW_PARTITIONS[name]
+            table.time_partitioning = bigquery.TimePartitioning(field=day_column)  # one partition a day
+            table.clustering_fields = cluster
+        return table
 
     # -- loads ------------------------------------------------------------------------------
     def load_raw(self, raise_on_error: bool = True):

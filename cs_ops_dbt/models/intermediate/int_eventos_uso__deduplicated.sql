@@ -3,6 +3,8 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
+        partition_by=cs_partition_by('known_date'),
+        cluster_by=cs_cluster_by(['customer_id']),
     )
 }}
 {#
@@ -21,6 +23,8 @@
     event_id (cs_lookup_key), lets a new batch and the tests look its ids up in the
     history as integers.
 #}
+{#- the batch ledger, for the partitions of the new batches (read when compiling) #}
+{%- set batches = ref('stg_erp__load_batches') %}
 with
 
 events as (
@@ -28,7 +32,9 @@ events as (
     select * from {{ ref('int_eventos_uso__checked') }}
     where rejection_reason is null
     {% if is_incremental() %}
-        and batch_id > {{ incremental_max_literal('batch_id', "''") }}
+        {%- set since = incremental_max_literal('batch_id', "''") %}
+        and batch_id > {{ since }}
+        {{ cs_new_batch_partitions('loaded_at', 'timestamp', batches, 'loaded_at', since) }}
     {% endif %}
 
 ),

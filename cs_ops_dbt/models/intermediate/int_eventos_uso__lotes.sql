@@ -13,6 +13,8 @@
     the data-quality mart never re-counts the whole event history.
 #}
 {%- set since = incremental_max_literal('batch_id', "''") if is_incremental() else none %}
+{#- the batch ledger, for the partitions of the new batches (read when compiling) #}
+{%- set batches = ref('stg_erp__load_batches') %}
 with
 
 checked as (
@@ -21,6 +23,7 @@ checked as (
     from {{ ref('int_eventos_uso__checked') }}
     {% if since is not none %}
     where batch_id > {{ since }}
+        {{ cs_new_batch_partitions('loaded_at', 'timestamp', batches, 'loaded_at', since) }}
     {% endif %}
 
 ),
@@ -31,6 +34,7 @@ first_seen as (
     from {{ ref('int_eventos_uso__deduplicated') }}
     {% if since is not none %}
     where batch_id > {{ since }}
+        {{ cs_new_batch_partitions('known_date', 'date', batches, 'period_end_date', since) }}
     {% endif %}
     group by batch_id
 

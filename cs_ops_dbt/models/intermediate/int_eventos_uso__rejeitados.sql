@@ -11,6 +11,8 @@
     depends only on the row and its batch, so each batch is read once: incremental
     runs read the batches after the last one that had a rejected row.
 #}
+{#- the batch ledger, for the partitions of the new batches (read when compiling) #}
+{%- set batches = ref('stg_erp__load_batches') %}
 with
 
 checked as (
@@ -18,7 +20,9 @@ checked as (
     select * from {{ ref('int_eventos_uso__checked') }}
     where rejection_reason is not null
     {% if is_incremental() %}
-        and batch_id > {{ incremental_max_literal('batch_id', "''") }}
+        {%- set since = incremental_max_literal('batch_id', "''") %}
+        and batch_id > {{ since }}
+        {{ cs_new_batch_partitions('loaded_at', 'timestamp', batches, 'loaded_at', since) }}
     {% endif %}
 
 ),

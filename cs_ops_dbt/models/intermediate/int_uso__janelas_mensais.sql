@@ -3,6 +3,8 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
+        partition_by=cs_partition_by('snapshot_date', 'month'),
+        cluster_by=cs_cluster_by(['customer_id']),
     )
 }}
 {#

@@ -3,6 +3,8 @@
         materialized='incremental',
         incremental_strategy=cs_insert_only_strategy(),
         on_schema_change='fail',
+        partition_by=cs_partition_by('usage_month', 'month'),
+        cluster_by=cs_cluster_by(['customer_id']),
     )
 }}
 {#
@@ -13,13 +15,17 @@
     by several users combine with bit_or. A batch has a single known_date, so a new
     batch only appends rows and never changes an existing one.
 #}
+{#- the batch ledger, for the partitions of the new batches (read when compiling) #}
+{%- set batches = ref('stg_erp__load_batches') %}
 with
 
 events as (
 
     select * from {{ ref('int_eventos_uso__deduplicated') }}
     {% if is_incremental() %}
-    where batch_id > {{ incremental_max_literal('batch_id', "''") }}
+    {%- set since = incremental_max_literal('batch_id', "''") %}
+    where batch_id > {{ since }}
+        {{ cs_new_batch_partitions('known_date', 'date', batches, 'period_end_date', since) }}
     {% endif %}
 
 ),
