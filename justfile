@@ -89,6 +89,8 @@ bench:
     {{python}} -m generator.bench
     {{python}} -m warehouse.bench
     {{python}} tests/dbt/bench_dbt.py
+    # BigQuery bytes billed at 100M events, estimated from a prod run on the emulator and bench_dbt's sizes
+    {{python}} tests/dbt/bench_bytes_billed.py
     {{python}} -m ml.bench
     # the app bench renders every page at 100k customers over a real pipeline build of its own
     # (<data>/bench-app-100k, reused while its inputs fingerprint matches; --rebuild forces it)
