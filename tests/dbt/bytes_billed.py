@@ -156,6 +156,14 @@ def _unwrap(expr):
         expr = getattr(expr, kind)
 
 
+def _output_columns(any_scan) -> list:
+    """The columns a scan produces (a ResolvedScanProto's column_list, under its subtypes)."""
+    node = _unwrap(any_scan)
+    while "column_list" not in node.DESCRIPTOR.fields_by_name:
+        node = node.parent
+    return list(node.column_list)
+
+
 def _column_ref(expr) -> int | None:
     """The column id an expression reads as is (a column, or a cast of one); else None."""
     node = _unwrap(expr)
@@ -189,28 +197,78 @@ def _is_false(node) -> bool:
 
 @dataclass
 class _Walk:
-    """One resolved statement: its table scans, which columns alias which, its filters."""
+    """One resolved statement: its table scans, the columns each column is computed from, the
+    columns read for their own sake (filters, joins, grouping keys, the output), the columns
+    bounded by a constant. A table column is read when one of those needs it: BigQuery skips
+    the columns an import CTE's `select *` passes on and nothing uses."""
 
     scans: list = field(default_factory=list)  # ResolvedTableScanProto
-    sources: dict[int, int] = field(default_factory=dict)  # column id -> the column it passes on
-    bounded: set[int] = field(default_factory=set)  # column ids compared with a constant
+    defs: dict[int, set[int]] = field(default_factory=dict)  # column id -> columns it is computed from
+    forwards: dict[int, int] = field(default_factory=dict)  # column id -> the column it passes on as is
+    roots: set[int] = field(default_factory=set)
+    bounded: set[int] = field(default_factory=set)
+    with_scopes: list[dict[str, list[int]]] = field(default_factory=list)  # WITH name -> its columns
 
-    def visit(self, message) -> None:
+    def visit(self, message, owner: int | None = None) -> None:
+        """`owner`: the computed column whose expression this is (None: read for its own sake)."""
         name = message.DESCRIPTOR.name
         if name == "ResolvedTableScanProto":
             self.scans.append(message)
+        elif name == "ResolvedColumnRefProto":
+            self._use(message.column.column_id, owner)
+        elif name == "ResolvedOutputColumnProto":
+            self.roots.add(message.column.column_id)
+        elif name == "ResolvedInsertStmtProto":
+            self.roots.update(column.column_id for column in message.query_output_column_list)
+        elif name == "ResolvedAggregateScanBaseProto":
+            self.roots.update(key.column.column_id for key in message.group_by_list)
         elif name == "ResolvedComputedColumnProto":
+            column = message.column.column_id
+            self.defs.setdefault(column, set())
             source = _column_ref(message.expr)
             if source is not None:
-                self.sources[message.column.column_id] = source
+                self.forwards[column] = source
+            self.visit(message.expr, owner=column)
+            return
+        elif name == "ResolvedSubqueryExprProto":  # its output is used where the subquery is
+            for column in _output_columns(message.subquery):
+                self._use(column.column_id, owner)
         elif name == "ResolvedFilterScanProto":
             conjuncts = list(_conjuncts(message.filter_expr))
             if any(_is_false(conjunct) for conjunct in conjuncts):
                 return  # `where false`: nothing below is read
             for conjunct in conjuncts:
                 self._bound(conjunct)
+        elif name == "ResolvedWithScanProto":
+            self.with_scopes.append({})
+            for entry in message.with_entry_list:
+                self.visit(entry.with_subquery, owner)
+                columns = _output_columns(entry.with_subquery)
+                self.with_scopes[-1][entry.with_query_name] = [column.column_id for column in columns]
+            self.visit(message.query, owner)
+            self.with_scopes.pop()
+            return
+        elif name == "ResolvedWithRefScanProto":
+            sources = next(
+                (scope[message.with_query_name] for scope in reversed(self.with_scopes)
+                 if message.with_query_name in scope),
+                [],
+            )  # fmt: skip
+            for column, source in zip(message.parent.column_list, sources, strict=False):
+                self.forwards[column.column_id] = source
+                self.defs.setdefault(column.column_id, set()).add(source)
+        elif name == "ResolvedSetOperationScanProto":
+            for item in message.input_item_list:
+                for column, source in zip(message.parent.column_list, item.output_column_list, strict=False):
+                    self.defs.setdefault(column.column_id, set()).add(source.column_id)
         for child in _children(message):
-            self.visit(child)
+            self.visit(child, owner)
+
+    def _use(self, column: int, owner: int | None) -> None:
+        if owner is None:
+            self.roots.add(column)
+        else:
+            self.defs.setdefault(owner, set()).add(column)
 
     def _bound(self, node) -> None:
         if node.DESCRIPTOR.name != "ResolvedFunctionCallProto" or _function_name(node) not in COMPARISONS:
@@ -224,21 +282,32 @@ class _Walk:
 
     def origin(self, column_id: int) -> int:
         seen = set()
-        while column_id in self.sources and column_id not in seen:
+        while column_id in self.forwards and column_id not in seen:
             seen.add(column_id)
-            column_id = self.sources[column_id]
+            column_id = self.forwards[column_id]
         return column_id
+
+    def live(self) -> set[int]:
+        """Every column the roots are computed from, directly or not."""
+        todo, seen = list(self.roots), set()
+        while todo:
+            column = todo.pop()
+            if column not in seen:
+                seen.add(column)
+                todo.extend(self.defs.get(column, ()))
+        return seen
 
 
 def partition_column(resolved) -> tuple[str, str] | None:
-    """(table, partition column) of a CREATE TABLE statement with a `partition by`."""
-    if resolved.WhichOneof("node") != "resolved_create_statement_node":
+    """(table, partition column) of a CREATE TABLE statement with a `partition by` (its own
+    clause, not a window's)."""
+    node = _unwrap(resolved)
+    if "partition_by_list" not in node.DESCRIPTOR.fields_by_name:
         return None
-    name_path = list(next(_fields(resolved, "name_path")))
-    for partition in _fields(resolved, "partition_by_list"):
-        for expr in partition:
-            for column in _fields(expr, "column"):
-                return name_path[-1], column.name
+    name_path = list(next(_fields(node, "name_path")))
+    for expr in node.partition_by_list:
+        for column in _fields(expr, "column"):
+            return name_path[-1], column.name
     return None
 
 
@@ -309,13 +378,14 @@ class Estimate:
         walk = _Walk()
         walk.visit(resolved)
         bounded = {walk.origin(column) for column in walk.bounded}
+        live = walk.live()
         scans = []
         for scan in walk.scans:
             table = scan.table.name
-            columns = tuple((c.name, c.type.type_kind) for c in scan.parent.column_list)
+            read = [c for c in scan.parent.column_list if c.column_id in live]
             partition = self.partitions.get(table)
             pruned = any(c.column_id in bounded and c.name == partition for c in scan.parent.column_list)
-            scans.append(Scan(table, columns, pruned))
+            scans.append(Scan(table, tuple((c.name, c.type.type_kind) for c in read), pruned))
         return scans
 
     def _scan_bytes(self, scan: Scan) -> float:

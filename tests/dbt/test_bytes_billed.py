@@ -11,6 +11,7 @@ ROWS = 1_000_000
 SIZES = {
     "eventos_uso": TableSize(ROWS, {"id_evento": 18.0, "id_cliente": 12.0, "_batch_id": 15.0}),
     "events_by_day": TableSize(ROWS, {"customer_id": 12.0}),
+    "events_windowed": TableSize(ROWS, {"id_cliente": 12.0}),
 }
 P = "`local-project`"
 
@@ -31,18 +32,31 @@ def test_a_constant_bound_on_the_partition_column_prunes_through_views(googlesql
     view = (
         '/* {"app": "dbt", "node_id": "model.cs_ops_dbt.stg_events"} */\n\n'  # dbt's query comment
         f"  create or replace view {P}.`cs_ops_analytics`.`stg_events`\n  OPTIONS()\n  as "
-        f"select id_evento as event_id, cast(_loaded_at as timestamp) as loaded_at, _batch_id as batch_id "
-        f"from {P}.`cs_ops_raw_data`.`eventos_uso`;"
+        f"with source as (select * from {P}.`cs_ops_raw_data`.`eventos_uso`)\n"  # staging's shape
+        "select id_evento as event_id, cast(_loaded_at as timestamp) as loaded_at, _batch_id as batch_id "
+        "from source;"
     )
     read = f"select event_id from {P}.`cs_ops_analytics`.`stg_events` where batch_id > 'b0003'"
     pruned = read + " and loaded_at >= timestamp '2024-01-01 00:00:00'"
     by_column = f"select event_id from {P}.`cs_ops_analytics`.`stg_events` where event_id > 'x'"
     # creating a view runs no query: not billed
     full, incremental, not_partition = bill(googlesql_checker, view, read, pruned, by_column)
-    per_row = 18 + 8 + 15  # the view's query reads all three columns
-    assert full == ROWS * per_row + MIN_BYTES_PER_TABLE
-    assert incremental == pytest.approx(0.01 * ROWS * per_row + MIN_BYTES_PER_TABLE)
-    assert not_partition == full
+    # the columns the outer query needs, through the view: id_evento (18) and _batch_id (15),
+    # plus _loaded_at (8) where the bound names it; the bound on the partition column prunes
+    assert full == ROWS * (18 + 15) + MIN_BYTES_PER_TABLE
+    assert incremental == pytest.approx(0.01 * ROWS * (18 + 15 + 8) + MIN_BYTES_PER_TABLE)
+    assert not_partition == ROWS * 18 + MIN_BYTES_PER_TABLE
+
+
+def test_columns_an_import_cte_passes_on_unused_are_not_read(googlesql_checker) -> None:
+    sql = (
+        f"with events as (select * from {P}.`cs_ops_raw_data`.`eventos_uso`),\n"
+        "counted as (select id_cliente, count(*) as n from events where _batch_id > 'b1'\n"
+        "    group by id_cliente)\n"
+        "select * from counted"
+    )
+    [cost] = bill(googlesql_checker, sql)
+    assert cost == ROWS * (12 + 15) + MIN_BYTES_PER_TABLE  # id_cliente, _batch_id only
 
 
 def test_partitions_come_from_the_create_statement(googlesql_checker) -> None:
@@ -57,6 +71,14 @@ def test_partitions_come_from_the_create_statement(googlesql_checker) -> None:
     assert costs[0] == ROWS * (12 + 8) + MIN_BYTES_PER_TABLE  # the create reads the raw table
     assert costs[1] == pytest.approx(0.01 * ROWS * (12 + 8) + MIN_BYTES_PER_TABLE)
     assert costs[2] == ROWS * 12 + MIN_BYTES_PER_TABLE
+    # a window's `partition by` does not partition the table
+    windowed = (
+        f"create or replace table {P}.`cs_ops_analytics`.`events_windowed` OPTIONS() as (\n"
+        "select id_cliente, row_number() over (partition by id_cliente order by ocorrido_em) as n "
+        f"from {P}.`cs_ops_raw_data`.`eventos_uso`)"
+    )
+    read = f"select n from {P}.`cs_ops_analytics`.`events_windowed` where id_cliente = 'c1'"
+    assert bill(googlesql_checker, windowed, read)[1] == ROWS * (12 + 8) + MIN_BYTES_PER_TABLE
 
 
 def test_where_false_reads_nothing_and_a_merge_target_is_not_read(googlesql_checker) -> None:
