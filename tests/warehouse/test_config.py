@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from warehouse.config import (
     ANALYTICS_DATASET,
+    DEFAULT_MAX_BYTES_BILLED,
     RAW_DATASET,
     REPO_ROOT,
     ConfigError,
@@ -132,6 +134,10 @@ def test_profiles_targets_match_the_flag() -> None:
     assert profile["outputs"]["prod"]["dataset"] == ANALYTICS_DATASET
     assert "maximum_bytes_billed" in profile["outputs"]["prod"]
     assert "api_endpoint" in profile["outputs"]["prod"]
+    # a plain `dbt` run (outside the wrapper, which passes the setting) gets the same cap
+    cap = profile["outputs"]["prod"]["maximum_bytes_billed"]
+    default = re.search(r"CS_OPS_MAX_BYTES_BILLED', '(\d+)'", cap)
+    assert default and int(default.group(1)) == DEFAULT_MAX_BYTES_BILLED
 
 
 @pytest.mark.parametrize("value", ["2GB", "512MB", "1.5GiB", " 3 gb "])
