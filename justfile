@@ -89,12 +89,12 @@ bench:
     {{python}} -m generator.bench
     {{python}} -m warehouse.bench
     {{python}} tests/dbt/bench_dbt.py
-    # BigQuery bytes billed at 100M events, estimated from a prod run on the emulator and bench_dbt's sizes
-    {{python}} tests/dbt/bench_bytes_billed.py
     {{python}} -m ml.bench
     # the app bench renders every page at 100k customers over a real pipeline build of its own
     # (<data>/bench-app-100k, reused while its inputs fingerprint matches; --rebuild forces it)
     {{python}} -m app.bench
+    # BigQuery bytes billed at 100M events, estimated from a prod run on the emulator and bench_dbt's sizes
+    {{python}} tests/dbt/bench_bytes_billed.py
     echo "benchmark results: $(ls "$data"/reports/bench_*.json | tr '\n' ' ')"
 
 # Scale bench (not CI): `just dev` at ~11M raw rows and ~100M usage events, stage breakdown, RSS, disk, app pages -> <data dir>/reports/bench_scale.json
