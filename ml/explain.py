@@ -302,6 +302,7 @@ def top_drivers(
     features = spec.features
     order = np.argsort(-np.abs(deltas), axis=1, kind="stable")[:, :top]
     values = frame[features].to_numpy(dtype=object)
+    texts: dict[tuple[str, object], str] = {}  # each (feature, value) described once: counts repeat a lot
     out: list[list[dict]] = []
     for i in range(len(frame)):
         drivers = []
@@ -313,6 +314,9 @@ def top_drivers(
             value = values[i, j]
             if isinstance(value, (np.floating, float)):
                 value = None if np.isnan(value) else float(value)
+            text = texts.get((col, value))
+            if text is None:
+                text = texts[(col, value)] = describe(col, value, reference.get(col), spec)
             drivers.append(
                 {
                     "feature": col,
@@ -320,7 +324,7 @@ def top_drivers(
                     "reference": reference.get(col),
                     "delta": round(d, 4),
                     "direction": "aumenta o risco" if d > 0 else "reduz o risco",
-                    "text": describe(col, value, reference.get(col), spec),
+                    "text": text,
                     "lever": col in spec.levers,
                 }
             )
@@ -333,9 +337,11 @@ def drivers_json(drivers: list[list[dict]]) -> list[str]:
 
 
 def global_importance(
-    model, frame: pd.DataFrame, spec: FeatureSpec, random_state: int, max_rows: int = 20000, repeats: int = 5
+    model, frame: pd.DataFrame, spec: FeatureSpec, random_state: int, max_rows: int = 10_000, repeats: int = 3
 ) -> list[dict]:
-    """Permutation importance (mean drop in ROC AUC) on the given (validation) rows."""
+    """Permutation importance (mean drop in ROC AUC) on up to `max_rows` of the given (validation)
+    rows: 1 + features x repeats predictions of the whole pipeline (73 at 24 features), the
+    costliest report of `ml train` before this cap (20,000 rows x 5 repeats: 10 CPU-s at 155k rows)."""
     if len(frame) > max_rows:
         frame = frame.sample(max_rows, random_state=random_state)
     y = frame[spec.label_column].astype(int)

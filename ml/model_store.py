@@ -109,17 +109,18 @@ def save_model(estimator, spec: FeatureSpec, reference: dict, metadata: dict, pa
     """Write <path> (.skops) and <path stem>.meta.json; returns the model as load_model would."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    untrusted = sio.get_untrusted_types(data=sio.dumps(estimator))
-    unexpected = sorted(set(untrusted) - set(TRUSTED_TYPES))
-    if unexpected:
-        raise ModelLoadError(
-            f"refusing to save: the model contains types not in ml.model_store.TRUSTED_TYPES: {unexpected}. "
-            "Review them and add them to the list if they are safe."
-        )
     digests: list[str] = []
+    found: list[str] = []
 
-    def dump(tmp: Path) -> None:
+    def dump(tmp: Path) -> None:  # serialised once; its types checked before the file is moved in place
         sio.dump(estimator, tmp)
+        found.extend(sio.get_untrusted_types(file=tmp))
+        unexpected = sorted(set(found) - set(TRUSTED_TYPES))
+        if unexpected:
+            raise ModelLoadError(
+                f"refusing to save: the model contains types not in ml.model_store.TRUSTED_TYPES: "
+                f"{unexpected}. Review them and add them to the list if they are safe."
+            )
         digests.append(sha256_file(tmp))
 
     # model first, then its metadata: a reader in between sees a hash mismatch and re-reads
@@ -135,7 +136,7 @@ def save_model(estimator, spec: FeatureSpec, reference: dict, metadata: dict, pa
             "model_version": meta.get("model_version") or f"{spec.name}-{digest[:12]}",
             "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "library_versions": library_versions(),
-            "trusted_types": sorted(untrusted),
+            "trusted_types": sorted(found),
             "feature_spec": spec.to_dict(),
             "reference_values": reference,
         }
