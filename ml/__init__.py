@@ -3,7 +3,7 @@
     python -m ml train [--table <warehouse table | file.parquet>] [--spec ml/feature_spec.yml]
     python -m ml evaluate            # evaluation + model card, no model saved
     python -m ml score               # cs_ops_analytics.churn_scores for the newest snapshot
-    python -m ml.bench               # speed/memory on 1M synthetic snapshot rows
+    python -m ml.bench               # times `ml train` / `ml score` as users run them
 
 Python API for other parts (the app's simulator):
 

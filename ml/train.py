@@ -386,6 +386,7 @@ def train(
     evaluation: dict = {
         "spec_name": spec.name,
         "source": source,
+        "rows": int(len(frame)),
         "random_state": random_state,
         "trained_at": started.isoformat(timespec="seconds"),
         "label": f"{spec.label_column}: churn within {spec.horizon_days} days after {spec.time_column}"
