@@ -4,7 +4,8 @@ The model (ml/) writes each driver as {feature, value, reference, delta, text}: 
 how much the probability would fall (or rise) if only that feature had the typical
 customer's value. Deltas are one-at-a-time what-ifs, so they do not add up to the
 probability (features interact); the pages say so. Drivers on context nobody can change
-(segment, size, UF, plan, MRR, seats, tenure) are shown apart, never as a reason to act.
+(the features ml/feature_spec.yml does not list as `levers`: segment, size, UF, plan, MRR, seats,
+tenure) are shown apart, never as a reason to act.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from typing import Any
 
 from app import fmt
 from app.i18n import tr
-from app.playbooks import CONTEXT
 
 # English text for each feature (the model's own text is pt-BR). {value} / {ref} filled in.
 EN_TEXT = {
@@ -48,14 +48,14 @@ EXPLANATION = (
 
 
 def is_context(driver: dict[str, Any]) -> bool:
-    return str(driver.get("feature")) in CONTEXT or str(driver.get("feature")) in (
-        "company_size",
-        "segment",
-        "uf",
-        "plan",
-        "licensed_modules",
-        "mrr_per_seat",
-    )
+    """Context, not a lever: as the model's feature spec (ml/feature_spec.yml `levers`) says. Each
+    driver carries the model's answer (`lever`); drivers saved before it did are looked up."""
+    lever = driver.get("lever")
+    if isinstance(lever, bool):
+        return not lever
+    from ml.spec import default_context_features
+
+    return str(driver.get("feature")) in default_context_features()
 
 
 def text(driver: dict[str, Any], lang: str) -> str:

@@ -7,6 +7,7 @@ The trainer, scorer and explanations only ever look at columns through a
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,13 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         split=split,
         levers=levers,
     )
+
+
+@lru_cache(maxsize=1)
+def default_context_features() -> frozenset[str]:
+    """The default spec's features that are not levers (segment, size, UF, plan, MRR, seats, tenure,
+    renewal date...): context nobody acts on. For readers of drivers saved without a `lever` flag."""
+    return frozenset(load_spec().context_features)
 
 
 def _levers(raw: dict, features: list[str], path: Path) -> dict[str, int]:
