@@ -91,36 +91,45 @@ def waterfall_steps(start_mrr: float, row: pd.Series, lang: str) -> pd.DataFrame
     )
     frame = pd.DataFrame(rows)
     frame["label"] = frame["value"].map(lambda v: fmt.brl_compact(v, lang))
+    moves = frame["kind"] != "total"
+    frame.loc[moves & (frame["value"] >= 0), "label"] = "+" + frame["label"]
+    frame["row"] = frame["step"] + "  " + frame["label"]
     return frame
 
 
 def waterfall(steps: pd.DataFrame) -> alt.Chart:
+    """The MRR bridge as horizontal bars, one row per step with its value in the row's label.
+
+    Rows, not columns: seven value labels side by side overlap on a phone, a row label never does.
+    """
     color = alt.Color(
         "kind:N",
         scale=alt.Scale(domain=["total", "up", "down"], range=[TOTAL, POSITIVE, NEGATIVE]),
         legend=None,
     )
-    x = alt.X("step:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0, labelLimit=90))
-    # the y axis spans the movements, not 0..MRR: a month's movements are a few percent of the
-    # MRR and would be slivers on a zero-based axis (the total bars run off the bottom)
+    # the value axis spans the movements, not 0..MRR: a month's movements are a few percent of the
+    # MRR and would be slivers on a zero-based axis (the total bars run off the left edge)
     moves = steps.loc[steps["kind"] != "total", ["start", "end"]]
     low = float(min(moves.min().min(), steps["end"].min())) if len(moves) else 0.0
     high = float(steps[["start", "end"]].max().max())
-    pad = max((high - low) * 0.15, 1.0)
-    scale = alt.Scale(domain=[low - pad, high + pad], zero=False, nice=False)
-    bars = (
+    pad = max((high - low) * 0.1, 1.0)
+    return (
         alt.Chart(steps)
         .mark_bar(clip=True)
         .encode(
-            x=x,
-            y=alt.Y("start:Q", title="MRR (R$)", scale=scale),
-            y2="end:Q",
+            y=alt.Y("row:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=200)),
+            x=alt.X(
+                "start:Q",
+                title="MRR (R$)",
+                scale=alt.Scale(domain=[low - pad, high + pad], zero=False, nice=False),
+                axis=alt.Axis(tickCount=4, format="~s"),
+            ),
+            x2="end:Q",
             color=color,
             tooltip=[alt.Tooltip("step:N"), alt.Tooltip("label:N", title="R$")],
         )
+        .properties(height=7 * 34)
     )
-    text = alt.Chart(steps).mark_text(dy=-6).encode(x=x, y=alt.Y("end:Q"), text="label:N")
-    return (bars + text).properties(height=320)
 
 
 def mrr_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
