@@ -80,7 +80,9 @@ def display_table(shown: pd.DataFrame, lang: str, max_rows: int = MAX_TABLE_ROWS
     table["health_score"] = table["health_score"].map(lambda v: fmt.number(v, 0, lang))
     table["renewal_date"] = table["renewal_date"].map(lambda v: fmt.day(v, lang))
     table["drivers"] = shown["top_drivers"].head(max_rows).map(lambda raw: drivers_cell(raw, lang))
-    table.insert(6, "open_360", "./cliente-360?cliente=" + table["customer_id"])  # the account in Cliente 360
+    table.insert(
+        6, "open_360", table["customer_id"]
+    )  # shown as "abrir": opens Cliente 360 (ui.account_table)
     return table.rename(columns=labels(lang))
 
 

@@ -192,10 +192,16 @@ def kpi_section(wh, lang: str) -> str:
 def risk_section(wh, lang: str, top: int) -> str:
     frame, totals = queries.portfolio_page(wh, top)
     customers, total_risk, high = totals["customers"], totals["mrr_at_risk"], totals["high_risk"]
+    active = fmt.count(
+        customers,
+        tr("cliente ativo", "active customer", lang),
+        tr("clientes ativos", "active customers", lang),
+        lang,
+    )
     summary = tr(
-        f"MRR em risco (probabilidade × MRR) em {fmt.number(customers, 0, lang)} clientes ativos: "
+        f"MRR em risco (probabilidade × MRR) em {active}: "
         f"{fmt.brl(total_risk, 2, lang)}; {fmt.number(high, 0, lang)} em risco alto.",
-        f"MRR at risk (probability × MRR) across {fmt.number(customers, 0, lang)} active customers: "
+        f"MRR at risk (probability × MRR) across {active}: "
         f"{fmt.brl(total_risk, 2, lang)}; {fmt.number(high, 0, lang)} at high risk.",
         lang,
     )

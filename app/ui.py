@@ -185,6 +185,58 @@ def _chart_spec(name: str, args: tuple, language: str, _builder: Callable[..., o
     return spec
 
 
+def table(frame, empty: str | None = None, **options):
+    """st.dataframe, or a sentence in the UI language when there is no row.
+
+    Streamlit's grid shows the English word "empty" for a frame without rows; a page says
+    what is missing instead (`empty`, else "Nenhuma linha." / "No rows.").
+    """
+    if len(frame) == 0:
+        st.caption(empty or tr("Nenhuma linha.", "No rows."))
+        return None
+    options.setdefault("hide_index", True)
+    options.setdefault("width", "stretch")
+    return st.dataframe(frame, **options)
+
+
+OPEN_COLUMN = "360"
+
+
+def account_table(frame, empty: str, key: str, **options) -> None:
+    """A table of accounts whose "abrir" cell opens the account in Cliente 360 at the first click.
+
+    `frame`'s "360" column holds each row's customer id; it is shown as the word
+    "abrir"/"open". Clicking it selects that cell (single-cell
+    selection, one click) and the page switches to Cliente 360 in this session with the account
+    chosen. Streamlit's link column did not: it opened a new tab, and only at the second click.
+    The table's key gets a new suffix after each opening, so coming back starts unselected.
+    """
+    opened = st.session_state.get(f"{key}__opened", 0)
+    customer_ids = list(frame[OPEN_COLUMN]) if len(frame) else []
+    shown = frame.assign(**{OPEN_COLUMN: tr("abrir ›", "open ›")})
+    config = {OPEN_COLUMN: st.column_config.TextColumn(width="small"), **options.pop("column_config", {})}
+    event = table(
+        shown,
+        empty,
+        key=key if not opened else f"{key}__{opened}",
+        on_select="rerun",
+        selection_mode="single-cell",
+        column_config=config,
+        **options,
+    )
+    cells = event.selection.cells if event is not None else []
+    clicked = [row for row, column in cells if column == OPEN_COLUMN]
+    if clicked:
+        st.session_state[f"{key}__opened"] = opened + 1
+        open_customer(str(customer_ids[clicked[0]]))
+
+
+def open_customer(customer_id: str) -> None:
+    """Go to Cliente 360 showing `customer_id` (in this session; the URL says which account)."""
+    st.session_state["selected_customer"] = customer_id
+    st.switch_page("views/cliente_360.py", query_params={**st.query_params.to_dict(), "cliente": customer_id})
+
+
 def metric(
     container,
     label: str,

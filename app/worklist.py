@@ -88,7 +88,7 @@ def display_table(
             ],
             "next_action": [found[0].title[lang] if found else "—" for found in recommended],
             "open_actions": [open_actions.get(c, 0) for c in rows["customer_id"]],
-            "open_360": "./cliente-360?cliente=" + rows["customer_id"],
+            "open_360": rows["customer_id"],  # shown as "abrir": opens Cliente 360 (ui.account_table)
         }
     )
     return table.rename(columns=labels(lang))

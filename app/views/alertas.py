@@ -9,27 +9,17 @@ from app import actions, alerts, data, fmt, ui
 from app.i18n import tr, value_label
 
 
-def link_column(frame: pd.DataFrame) -> pd.Series:
-    return "./cliente-360?cliente=" + frame["customer_id"]
-
-
 def table(frame: pd.DataFrame, columns: dict[str, pd.Series], key: str, lang: str) -> None:
     shown = pd.DataFrame(
         {
             tr("Cliente", "Customer", lang): frame["company_name"].fillna(frame["customer_id"]),
+            ui.OPEN_COLUMN: frame["customer_id"],  # next to the name: on a phone too without scrolling
             "CSM": frame["csm_owner"],
             "MRR": [fmt.brl(v, 0, lang) for v in frame["current_mrr"]],
             **columns,
-            "360": link_column(frame),
         }
     )
-    st.dataframe(
-        shown,
-        hide_index=True,
-        width="stretch",
-        key=key,
-        column_config={"360": st.column_config.LinkColumn(display_text=tr("abrir", "open", lang))},
-    )
+    ui.account_table(shown, tr("Nenhum alerta.", "No alert.", lang), key=key)
 
 
 def count_caption(frame: pd.DataFrame, lang: str) -> None:
@@ -177,9 +167,7 @@ def main() -> None:
     if overdue.empty:
         st.caption(tr("Nenhuma ação atrasada.", "No overdue action."))
     else:
-        st.dataframe(
-            actions.display(overdue, lang, today, {}), hide_index=True, width="stretch", key="al_overdue"
-        )
+        ui.table(actions.display(overdue, lang, today, {}), key="al_overdue")
 
     outcomes_section(runs, today, logged, lang)
 

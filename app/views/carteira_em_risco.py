@@ -61,21 +61,17 @@ def main() -> None:
 
     table = view["table"]
     names = portfolio.labels(lang)
-    st.dataframe(
+    ui.account_table(
         table,
-        hide_index=True,
-        width="stretch",
+        tr("Nenhum cliente corresponde aos filtros.", "No customer matches the filters."),
         key="risk_table",
         column_config={
             names["company_name"]: st.column_config.TextColumn(width="medium", pinned=True),
             names["drivers"]: st.column_config.TextColumn(width="large"),
-            "360": st.column_config.LinkColumn(display_text=tr("abrir", "open"), width="small"),
         },
     )
     shown, total = len(table), summary["customers"]
-    if total == 0:
-        st.info(tr("Nenhum cliente corresponde aos filtros.", "No customer matches the filters."))
-    elif total > shown:
+    if total > shown:
         st.caption(
             tr(
                 f"Mostrando os {fmt.number(shown, 0, lang)} primeiros de {fmt.number(total, 0, lang)} "
@@ -84,7 +80,7 @@ def main() -> None:
                 "customers (by MRR at risk). Narrow the filters or export the CSV.",
             )
         )
-    else:
+    elif total:
         st.caption(fmt.count(total, tr("cliente", "customer"), tr("clientes", "customers"), lang) + ".")
     exported = min(total, EXPORT_MAX_ROWS)
     st.download_button(

@@ -78,7 +78,7 @@ def main() -> None:
     ui.metric(
         k[4],
         tr("Cliente há", "Customer for"),
-        fmt.number(row.get("tenure_months"), 0, lang) + tr(" meses", " months"),
+        fmt.count(row.get("tenure_months"), tr("mês", "month"), tr("meses", "months"), lang),
     )
 
     left, right = st.columns(2)
@@ -181,7 +181,7 @@ def main() -> None:
                 tr("MRR anterior", "Previous MRR"),
                 "MRR",
             ]
-            st.dataframe(moves.iloc[::-1], hide_index=True, width="stretch")
+            ui.table(moves.iloc[::-1])
     else:
         snaps = data.load("customer_snapshots", customer_id)
         pairs = [(column, title) for column, title in groups[group][1] if column in snaps]
@@ -224,10 +224,10 @@ def main() -> None:
                 f"{fmt.number(len(detail), 0, lang)} of {fmt.number(total, 0, lang)} rows (newest first)",
             )
             if total > len(detail)
-            else fmt.number(total, 0, lang)
-            + tr(" registros (mais recentes primeiro)", " rows (newest first)")
+            else fmt.count(total, tr("registro", "row"), tr("registros", "rows"), lang)
+            + tr(" (mais recentes primeiro)", " (newest first)")
         )
-        st.dataframe(ui.display_frame(shown, lang), hide_index=True, width="stretch", key="c360_detail_table")
+        ui.table(ui.display_frame(shown, lang), key="c360_detail_table")
 
 
 ui.run_page(main)

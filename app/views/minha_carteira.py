@@ -98,10 +98,9 @@ def main() -> None:
 
     table = worklist.display_table(rows, shown["recommended"], shown["health"], open_counts, lang)
     names = worklist.labels(lang)
-    st.dataframe(
+    ui.account_table(
         table,
-        hide_index=True,
-        width="stretch",
+        tr("Nenhuma conta corresponde aos filtros.", "No account matches the filters."),
         key="wl_table",
         column_config={
             names["company_name"]: st.column_config.TextColumn(width="medium", pinned=True),
@@ -114,7 +113,6 @@ def main() -> None:
             ),
             names["next_action"]: st.column_config.TextColumn(width="medium"),
             names["open_actions"]: st.column_config.NumberColumn(width="small", format="%d"),
-            names["open_360"]: st.column_config.LinkColumn(display_text=tr("abrir", "open"), width="small"),
         },
     )
     if summary["customers"] > len(rows):
@@ -214,7 +212,7 @@ def account_panel(
     if account_actions.empty:
         st.caption(tr("Nenhuma ação registrada ainda.", "No action recorded yet."))
     else:
-        st.dataframe(actions.display(account_actions, lang, today), hide_index=True, width="stretch")
+        ui.table(actions.display(account_actions, lang, today))
         actions.update_form(account_actions, lang, key=f"wl_{customer_id}")
 
 
@@ -247,9 +245,7 @@ def actions_section(mine: pd.DataFrame, rows: pd.DataFrame, today: dt.date, lang
         st.caption(tr("Nenhuma ação registrada nestas contas.", "No action recorded on these accounts."))
         return
     names = dict(zip(rows["customer_id"], rows["company_name"].fillna(""), strict=True))
-    st.dataframe(
-        actions.display(mine, lang, today, names), hide_index=True, width="stretch", key="wl_actions"
-    )
+    ui.table(actions.display(mine, lang, today, names), key="wl_actions")
     st.download_button(
         tr(
             f"Exportar ações (CSV, {fmt.count(len(mine), 'linha', 'linhas', lang)})",

@@ -87,19 +87,19 @@ def main() -> None:
             ),
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="dq_reconciliation")
+    ui.table(shown, key="dq_reconciliation")
     moved = int(pd.to_numeric(quality.get("owner_changes", pd.Series(dtype=float))).fillna(0).sum())
     if moved:
         st.warning(
             tr(
-                f"{fmt.number(moved, 0, lang)} atualização(ões) mudaram o cliente de um registro "
-                "(fct_mudancas_de_cliente); a versão nova vale, confira com a origem.",
-                f"{fmt.number(moved, 0, lang)} update(s) moved a record to another customer "
+                f"{fmt.count(moved, 'atualização mudou', 'atualizações mudaram', lang)} o cliente de "
+                "um registro (fct_mudancas_de_cliente); a versão nova vale, confira com a origem.",
+                f"{fmt.count(moved, 'update', 'updates', lang)} moved a record to another customer "
                 "(fct_mudancas_de_cliente); the new version counts, check with the source.",
             )
         )
     with st.expander(tr("Por lote", "By batch")):
-        st.dataframe(ui.display_frame(quality, lang), hide_index=True, width="stretch")
+        ui.table(ui.display_frame(quality, lang))
 
     st.subheader(tr("Quarentena por motivo", "Quarantine by reason"))
     summary = data.load("quarantine_summary")
@@ -123,16 +123,16 @@ def main() -> None:
         picked = data.load("quarantine_examples", table_name, reason).copy()
         picked["raw_values"] = picked["raw_values"].map(_pretty)
         picked["reason"] = picked["reason"].map(lambda r: reason_label(r, lang))
-        st.dataframe(ui.display_frame(picked, lang), hide_index=True, width="stretch", key="dq_examples")
+        ui.table(ui.display_frame(picked, lang), key="dq_examples")
 
     st.subheader(tr("Ledger de cargas", "Load ledger"))
     ledger_view = ledger.copy()
     ledger_view["sha256"] = ledger_view["sha256"].astype(str).str[:12] + "…"
     loaded_text = tr("carregado", "loaded")
     ledger_view["status"] = ledger_view["status"].map(lambda s: loaded_text if s == "loaded" else s)
-    st.dataframe(ui.display_frame(ledger_view, lang), hide_index=True, width="stretch", key="dq_ledger")
+    ui.table(ui.display_frame(ledger_view, lang), key="dq_ledger")
     with st.expander(tr("Lotes (períodos)", "Batches (periods)")):
-        st.dataframe(ui.display_frame(batches, lang), hide_index=True, width="stretch")
+        ui.table(ui.display_frame(batches, lang))
 
 
 def _pretty(raw) -> str:

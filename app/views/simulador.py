@@ -142,7 +142,7 @@ def main() -> None:
         features = [f for f in getattr(model.spec, "features", frame.columns) if f in frame.columns]
         shown = frame[features].T
         shown.columns = [tr("Atual", "Current"), tr("Cenário", "Scenario")]
-        st.dataframe(shown.astype(str), width="stretch")
+        ui.table(shown.astype(str), hide_index=False)
 
 
 LEVER_NAMES = {

@@ -139,7 +139,7 @@ def main() -> None:
         ui.chart(charts.cohort_heatmap, cohorts, lang)
 
     with st.expander(tr("Tabela mensal", "Monthly table")):
-        st.dataframe(ui.display_frame(monthly.iloc[::-1], lang), hide_index=True, width="stretch")
+        ui.table(ui.display_frame(monthly.iloc[::-1], lang))
 
 
 ui.run_page(main)

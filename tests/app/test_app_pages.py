@@ -277,22 +277,82 @@ def test_missing_model_asks_for_just_train(built_data_dir, tmp_path, use_data_di
     assert "just train" in " ".join(i.value for i in at.info)
 
 
-def test_customer_360_deep_link_from_the_risk_table(app_data, reader):
+def test_customer_360_deep_link_by_url(app_data, reader):
     from app_helpers import APP
     from streamlit.testing.v1 import AppTest
 
     portfolio = queries.portfolio(reader)
     target = portfolio["customer_id"].iloc[len(portfolio) // 2]
-    at = open_page("carteira_em_risco")
-    links = at.dataframe[0].value["360"]
-    assert f"./cliente-360?cliente={target}" in set(links)
-
     fresh = AppTest.from_file(str(APP), default_timeout=120)
     fresh.query_params["cliente"] = target
     fresh.run()
     fresh.switch_page("views/cliente_360.py").run()
     assert problems(fresh) == []
     assert fresh.selectbox(key="c360_customer").value == target
+
+
+@pytest.mark.parametrize(
+    ("page", "key", "lang"), [("carteira_em_risco", "risk_table", None), ("minha_carteira", "wl_table", "en")]
+)
+def test_open_cell_opens_the_account_in_customer_360_at_the_first_click(app_data, page, key, lang):
+    at = open_page(page, lang=lang)
+    shown = at.dataframe[0].value
+    assert set(shown["360"]) == {"abrir ›" if lang is None else "open ›"}
+    row = len(shown) // 2
+    name_column = "Cliente" if lang is None else "Account"
+    name = shown.iloc[row][name_column] if name_column in shown else None
+    at.session_state[key] = {"selection": {"rows": [], "columns": [], "cells": [(row, "360")]}}
+    at.run()  # the one click: the cell is selected and the page switches
+    assert problems(at) == []
+    assert at.title[0].value == ("Cliente 360" if lang is None else "Customer 360")
+    chosen = at.selectbox(key="c360_customer").value
+    assert at.query_params["cliente"] == [chosen] or at.query_params["cliente"] == chosen
+    if name is not None:
+        assert any(str(name) in s.value for s in at.subheader)
+
+    at.switch_page(f"views/{page}.py").run()  # coming back: the table starts unselected
+    assert problems(at) == [] and at.title[0].value != "Cliente 360"
+    assert at.dataframe[0].value.equals(shown)
+
+
+def test_a_table_without_rows_says_so_in_the_ui_language(app_data):
+    at = open_page("carteira_em_risco")
+    at.text_input(key="risk_search").input("no customer has this name zzqx").run()
+    assert problems(at) == []
+    assert not at.dataframe  # no empty grid (Streamlit's grid would say "empty")
+    assert "Nenhum cliente corresponde aos filtros." in [c.value for c in at.caption]
+
+    at = open_page("carteira_em_risco", lang="en")
+    at.text_input(key="risk_search").input("no customer has this name zzqx").run()
+    assert not at.dataframe
+    assert "No customer matches the filters." in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_page_shows_an_empty_table(app_data, page):
+    at = open_page(page)
+    assert [len(df.value) for df in at.dataframe if len(df.value) == 0] == []
+
+
+@pytest.mark.parametrize("lang", ["pt", "en"])
+def test_model_page_speaks_the_ui_language(app_data, lang):
+    import re
+
+    at = open_page("modelo", lang=lang)
+    assert problems(at) == []
+    tables = [df.value for df in at.dataframe]
+    cells = [str(v) for table in tables for column in table.columns for v in [column, *table[column]]]
+    identifiers = [c for c in cells if re.search(r"[a-z]+_[a-z_]+", c)]
+    assert identifiers == []  # scorer and feature names in words, not logistic_regression_same_inputs
+    card = {m.value for e in at.expander if e.label.startswith("Model card") for m in e.markdown}
+    text = " ".join(c.value for c in at.caption) + " ".join(
+        m.value for m in at.markdown if m.value not in card
+    )
+    if lang == "pt":
+        assert "churn within" not in text and "Prevê: cancela em até" in text
+        assert "Regressão logística" in " ".join(cells)
+    else:
+        assert "Prevê" not in text and "Predicts: churn within" in text
 
 
 def test_half_written_evaluation_file_is_a_friendly_message(built_data_dir, tmp_path, use_data_dir):
