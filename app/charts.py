@@ -44,6 +44,9 @@ def localized(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
     return chart.configure(locale=PT_BR_LOCALE if lang == "pt" else EN_LOCALE)
 
 
+# Monthly time axes: one format with the year on every label (Vega's default mixes "2025", "abr")
+MONTH_AXIS = alt.Axis(format="%m/%Y", labelOverlap=True)
+
 POSITIVE = "#2e7d32"
 NEGATIVE = "#c62828"
 TOTAL = "#455a64"
@@ -139,7 +142,7 @@ def mrr_trend(frame: pd.DataFrame, lang: str) -> alt.Chart:
         alt.Chart(data)
         .mark_area(line=True, opacity=0.25)
         .encode(
-            x=alt.X("month:T", title=None),
+            x=alt.X("month:T", title=None, axis=MONTH_AXIS),
             y=alt.Y("mrr:Q", title="MRR (R$)"),
             tooltip=[
                 alt.Tooltip("month:T", title=tr("Mês", "Month", lang), format="%m/%Y"),
@@ -209,7 +212,11 @@ def line(frame: pd.DataFrame, x: str, y: str, title: str, height: int = 180) -> 
     return (
         alt.Chart(frame)
         .mark_line(point=True)
-        .encode(x=alt.X(f"{x}:T", title=None), y=alt.Y(f"{y}:Q", title=title), tooltip=[f"{x}:T", f"{y}:Q"])
+        .encode(
+            x=alt.X(f"{x}:T", title=None, axis=MONTH_AXIS),
+            y=alt.Y(f"{y}:Q", title=title),
+            tooltip=[alt.Tooltip(f"{x}:T", format="%m/%Y"), alt.Tooltip(f"{y}:Q", title=title)],
+        )
         .properties(height=height)
     )
 
@@ -225,10 +232,10 @@ def multi_line(frame: pd.DataFrame, x: str, series: dict[str, str], height: int 
         alt.Chart(long)
         .mark_line(point=True)
         .encode(
-            x=alt.X(f"{x}:T", title=None),
+            x=alt.X(f"{x}:T", title=None, axis=MONTH_AXIS),
             y=alt.Y("value:Q", title=None),
             color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-            tooltip=[f"{x}:T", "series:N", "value:Q"],
+            tooltip=[alt.Tooltip(f"{x}:T", format="%m/%Y"), "series:N", "value:Q"],
         )
         .properties(height=height)
     )
@@ -242,7 +249,7 @@ def _two_axes(frame: pd.DataFrame, x: str, series: dict[str, str], height: int) 
             alt.Chart(frame[[x, column]].dropna())
             .mark_line(point=True, color=colour)
             .encode(
-                x=alt.X(f"{x}:T", title=None, axis=alt.Axis(format="%m/%Y")),
+                x=alt.X(f"{x}:T", title=None, axis=MONTH_AXIS),
                 y=alt.Y(f"{column}:Q", title=title, axis=alt.Axis(orient=orient, titleColor=colour)),
                 tooltip=[alt.Tooltip(f"{x}:T", format="%m/%Y"), alt.Tooltip(f"{column}:Q", title=title)],
             )

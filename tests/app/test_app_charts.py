@@ -38,3 +38,36 @@ def test_waterfall_is_one_row_per_step_on_a_value_axis_that_starts_near_the_move
     assert spec["encoding"]["y"]["field"] == "row"  # horizontal bars: labels never collide
     low, high = spec["encoding"]["x"]["scale"]["domain"]
     assert low > 900_000 and high < 1_100_000  # not zero-based: the movements are visible
+
+
+def _temporal_axes(spec: dict) -> list[dict]:
+    """The x encodings of type temporal in a chart spec and its layers."""
+    found = []
+    for part in [spec, *spec.get("layer", [])]:
+        x = part.get("encoding", {}).get("x", {})
+        if x.get("type") == "temporal":
+            found.append(x)
+    return found
+
+
+def test_time_axes_show_the_year_on_every_label():
+    months = pd.DataFrame(
+        {
+            "month": pd.date_range("2024-11-01", periods=4, freq="MS"),
+            "mrr": [1.0, 2.0, 3.0, 4.0],
+            "snapshot_date": pd.date_range("2024-11-30", periods=4, freq="ME"),
+            "a": [1.0, 2.0, 3.0, 4.0],
+            "b": [5.0, 6.0, 7.0, 8.0],
+            "c": [1.0, 1.0, 1.0, 1.0],
+        }
+    )
+    specs = [
+        charts.mrr_trend(months, "pt").to_dict(),
+        charts.line(months, "snapshot_date", "a", "A").to_dict(),
+        charts.multi_line(months, "snapshot_date", {"a": "A", "b": "B"}).to_dict(),
+        charts.multi_line(months, "snapshot_date", {"a": "A", "b": "B", "c": "C"}).to_dict(),
+    ]
+    for spec in specs:
+        axes = _temporal_axes(spec)
+        assert axes, spec
+        assert all("%Y" in x.get("axis", {}).get("format", "") for x in axes), axes
