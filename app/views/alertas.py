@@ -84,9 +84,13 @@ def main() -> None:
         st.caption(
             tr(
                 "Só há uma rodada de score até agora: este alerta compara com a rodada anterior e "
-                "aparece a partir da próxima (`just score` depois de novos dados).",
+                "aparece a partir da próxima, com um mês novo de dados (localmente: "
+                "`just generate --continue --months 1`, `just load`, `just transform`, `just score`; "
+                "`just dev` recria os dados do zero e começa um histórico novo).",
                 "There is only one scoring run so far: this alert compares with the previous run and "
-                "starts with the next one (`just score` after new data).",
+                "starts with the next one, on a new month of data (locally: "
+                "`just generate --continue --months 1`, `just load`, `just transform`, `just score`; "
+                "`just dev` makes the data from scratch and starts a new history).",
             )
         )
     elif increase.empty:
