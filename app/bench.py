@@ -203,6 +203,60 @@ def bench(repeats: int = 3) -> dict:
     return {"pages": results, "record_action": bench_record(repeats)}
 
 
+def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (1440, 900)) -> dict:
+    """Each page in Debian's Chromium: seconds from navigation (a new session) to its last element drawn.
+
+    Cold: a new server process, warmed by one visit to another page that reads none of this
+    page's data (so imports are done; data version rechecked after 2 s), then this page opened
+    in a new session: every query, chart spec and the model load on this visit. Cached: the
+    next new session on the same server. Medians of `repeats`, side by side.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from app.browser import CHROMIUM, CHROMIUM_ARGS, PAGE_URLS, open_timed, streamlit_server
+
+    titles = dict(zip(PAGES, PAGE_URLS, strict=True))
+    log_path = data_dir / "reports" / "bench_app_browser_server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    rows = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            for page_name in PAGES:
+                path, title = titles[page_name]
+                warm_path, warm_title = titles["qualidade_dados" if page_name == "modelo" else "modelo"]
+                cold, cached = [], []
+                for _ in range(repeats):
+                    with streamlit_server(data_dir, log_path) as url:
+                        _, warm = open_timed(browser, f"{url}/{warm_path}", warm_title, viewport)
+                        warm.context.close()
+                        time.sleep(2.2)  # the data version is cached for 2 s
+                        for runs in (cold, cached):
+                            seconds, page = open_timed(browser, f"{url}/{path}", title, viewport)
+                            page.context.close()
+                            runs.append(seconds)
+                rows.append(
+                    {
+                        "page": page_name,
+                        "cold_s": statistics.median(cold),
+                        "cached_s": statistics.median(cached),
+                        "cold_runs_s": cold,
+                        "cached_runs_s": cached,
+                        "cold_ok": statistics.median(cold) <= TARGET_COLD_S,
+                        "cached_ok": statistics.median(cached) <= TARGET_CACHED_S,
+                    }
+                )
+        finally:
+            browser.close()
+    return {
+        "what": "seconds from page.goto in a new browser context (a new Streamlit session) to the page's "
+        "last element drawn (app/browser.py RENDERED_JS), Debian chromium headless",
+        "viewport": list(viewport),
+        "repeats": repeats,
+        "pages": rows,
+    }
+
+
 def bench_record(repeats: int) -> dict:
     """Recording one action through warehouse.get_action_log(), as the page does (median of repeats).
 
@@ -247,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="bench build seed")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the bench data even if it matches")
     parser.add_argument("--here", action="store_true", help="no build: bench CS_OPS_DATA_DIR as it is")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="skip the real-browser timings (Debian chromium)"
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -273,6 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
     started = time.perf_counter()
     result = bench(args.repeats)
+    from app.browser import CHROMIUM
+
+    if not args.no_browser and CHROMIUM.exists():
+        result["browser"] = bench_browser(settings.data_dir, args.repeats)
     customers = counts.get("fct_clientes_kpis", 0)
     report = {
         "benchmark": "app page render (AppTest), cold vs cached",
@@ -326,6 +387,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['cold_over_cached']:>11.1f}x {row['cold_cpu_s']:>9.3f} {row['cached_cpu_s']:>11.3f}  "
             f"{verdict}" + (f"  problems: {row['problems']}" if row["problems"] else "")
         )
+    if "browser" in report:
+        print(
+            f"in Chromium at {report['browser']['viewport'][0]} px (navigation, new session -> last element):"
+        )
+        for row in report["browser"]["pages"]:
+            verdict = ("ok" if row["cold_ok"] else "SLOW") + " / " + ("ok" if row["cached_ok"] else "SLOW")
+            print(f"{row['page']:<20} {row['cold_s']:>8.3f} {row['cached_s']:>9.3f}  {verdict}")
     record = report["record_action"]
     print(
         f"recording an action: {record['median_s'] * 1000:.0f} ms median "

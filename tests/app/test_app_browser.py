@@ -142,3 +142,41 @@ def test_report_fits_a_phone(app_data, tmp_path):
             assert errors == []
         finally:
             browser.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "title"), [("carteira-em-risco", "Carteira em risco"), ("minha-carteira", "Minha carteira")]
+)
+def test_abrir_opens_customer_360_at_the_first_click(built_data_dir, tmp_path, path, title):
+    """One click on a row's "abrir" cell shows that account in Cliente 360, in the same tab.
+
+    At 1440 px the "360" column is the last one on screen (the columns a CSM acts on fit
+    without scrolling), so the click goes to the grid's right edge on the second row.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with streamlit_server(built_data_dir, tmp_path / "streamlit.log") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            errors = watch_console(page)
+            page.goto(f"{url}/{path}")
+            wait_for_page(page, title)
+            grid = page.locator('[data-testid="stDataFrame"]').first
+            grid.scroll_into_view_if_needed()
+            headers = grid.locator('th[role="columnheader"]').all_inner_texts()
+            cells = grid.locator('td[role="gridcell"]').all_inner_texts()
+            assert "360" in headers and cells[len(headers) + headers.index("360")] == "abrir ›"
+            account = cells[len(headers)]  # the second row's name: not what Cliente 360 shows by default
+            box = grid.bounding_box()
+            row_height = 35  # header and rows
+            x, y = box["x"] + box["width"] - 25, box["y"] + row_height + row_height * 1.5
+            page.mouse.move(x, y)
+            page.mouse.click(x, y)
+            wait_for_page(page, "Cliente 360", timeout_ms=60_000)
+            assert account in page.locator('[data-testid="stMain"] h3').first.inner_text()
+            assert "cliente=" in page.url and len(context.pages) == 1  # same tab; the URL names the account
+            assert page_problems(page) == [] and errors == []
+        finally:
+            browser.close()
