@@ -268,7 +268,7 @@ def bench_record(repeats: int) -> dict:
     from warehouse.action_log import Action
 
     log = get_action_log()
-    runs = []
+    runs, cpu = [], []
     for _ in range(max(repeats, 5)):
         action = Action(
             customer_id="BENCH",
@@ -278,11 +278,18 @@ def bench_record(repeats: int) -> dict:
             author="app.bench",
             note="timing run of app.bench",
         )
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         log.record(action)
         runs.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
     median = statistics.median(runs)
-    return {"median_s": median, "runs_s": runs, "target_s": TARGET_RECORD_S, "ok": median <= TARGET_RECORD_S}
+    return {
+        "median_s": median,
+        "median_cpu_s": statistics.median(cpu),
+        "runs_s": runs,
+        "target_s": TARGET_RECORD_S,
+        "ok": median <= TARGET_RECORD_S,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -397,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     record = report["record_action"]
     print(
         f"recording an action: {record['median_s'] * 1000:.0f} ms median "
+        f"({record['median_cpu_s'] * 1000:.0f} ms CPU) "
         f"(target <= {TARGET_RECORD_S * 1000:.0f} ms) {'ok' if record['ok'] else 'SLOW'}"
     )
     print(f"results: {out}")
