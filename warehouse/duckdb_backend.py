@@ -464,6 +464,11 @@ class DuckDBReader(Warehouse):
         """A reader of one release (the current one by default) for every query it runs."""
         return DuckDBReader(self.settings, self.contract, self.busy_timeout, release or self.release_id())
 
+    @property
+    def path(self) -> Path:
+        """The release file this reader reads (existing_tables checks it exists before asking)."""
+        return self._release_path()
+
     def _release_path(self) -> Path:
         if self.release:
             pinned = self.published_dir / self.release

@@ -47,7 +47,12 @@ def test_risk_increase_lists_the_accounts_that_rose(two_runs):
     assert problems(at) == []
     shown = at.dataframe[0].value
     assert len(two_runs["churned"]) == 2, "the tiny build has customers churned after the previous run"
-    assert sorted(shown["360"].str.rsplit("=", n=1).str[1]) == sorted(two_runs["risers"])
+    names = get_warehouse(read_only=True).query(
+        "select company_name from {analytics}.fct_clientes_kpis where customer_id in unnest(@ids)",
+        {"ids": two_runs["risers"]},
+    )
+    assert sorted(shown["Cliente"]) == sorted(names["company_name"])
+    assert set(shown["360"]) == {"abrir ›"}
     assert set(shown["Alta"]) == {"+20,0 p.p."}
 
     at.slider(key="al_min_pp").set_value(25).run()  # above every change: nothing left
