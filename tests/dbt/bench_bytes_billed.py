@@ -43,14 +43,15 @@ GIB = 2**30
 PRODUCTION_BUILD = ("--exclude-resource-type", "unit_test", "--log-format-file", "json")
 
 
-def prod_builds(work: Path, endpoint: str) -> tuple[Path, Path]:
+def prod_builds(work: Path, endpoint: str, select: list[str]) -> tuple[Path, Path]:
     """The JSON logs of a first prod build and of an incremental one after a new batch."""
     env = {"GOOGLE_CLOUD_PROJECT": PROJECT, "BIGQUERY_EMULATOR_HOST": endpoint}
+    selection = ["--select", *select, "--indirect-selection", "cautious"] if select else []
     logs = []
     for step, months in (("first", 3), ("incremental", 1)):
         generate(work, 25, months, *(("--continue",) if step == "incremental" else ()))
         load(work, "prod", **env)
-        dbt(work, "build", *PRODUCTION_BUILD, target="prod", timeout=3600, **env)
+        dbt(work, "build", *PRODUCTION_BUILD, *selection, target="prod", timeout=3600, **env)
         log = work / "dbt-logs" / "dbt.log"
         logs.append(log.rename(work / f"{step}.log"))
     return logs[0], logs[1]
@@ -88,6 +89,9 @@ def main() -> int:
     parser.add_argument("--events", type=float, default=100e6, help="usage events in the history")
     parser.add_argument("--batch-events", type=float, default=1e6, help="usage events in one batch")
     parser.add_argument(
+        "--select", nargs="+", help="dbt nodes to build (e.g. +int_uso__janelas_mensais); default: all"
+    )
+    parser.add_argument(
         "--sizes-from", type=Path, help="a dev build to measure (default: <data dir>/bench_dbt's database)"
     )
     args = parser.parse_args()
@@ -101,7 +105,7 @@ def main() -> int:
     pruned_fraction = 2 * args.batch_events / args.events
 
     with tempfile.TemporaryDirectory(prefix="bench-bytes-") as tmp, running_emulator() as endpoint:
-        logs = prod_builds(Path(tmp) / "data", endpoint)
+        logs = prod_builds(Path(tmp) / "data", endpoint, args.select or [])
         with zetasql_server.running_server() as server:
             full, incremental = estimate(logs, sizes, pruned_fraction, server)
 
@@ -109,6 +113,7 @@ def main() -> int:
     result = {
         "usage_events": args.events,
         "usage_events_per_batch": args.batch_events,
+        "dbt_selection": " ".join(args.select) if args.select else "the whole project",
         "sizes_from": f"{dev_build} ({dev_events:,} events, rows x {args.events / dev_events:.2f})",
         "full_build": summary(full),
         "incremental_batch": summary(incremental),
