@@ -33,7 +33,11 @@ from ml.features import AsFloat, CategoryCodes, DerivedFeatures
 from ml.spec import FeatureSpec, label_complete_mask
 
 RANDOM_STATE = 42
-MAX_FIT_ROWS = 400_000  # above this, negatives are down-sampled for the fit (calibration restores the scale)
+# Above this many fit rows, non-churners are down-sampled for the fit (every churner kept; the
+# calibration on later untouched months restores the probabilities). Fit time grows with the rows,
+# quality does not: at 155k snapshot rows (84k fit rows) a 50k cap gave validation AUC 0.8075 vs
+# 0.8072, top-decile lift 4.48 vs 4.55 (its 95% interval is +-7%), ECE 0.0033 vs 0.0030.
+MAX_FIT_ROWS = 100_000
 # Gradient-boosting settings, chosen on generator data (3,000 customers x 24 months) by fitting on the
 # fit window and comparing on the calibration window (inside the training period; the validation
 # window is never used for this). Calibration-window ROC AUC: 100 trees x 15 leaves (lr 0.1) 0.829,
