@@ -9,7 +9,7 @@ import streamlit as st
 
 from app import data, fmt, ui, whatif
 from app import drivers as drivers_view
-from app.i18n import tr, value_label
+from app.i18n import feature_label, tr, value_label
 from app.queries import DataUnavailable
 
 
@@ -140,9 +140,17 @@ def main() -> None:
 
     with st.expander(tr("Valores usados pelo modelo", "Values fed to the model")):
         features = [f for f in getattr(model.spec, "features", frame.columns) if f in frame.columns]
-        shown = frame[features].T
+        shown = frame[features].T.map(lambda v: _value_text(v, lang))
         shown.columns = [tr("Atual", "Current"), tr("Cenário", "Scenario")]
-        ui.table(shown.astype(str), hide_index=False)
+        shown.insert(0, tr("Variável", "Input"), [feature_label(f, lang) for f in features])
+        ui.table(shown)
+
+
+def _value_text(value, lang: str) -> str:
+    """A model input as the UI writes it: numbers in pt-BR/en, category values translated."""
+    if isinstance(value, str):
+        return value_label(value, lang)
+    return fmt.number(value, 2, lang)
 
 
 LEVER_NAMES = {

@@ -383,3 +383,12 @@ def test_search_ignores_accents_and_finds_cnpj_digits_or_formatted(app_data, rea
         assert target["customer_id"] in set(queries.customer_search(reader, text, 50)["customer_id"]), text
         rows = queries.portfolio(reader, search=text)
         assert rows.empty or target["customer_id"] in set(rows["customer_id"]) or text != target["cnpj"]
+
+
+def test_simulator_lists_the_model_inputs_in_words(app_data):
+    at = open_page("simulador", lang="en")
+    assert problems(at) == []
+    inputs = next(df.value for df in at.dataframe if "Input" in df.value.columns)
+    assert len(inputs) > 5
+    assert not [name for name in inputs["Input"] if "_" in name]  # not tenure_months, events_30d
+    assert all("," not in v or "." in v for v in inputs["Current"] if v[:1].isdigit())  # English numbers
