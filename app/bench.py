@@ -311,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-browser", action="store_true", help="skip the real-browser timings (Debian chromium)"
     )
+    parser.add_argument(
+        "--browser-repeats", type=int, default=None, help="browser runs per page and mode (default --repeats)"
+    )
     args = parser.parse_args(argv)
 
     import logging
@@ -340,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
     from app.browser import CHROMIUM
 
     if not args.no_browser and CHROMIUM.exists():
-        result["browser"] = bench_browser(settings.data_dir, args.repeats)
+        result["browser"] = bench_browser(settings.data_dir, args.browser_repeats or args.repeats)
     customers = counts.get("fct_clientes_kpis", 0)
     report = {
         "benchmark": "app page render (AppTest), cold vs cached",
