@@ -222,6 +222,7 @@ def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (144
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
+            floor = streamlit_floor(browser, data_dir, log_path, repeats, viewport)
             for page_name in PAGES:
                 path, title = titles[page_name]
                 warm_path, warm_title = titles["qualidade_dados" if page_name == "modelo" else "modelo"]
@@ -253,8 +254,29 @@ def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (144
         "last element drawn (app/browser.py RENDERED_JS), Debian chromium headless",
         "viewport": list(viewport),
         "repeats": repeats,
+        "streamlit_floor_s": floor,
         "pages": rows,
     }
+
+
+def streamlit_floor(
+    browser, data_dir: Path, log_path: Path, repeats: int, viewport: tuple[int, int]
+) -> float:
+    """The same measure for a one-line Streamlit app (a title): what any page costs on this machine now."""
+    import tempfile
+
+    from app.browser import open_timed, streamlit_server
+
+    with tempfile.TemporaryDirectory() as folder:
+        app = Path(folder) / "floor.py"
+        app.write_text('import streamlit as st\n\nst.title("Floor")\n', encoding="utf-8")
+        runs = []
+        with streamlit_server(data_dir, log_path, app=app) as url:
+            for _ in range(repeats + 1):  # the first visit starts the script runner
+                seconds, page = open_timed(browser, url, "Floor", viewport)
+                page.context.close()
+                runs.append(seconds)
+    return statistics.median(runs[1:])
 
 
 def bench_record(repeats: int) -> dict:
@@ -399,7 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if "browser" in report:
         print(
-            f"in Chromium at {report['browser']['viewport'][0]} px (navigation, new session -> last element):"
+            f"in Chromium at {report['browser']['viewport'][0]} px (navigation, new session -> last element; "
+            f"a one-line Streamlit app takes {report['browser']['streamlit_floor_s']:.3f} s):"
         )
         for row in report["browser"]["pages"]:
             verdict = ("ok" if row["cold_ok"] else "SLOW") + " / " + ("ok" if row["cached_ok"] else "SLOW")

@@ -78,15 +78,15 @@ def server_env(data_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, log_path: Path, timeout_s: float = 60) -> Iterator[str]:
-    """`streamlit run app/streamlit_app.py` on a free local port over `data_dir`; yields its URL."""
+def streamlit_server(data_dir: Path, log_path: Path, timeout_s: float = 60, app: Path = APP) -> Iterator[str]:
+    """`streamlit run` of the app (or `app`) on a free local port over `data_dir`; yields its URL."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(APP),
+        str(app),
         "--server.headless",
         "true",
         "--server.port",
