@@ -16,6 +16,8 @@ import streamlit as st
 from app import auth, csv_safe, fmt
 from app.i18n import tr
 from app.playbooks import Playbook
+from warehouse import get_action_log
+from warehouse.action_log import Action, ActionError
 
 TYPE_LABELS = {
     "call": ("Ligação", "Call"),
@@ -43,8 +45,6 @@ OPEN_STATUSES = ("open", "in_progress")
 
 
 def log():
-    from warehouse import get_action_log
-
     return get_action_log()
 
 
@@ -172,8 +172,6 @@ def save(
     playbook: Playbook | None,
     lang: str,
 ) -> None:
-    from warehouse.action_log import Action, ActionError
-
     who = author_or_warning()
     if not who:
         return

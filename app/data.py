@@ -7,7 +7,9 @@
   the data version (the release and when it was published): publishing new data
   invalidates them by itself. The queries of one version all read that one release
   (`pinned`), so a page never mixes marts or scores of two releases.
-- The model is cached with `st.cache_resource`, keyed on the model file's hash.
+- The model is cached with `st.cache_resource`, keyed on the model file's hash. The
+  functions that need `ml.model_store` import it themselves: it loads scikit-learn and
+  skops (seconds), which pages without the model never pay.
 """
 
 from __future__ import annotations
@@ -19,21 +21,20 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
-from app import alerts, queries
+from app import alerts, portfolio, queries, worklist
 from app.queries import DataUnavailable
+from warehouse import get_warehouse
+from warehouse.config import get_settings
 
 
 def settings():
-    from warehouse.config import get_settings
-
     return get_settings()
 
 
 def reader():
     """A read-only warehouse handle (cheap; connections inside are short-lived)."""
-    from warehouse import get_warehouse
-
     return get_warehouse(read_only=True)
 
 
@@ -112,8 +113,6 @@ def portfolio_view(filters: dict[str, Any], lang: str) -> dict[str, Any]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _portfolio_view(version: str, filters: tuple, lang: str) -> dict[str, Any]:
-    from app import portfolio
-
     rows, summary = _cached("portfolio_page", version, (portfolio.MAX_TABLE_ROWS,), filters)
     return portfolio.view(rows, summary, lang)
 
@@ -125,10 +124,6 @@ def worklist_view(filters: dict[str, Any], as_of: Any, lang: str) -> dict[str, A
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _worklist_view(version: str, filters: tuple, as_of: Any, lang: str) -> dict[str, Any]:
-    import pandas as pd
-
-    from app import worklist
-
     rows, _ = _cached("worklist", version, (), filters)
     since = pd.Timestamp(as_of) - pd.DateOffset(months=worklist.TREND_MONTHS)
     history = _cached("health_history", version, (tuple(rows["customer_id"]), since))
@@ -231,8 +226,6 @@ def predict(model_obj: Any, frame: pd.DataFrame) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def _predict(_model_obj: Any, model_key: str | None, frame: pd.DataFrame) -> pd.DataFrame:
-    from threadpoolctl import threadpool_limits
-
     from ml import model_store
 
     with threadpool_limits(limits=1):

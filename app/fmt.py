@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 MISSING = "—"
 
 
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
-    import pandas as pd
-
     try:
         return bool(pd.isna(value))
     except (TypeError, ValueError):  # list-likes are not "missing"

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from app.i18n import tr
+from warehouse.action_log import ACTION_TYPES
 
 PLAYBOOKS_FILE = Path(__file__).with_name("playbooks.yml")
 # What a condition may look at: levers the CS team can move, and the renewal date (timing).
@@ -131,8 +132,6 @@ def _condition(raw: Any, where: str) -> Condition:
 
 def _playbook(entry: dict, index: int, source: str) -> Playbook:
     where = f"{source}: playbook {entry.get('id') or index + 1}"
-    from warehouse.action_log import ACTION_TYPES
-
     if entry.get("action_type") not in ACTION_TYPES:
         raise PlaybookError(f"{where}: action_type must be one of {', '.join(ACTION_TYPES)}")
     if entry.get("priority") not in PRIORITIES:

@@ -10,6 +10,7 @@ on both DuckDB and BigQuery.
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any, Protocol
 
 import pandas as pd
@@ -159,8 +160,6 @@ def search_match(name: str, customer_id: str, cnpj: str) -> str:
 
 def search_params(search: str) -> dict[str, str]:
     """@search (lower case, accents folded) and @search_digits (set when the text looks like a CNPJ)."""
-    import unicodedata
-
     text = (search or "").strip().lower()
     folded = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
     digits = "".join(c for c in text if c.isdigit())

@@ -7,6 +7,7 @@ would also auto-discover as a legacy multipage folder).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -36,8 +37,6 @@ def secrets_to_env() -> None:
         os.environ.setdefault(str(name), str(value))
     account = secrets.get("gcp_service_account")
     if account and "GOOGLE_APPLICATION_CREDENTIALS" not in os.environ:
-        import json
-
         handle, path = tempfile.mkstemp(prefix="cs_ops_sa_", suffix=".json")
         with os.fdopen(handle, "w") as key_file:
             json.dump(account, key_file)

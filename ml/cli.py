@@ -17,7 +17,11 @@ from threadpoolctl import threadpool_limits
 from ml.data import MissingInputError, is_file_reference, load_truth, read_table
 from ml.model import RANDOM_STATE, SplitError, pick_threads
 from ml.model_store import ModelLoadError, load_model
+from ml.report import write_model_card
+from ml.score import run_score
 from ml.spec import SpecError, load_spec
+from ml.train import LeakageError, train
+from warehouse.config import get_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,10 +54,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _train(args: argparse.Namespace, save: bool) -> int:
-    from ml.report import write_model_card
-    from ml.train import LeakageError, train
-    from warehouse.config import get_settings
-
     settings = get_settings()
     spec = load_spec(args.spec)
     table = args.table or spec.table
@@ -100,8 +100,6 @@ def _train(args: argparse.Namespace, save: bool) -> int:
 
 
 def _score(args: argparse.Namespace) -> int:
-    from ml.score import run_score
-
     started = time.perf_counter()
     model = load_model(args.model)
     scores = run_score(model, args.table, args.out)

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ml.spec import FeatureSpec, prepare_frame
+from warehouse import get_warehouse
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TRUTH_FILE = "clientes_mensal.parquet"
@@ -53,8 +54,6 @@ def read_table(
     else:
         if not IDENTIFIER.match(table):
             raise MissingInputError(f"table name {table!r} is not a plain identifier (letters, digits, _)")
-        from warehouse import get_warehouse
-
         wh = get_warehouse()
         if not wh.table_exists(table):
             raise MissingInputError(

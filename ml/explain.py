@@ -22,8 +22,12 @@ import re
 import numpy as np
 import pandas as pd
 import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.inspection import permutation_importance
 
+from ml.features import AsFloat, CategoryCodes, DerivedFeatures
 from ml.spec import FeatureSpec
 
 MIN_DELTA = 0.002  # contributions smaller than 0.2 percentage points are not shown
@@ -114,8 +118,6 @@ def stacked_what_if_deltas(
 
 def _one_column_per_input(name: str, transformer) -> bool:
     """The column bookkeeping of TreeWhatIf holds only for these steps of ml.model's tree pipeline."""
-    from ml.features import AsFloat, CategoryCodes, DerivedFeatures
-
     if name == "remainder":
         return transformer == "drop"
     if name == "derived":
@@ -141,6 +143,7 @@ class TreeWhatIf:
         self.preprocess = preprocess
         self.hgb = hgb
         self.spec = spec
+        # private: imported only once TREE_WHAT_IF_SKLEARN has vouched for this version
         from sklearn.utils._openmp_helpers import _openmp_effective_n_threads
 
         self.trees = [p[0] for p in hgb._predictors]
@@ -171,10 +174,6 @@ class TreeWhatIf:
 
     @classmethod
     def for_model(cls, model, spec: FeatureSpec) -> TreeWhatIf | None:
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        from sklearn.frozen import FrozenEstimator
-
         if ".".join(sklearn.__version__.split(".")[:2]) not in TREE_WHAT_IF_SKLEARN:
             return None  # internals not checked on this version: the public stacked what-ifs
         try:

@@ -29,6 +29,7 @@ import skops.io as sio
 
 from ml.explain import top_drivers, what_if_deltas
 from ml.spec import FeatureSpec, coerce_features
+from warehouse.config import get_settings
 from warehouse.files import write_atomic, write_text_atomic
 
 MODEL_FILE = "churn_model.skops"
@@ -83,8 +84,6 @@ def metadata_path(model_path: Path) -> Path:
 
 
 def default_model_path() -> Path:
-    from warehouse.config import get_settings
-
     return get_settings().ml_dir / MODEL_FILE
 
 

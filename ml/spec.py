@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ml.features import KINDS
+
 DEFAULT_SPEC_PATH = Path(__file__).with_name("feature_spec.yml")
 SPLITS = ("time", "random", "grouped")
 # label text accepted for churn (1) and stay (0), compared lower-case and trimmed
@@ -196,8 +198,6 @@ def _levers(raw: dict, features: list[str], path: Path) -> dict[str, int]:
 
 def _derived(raw: dict, numeric: list[str], taken: set[str], path: Path) -> tuple[tuple, ...]:
     """Check the `derived` section: {name: {ratio: [a, b]} | {at_most | above: [a, value]}}."""
-    from ml.features import KINDS
-
     if not isinstance(raw, dict):
         raise SpecError(f"feature spec {path}: 'derived' must map names to {{kind: [column, ...]}}")
     out = []

@@ -8,8 +8,10 @@ log = get_action_log()                  # the CS team's action log (app state, a
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
+from warehouse.action_log import ActionLog
 from warehouse.config import ConfigError, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -31,8 +33,6 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        import importlib
-
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'warehouse' has no attribute {name!r}")
 
@@ -61,6 +61,7 @@ def get_warehouse(settings: Settings | None = None, read_only: bool = False) -> 
     connections (never the build file); on prod it refuses writes.
     """
     settings = settings or get_settings()
+    # only the chosen backend loads: google-cloud-bigquery or duckdb, each with pandas/pyarrow
     if settings.is_prod:
         from warehouse.bigquery_backend import BigQueryWarehouse
 
@@ -72,6 +73,4 @@ def get_warehouse(settings: Settings | None = None, read_only: bool = False) -> 
 
 def get_action_log(settings: Settings | None = None):
     """The append-only action log on the backend of settings.target (see warehouse/action_log.py)."""
-    from warehouse.action_log import ActionLog
-
     return ActionLog(settings or get_settings())

@@ -163,6 +163,7 @@ class _DuckDBStore:
     def _connect(self) -> Iterator[Any]:
         """Read-write even to read: one configuration for every connection of the process
         (DuckDB refuses a read-only and a read-write connection to one file at once)."""
+        # each store loads only its own backend, and `import warehouse` stays light (no pyarrow)
         import duckdb
 
         from warehouse.duckdb_backend import _retry

@@ -35,13 +35,17 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import warehouse.batches as batches_module
+from warehouse import base
+from warehouse.batches import sha256_of
 from warehouse.config import get_settings, load_settings
 from warehouse.contract import load_contract
-from warehouse.duckdb_backend import LOAD_GROUP_BYTES, LOAD_MEMORY_LIMIT
+from warehouse.duckdb_backend import LOAD_GROUP_BYTES, LOAD_MEMORY_LIMIT, DuckDBWarehouse
 
 TARGET_RATIO = 0.8
 
@@ -64,7 +68,6 @@ def _column(kind: str, n: int, rng: np.random.Generator, prefix: str) -> pa.Arra
 
 def write_dataset(raw_dir: Path, batches: int, events: int, seed: int = 7) -> int:
     """Write `batches` batches; eventos_uso has `events` rows per batch, the others fewer."""
-    from warehouse.batches import sha256_of
 
     contract = load_contract()
     rng = np.random.default_rng(seed)
@@ -102,15 +105,11 @@ def _cpu() -> float:
 
 
 def _threads() -> int:
-    import duckdb
-
     return int(duckdb.connect().execute("select current_setting('threads')").fetchone()[0])
 
 
 def run_baseline(raw_dir: Path, db_path: Path, batches: int | None = None) -> dict:
     """Bare CTAS per table with the load's DuckDB settings, checkpointed, into a persisted file."""
-    import duckdb
-
     tables = sorted(load_contract().tables)
     metas = sorted((raw_dir / "_batches").glob("*.json"))[:batches]
     cpu, started = _cpu(), time.perf_counter()
@@ -157,8 +156,6 @@ def _link_history(raw_dir: Path, data_dir: Path, batches: int | None) -> None:
 
 
 def run_load(raw_dir: Path, data_dir: Path, batches: int | None) -> dict:
-    from warehouse.duckdb_backend import DuckDBWarehouse
-
     _link_history(raw_dir, data_dir, batches)
     settings = load_settings({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir)})
     cpu, started = _cpu(), time.perf_counter()
@@ -170,9 +167,6 @@ def run_load(raw_dir: Path, data_dir: Path, batches: int | None) -> dict:
 
 def run_profile(raw_dir: Path, data_dir: Path) -> dict:
     """One load with a timer around each step (what a batch load spends its time on)."""
-    from warehouse import base
-    from warehouse.duckdb_backend import DuckDBWarehouse
-
     _link_history(raw_dir, data_dir, None)
     spent: dict[str, float] = {}
 
@@ -190,8 +184,6 @@ def run_profile(raw_dir: Path, data_dir: Path) -> dict:
     wh = DuckDBWarehouse(settings)
     base.check_batch = timed("validate (footer schema + sha256)", base.check_batch)  # summed over threads
     base.sha256_of = timed("  of which sha256", base.sha256_of)
-    import warehouse.batches as batches_module
-
     batches_module.sha256_of = base.sha256_of
     wh.ensure_datasets = timed("ensure_datasets", wh.ensure_datasets)
     wh._ledger = timed("ledger lookup", wh._ledger)

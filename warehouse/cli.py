@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from warehouse.config import ConfigError, Settings, get_settings
+from warehouse.lock import DataDirBusyError, data_dir_lock
 
 DEBUG_FLAG = "--debug"
 DEBUG_ENV = "CS_OPS_DEBUG"
@@ -82,8 +83,6 @@ def disk_full_message(settings: Settings) -> str | None:
 
 def describe(exc: BaseException, settings: Settings | None) -> tuple[str, int] | None:
     """The one line (and exit code) for an error a person can act on; None for a bug."""
-    from warehouse.lock import DataDirBusyError
-
     for error in _chain(exc):
         if isinstance(error, ConfigError):
             return str(error), EXIT_CONFIG
@@ -114,7 +113,7 @@ def describe(exc: BaseException, settings: Settings | None) -> tuple[str, int] |
                 f"({settings.data_dir}) and run `just dev` to create its contents",
                 EXIT_ERROR,
             )
-    from warehouse.base import WarehouseError
+    from warehouse.base import WarehouseError  # loads pyarrow: only once an error is explained
 
     if isinstance(exc, WarehouseError):
         return str(exc), EXIT_ERROR
@@ -136,8 +135,6 @@ def run_cli(main: Callable[[], int], lock: str | None = None, strip_debug: bool 
         settings = get_settings()
         if lock is None:
             return main()
-        from warehouse.lock import data_dir_lock
-
         with data_dir_lock(lock, settings):
             return main()
     except KeyboardInterrupt:

@@ -24,8 +24,18 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from warehouse import get_warehouse
 from warehouse.cli import disk_full_message, run_cli
 from warehouse.config import REPO_ROOT, Settings, dbt_env, get_settings
+from warehouse.dbt_fingerprints import (
+    META_COMPONENTS,
+    META_FINGERPRINT,
+    components,
+    fingerprint,
+    incremental_models,
+    read_stored,
+    stale_models,
+)
 from warehouse.lock import data_dir_lock
 
 if TYPE_CHECKING:
@@ -56,8 +66,6 @@ PARSE_FLAGS = {
 
 def project_var(name: str) -> object:
     """A `vars:` value of cs_ops_dbt/dbt_project.yml (the one place a business threshold is set)."""
-    import yaml
-
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
     return project["vars"][name]
 
@@ -93,16 +101,6 @@ def project_vars(args: Sequence[str]) -> dict[str, Any]:
 def mark_stale_models(manifest: Any, args: Sequence[str], settings: Settings) -> None:
     """Give each incremental model its fingerprint (stored by its post-hook) and mark for a
     full refresh those whose stored fingerprint differs, printing why."""
-    from warehouse.dbt_fingerprints import (
-        META_COMPONENTS,
-        META_FINGERPRINT,
-        components,
-        fingerprint,
-        incremental_models,
-        read_stored,
-        stale_models,
-    )
-
     variables = project_vars(args)
     adapter = "bigquery" if settings.is_prod else "duckdb"
     nodes = {node.name: node for node in incremental_models(manifest).values()}
@@ -112,8 +110,6 @@ def mark_stale_models(manifest: Any, args: Sequence[str], settings: Settings) ->
         node.config.meta[META_COMPONENTS] = json.dumps(current[name], sort_keys=True)
     if _given(args, FULL_REFRESH_FLAGS) or (not settings.is_prod and not settings.duckdb_path.exists()):
         return
-    from warehouse import get_warehouse
-
     wh = get_warehouse(settings)
     for stale in stale_models(current, read_stored(wh), wh.existing_tables(current)):
         print(stale.describe(), flush=True)
@@ -122,7 +118,7 @@ def mark_stale_models(manifest: Any, args: Sequence[str], settings: Settings) ->
 
 def run_dbt(args: Sequence[str], settings: Settings | None = None, check: bool = True) -> int:
     """Run one dbt command in this process; returns its exit code (raises on failure when check)."""
-    from dbt.cli.main import dbtRunner
+    from dbt.cli.main import dbtRunner  # ~1 s to import: ml/ reads project_var from this module
 
     settings = settings or get_settings()
     if settings.target == "dev":
@@ -183,7 +179,6 @@ def check_late_batches(args: Sequence[str], settings: Settings) -> list[str]:
         return list(args)
     # the backends (pandas, duckdb / google-cloud) load only for a check that runs: a full
     # refresh or any other dbt command starts without them
-    from warehouse import get_warehouse
     from warehouse.base import WarehouseError
     from warehouse.late_batches import find_late_batches
 

@@ -15,6 +15,7 @@ virtualenv, and the emulator always runs with that HOME (so it never looks onlin
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import hashlib
 import os
@@ -159,8 +160,6 @@ def wait_ready(
 def _die_with_parent() -> None:
     """In the child before exec (Linux): get SIGTERM when the parent dies, so no orphan is left."""
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
