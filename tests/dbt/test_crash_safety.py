@@ -2,13 +2,18 @@
 the tables of an uninterrupted build.
 
 The hand-made fixture built up to its third batch, then the fourth batch loaded: the
-state an incremental build starts from. For every model of the project (enumerated from
-the manifest of that build, not a sample) an incremental `python -m warehouse.dbt run
---threads 1` is killed with SIGKILL the moment dbt reports that model done (with one
-thread nothing else is running, so the kill lands on the boundary after it), then a
-plain `python -m warehouse.dbt build` runs; every table and view of cs_ops_analytics
-must then hold the rows of the uninterrupted build (row counts and checksums).
-The models are split in shards so pytest-xdist can run them side by side.
+state an incremental build starts from. One incremental `python -m warehouse.dbt run
+--threads 1` runs from there; the moment dbt reports a model done (with one thread
+nothing else is running) the process is frozen with SIGSTOP, its warehouse files are
+copied and it is resumed. A frozen process writes nothing, so each copy holds exactly the
+files a SIGKILL at that moment leaves behind (a killed process loses only its memory;
+what it wrote is in the files either way); one run gives the crash state after every
+model (enumerated from the manifest, not a sample) instead of one killed run per model.
+From each state a plain `python -m warehouse.dbt build` (no --full-refresh) runs; every
+table and view of cs_ops_analytics must then hold the rows of the uninterrupted build
+(row counts and checksums). The reruns skip dbt's unit tests: they check model SQL on
+given rows, whatever the database holds, and run once in the uninterrupted build.
+All reruns use one data dir path, so dbt parses the project once and reuses it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import raw_fixture
 from dbt_runs import REPO, dbt, duckdb_path, environment, table_checksums
 
 B3, B4 = raw_fixture.BATCHES[2][0], raw_fixture.BATCHES[3][0]
-SHARDS = 4
+SHARDS = 4  # the models in 4 tests: a failure shows early, the rest still runs
 DONE = re.compile(r"\bOK created sql \w+ model \w+\.(\w+)\b")
 
 
@@ -56,42 +61,64 @@ def uninterrupted(before_the_batch: Path, tmp_path_factory: pytest.TempPathFacto
     return {"models": models, "checksums": table_checksums(data_dir)}
 
 
-def run_until_done(data_dir: Path, model: str) -> None:
-    """An incremental run on one thread, killed with SIGKILL as soon as `model` is reported done."""
+@pytest.fixture(scope="module")
+def crash_states(before_the_batch: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Model -> a copy of the warehouse files as they were when dbt reported that model done."""
+    data_dir = tmp_path_factory.mktemp("crash-run")
+    shutil.copytree(before_the_batch, data_dir, dirs_exist_ok=True)
+    states = tmp_path_factory.mktemp("crash-states")
     paths = ["--target-path", str(data_dir / "dbt-target"), "--log-path", str(data_dir / "dbt-logs")]
     env = {**environment(data_dir), "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "warehouse.dbt", "run", "--threads", "1", *paths]
     process = subprocess.Popen(command, env=env, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    seen = []
+    copies = {}
     try:
         assert process.stdout is not None
         for line in process.stdout:
             match = DONE.search(line)
             if match:
-                seen.append(match.group(1))
-                if match.group(1) == model:
-                    os.kill(process.pid, signal.SIGKILL)
-                    break
+                os.kill(process.pid, signal.SIGSTOP)
+                try:
+                    copies[match.group(1)] = shutil.copytree(
+                        duckdb_path(data_dir).parent, states / match.group(1)
+                    )
+                finally:
+                    os.kill(process.pid, signal.SIGCONT)
     finally:
         process.wait(timeout=600)
-    assert process.returncode == -signal.SIGKILL, f"{model} never reported done; done: {seen}"
+    assert process.returncode == 0, f"the incremental run failed; models done: {sorted(copies)}"
+    return copies
+
+
+@pytest.fixture(scope="module")
+def rerun_dir(before_the_batch: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one data dir every rerun uses (its dbt target dir, and so dbt's parse, is kept)."""
+    data_dir = tmp_path_factory.mktemp("crash-rerun")
+    shutil.copytree(before_the_batch, data_dir, dirs_exist_ok=True)
+    return data_dir
+
+
+def rerun_from(state: Path, data_dir: Path) -> dict[str, tuple[int, int]]:
+    """Put the crash state's warehouse files in place, run a plain build, return the checksums."""
+    warehouse_dir = duckdb_path(data_dir).parent
+    shutil.rmtree(warehouse_dir)
+    shutil.copytree(state, warehouse_dir)
+    dbt(data_dir, "build", "--exclude-resource-type", "unit_test")
+    return table_checksums(data_dir)
 
 
 @pytest.mark.parametrize("shard", range(SHARDS))
 def test_killed_at_every_model_boundary_then_rerun_equals_an_uninterrupted_build(
-    before_the_batch: Path, uninterrupted: dict, tmp_path: Path, shard: int
+    uninterrupted: dict, crash_states: dict[str, Path], rerun_dir: Path, shard: int
 ) -> None:
     models = uninterrupted["models"]
     assert len(models) > 40
+    assert set(crash_states) == set(models), f"never reported done: {sorted(set(models) - set(crash_states))}"
+    expected = uninterrupted["checksums"]
     differences = {}
     for model in models[shard::SHARDS]:
-        data_dir = tmp_path / model
-        shutil.copytree(before_the_batch, data_dir)
-        run_until_done(data_dir, model)
-        dbt(data_dir, "build")
-        after = table_checksums(data_dir)
-        wrong = sorted(t for t in uninterrupted["checksums"] if after.get(t) != uninterrupted["checksums"][t])
-        if wrong or set(after) != set(uninterrupted["checksums"]):
-            differences[model] = wrong or sorted(set(after) ^ set(uninterrupted["checksums"]))
-        shutil.rmtree(data_dir)
+        after = rerun_from(crash_states[model], rerun_dir)
+        wrong = sorted(t for t in expected if after.get(t) != expected[t])
+        if wrong or set(after) != set(expected):
+            differences[model] = wrong or sorted(set(after) ^ set(expected))
     assert not differences, f"killed after these models, the rerun differs in: {differences}"
