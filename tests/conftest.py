@@ -10,6 +10,9 @@ worker is left alone with one at the end.
   Without xdist it is an ordinary session directory.
 - Every test process gets dbt target and log dirs of its own (DBT_TARGET_PATH,
   DBT_LOG_PATH): two workers' dbt runs never share cs_ops_dbt/target.
+- `dev_build`: `just dev` at a small scale (DEV_ARGS), run once per test run and then only
+  read: the app tests, the end-to-end checks and the release test start from it (a test
+  that changes it works on a copy).
 - `bq_emulator`: one local BigQuery emulator per test process (started on free loopback
   ports in its own virtualenv, stopped at the end); yields its endpoint URL, e.g. use it
   as BIGQUERY_EMULATOR_HOST with GOOGLE_CLOUD_PROJECT=local-project.
@@ -20,14 +23,19 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from warehouse.config import REPO_ROOT
 from warehouse.emulator import PROJECT, running_emulator
 
 BUILT_MARKER = ".built"
+# the generator arguments of the shared `just dev` build (15 months: churners and actives)
+DEV_ARGS = ["--customers", "160", "--months", "15", "--start", "2024-01", "--seed", "11"]
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +84,28 @@ def build_once(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Calla
         return target
 
     return shared
+
+
+def _just_dev(data_dir: Path) -> None:
+    local = Path(sys.executable).with_name("just")  # rust-just in this virtualenv, else PATH's
+    just = str(local) if local.exists() else (shutil.which("just") or "just")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CS_OPS_", "BIGQUERY_", "GOOGLE_"))}
+    env |= {"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir)}
+    done = subprocess.run([just, "dev", *DEV_ARGS], cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    (data_dir / "just_dev.log").write_text(done.stdout + "\n--- stderr ---\n" + done.stderr)
+    assert done.returncode == 0, f"just dev failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+
+
+@pytest.fixture(scope="session")
+def dev_args() -> list[str]:
+    """The generator arguments of `dev_build`."""
+    return list(DEV_ARGS)
+
+
+@pytest.fixture(scope="session")
+def dev_build(build_once) -> Path:
+    """A data dir after `just dev` with DEV_ARGS (built once per test run; read-only)."""
+    return build_once("just-dev", _just_dev)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

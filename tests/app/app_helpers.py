@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.bench import PAGES as BENCH_PAGES
@@ -16,37 +13,11 @@ from app.bench import PAGES as BENCH_PAGES
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app" / "streamlit_app.py"
 
-PIPELINE = [
-    ["-m", "generator", "--customers", "150", "--months", "15", "--overwrite"],
-    ["-m", "warehouse", "load"],
-    ["-m", "warehouse.dbt", "build"],
-    ["-m", "warehouse", "publish"],
-    ["-m", "ml", "train"],
-    ["-m", "ml", "score"],
-    ["-m", "warehouse", "publish"],
-]
-
 
 def pipeline_env(data_dir: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)})
     return env
-
-
-def run_step(args: list[str], data_dir: Path, timeout: int = 600) -> None:
-    done = subprocess.run(
-        [sys.executable, *args],
-        cwd=REPO,
-        env=pipeline_env(data_dir),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    if done.returncode != 0:
-        pytest.fail(
-            f"pipeline step `python {' '.join(args)}` failed (exit {done.returncode}):\n"
-            f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        )
 
 
 PAGES = BENCH_PAGES  # every page, in the order of the app

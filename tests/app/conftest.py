@@ -1,8 +1,8 @@
 """Fixtures for the app tests: a real tiny pipeline run, and AppTest helpers.
 
-The session fixture builds real data with the real pipeline (generator -> warehouse load
--> dbt build -> publish -> ml train -> ml score -> publish) into a temporary data dir.
-Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way.
+The app reads the session's `dev_build` (tests/conftest.py): real data from `just dev`
+(generate -> load -> dbt build -> train -> score, which publishes), built once per test
+run. Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way.
 """
 
 from __future__ import annotations
@@ -22,22 +22,16 @@ if sys.path[0] != _REPO:
 if "warehouse" in sys.modules and getattr(sys.modules["warehouse"], "__file__", None) is None:
     for _name in [m for m in sys.modules if m == "warehouse" or m.startswith("warehouse.")]:
         del sys.modules[_name]
-from app_helpers import PIPELINE, run_step  # noqa: E402
-
-
-def _run_pipeline(data_dir: Path) -> None:
-    for args in PIPELINE:
-        run_step(args, data_dir)
 
 
 @pytest.fixture(scope="session")
-def built_data_dir(build_once) -> Path:
+def built_data_dir(request: pytest.FixtureRequest) -> Path:
     """A data dir holding a published warehouse snapshot and a trained model, built by the real
     pipeline once per test run (shared by every xdist worker; tests copy it before changing it)."""
     reuse = os.environ.get("CS_OPS_APP_TEST_DATA_DIR")
     if reuse:
         return Path(reuse)
-    return build_once("app-data", _run_pipeline)
+    return request.getfixturevalue("dev_build")
 
 
 def _reset_caches() -> None:

@@ -1,6 +1,7 @@
 """The whole slice, as a user runs it: `just dev` on DuckDB and `just prod` on the BigQuery emulator.
 
-Both runs use the same seed and scale, so the marts they build must agree.
+Both runs use the same seed and scale (DEV_ARGS), so the marts they build must agree. The
+dev run is the session's `dev_build` (tests/conftest.py), which the app tests read too.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import pytest
 from warehouse import get_warehouse
 from warehouse.config import REPO_ROOT, Settings, load_settings
 from warehouse.contract import load_contract
+from warehouse.emulator import running_emulator
 
 pytestmark = pytest.mark.e2e
 
-GENERATOR_ARGS = ["--customers", "160", "--months", "15", "--start", "2024-01", "--seed", "11"]
 TABLES = sorted(load_contract().tables)
 
 
@@ -32,9 +33,9 @@ def _just() -> str:
     return str(local) if local.exists() else (shutil.which("just") or "just")
 
 
-def _run_pipeline(recipe: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run_pipeline(recipe: str, args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [_just(), recipe, *GENERATOR_ARGS],
+        [_just(), recipe, *args],
         cwd=REPO_ROOT,
         env=env,
         capture_output=True,
@@ -67,26 +68,22 @@ def _count(settings: Settings, dataset: str, table: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def dev_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data_dir = tmp_path_factory.mktemp("e2e-dev")
-    env = {**os.environ, "CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(data_dir)}
-    env.pop("BIGQUERY_EMULATOR_HOST", None)
-    done = _run_pipeline("dev", env)
-    assert "Open the app" in done.stdout
-    return load_settings(env)
+def dev_settings(dev_build: Path) -> Settings:
+    assert "Open the app" in (dev_build / "just_dev.log").read_text()
+    return load_settings({"CS_OPS_TARGET": "dev", "CS_OPS_DATA_DIR": str(dev_build)})
 
 
 @pytest.fixture(scope="module")
 def e2e_emulator() -> Iterator[str]:
     """An emulator of its own, so other tests' datasets cannot change these counts."""
-    from warehouse.emulator import running_emulator
-
     with running_emulator() as endpoint:
         yield endpoint
 
 
 @pytest.fixture(scope="module")
-def prod_settings(tmp_path_factory: pytest.TempPathFactory, e2e_emulator: str) -> Settings:
+def prod_settings(
+    tmp_path_factory: pytest.TempPathFactory, e2e_emulator: str, dev_args: list[str]
+) -> Settings:
     data_dir = tmp_path_factory.mktemp("e2e-prod")
     env = {
         **os.environ,
@@ -95,7 +92,7 @@ def prod_settings(tmp_path_factory: pytest.TempPathFactory, e2e_emulator: str) -
         "GOOGLE_CLOUD_PROJECT": "local-project",
         "BIGQUERY_EMULATOR_HOST": e2e_emulator,
     }
-    _run_pipeline("prod", env)
+    _run_pipeline("prod", dev_args, env)
     return load_settings(env)
 
 
