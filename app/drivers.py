@@ -14,6 +14,7 @@ from typing import Any
 
 from app import fmt
 from app.i18n import tr
+from ml.spec import default_context_features
 
 # English text for each feature (the model's own text is pt-BR). {value} / {ref} filled in.
 EN_TEXT = {
@@ -53,8 +54,6 @@ def is_context(driver: dict[str, Any]) -> bool:
     lever = driver.get("lever")
     if isinstance(lever, bool):
         return not lever
-    from ml.spec import default_context_features
-
     return str(driver.get("feature")) in default_context_features()
 
 
