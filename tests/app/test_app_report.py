@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -34,17 +35,19 @@ def test_report_in_english(app_data, tmp_path):
     assert '<html lang="en">' in html and "Executive report" in html and "Top 15 accounts at risk" in html
 
 
-def test_report_cli_writes_to_the_reports_dir(built_data_dir):
+def test_report_cli_writes_to_the_reports_dir(built_data_dir, tmp_path):
+    data_dir = tmp_path / "data"  # the shared build is read-only: the report goes to a copy's reports/
+    shutil.copytree(built_data_dir / "warehouse" / "published", data_dir / "warehouse" / "published")
     done = subprocess.run(
         [sys.executable, "-m", "app.report", "--top", "5"],
         cwd=REPO,
-        env=pipeline_env(built_data_dir),
+        env=pipeline_env(data_dir),
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    path = built_data_dir / "reports" / report.REPORT_NAME
+    path = data_dir / "reports" / report.REPORT_NAME
     assert str(path) in done.stdout
     assert "Top 5 contas em risco" in path.read_text(encoding="utf-8")
 
