@@ -173,6 +173,22 @@ def hostile_rows(raw: Path, victims: list[str], skip: set[str]) -> dict[str, pd.
     return out
 
 
+def covering_victims(raw: Path, candidates: list[str], skip: set[str], n: int = 4) -> list[str]:
+    """`n` victims whose re-sent records together reach every table, so that every column of
+    every table really gets hostile values (a small history may give a customer no NPS row)."""
+    tables: dict[str, set[str]] = {}
+    for table in COLUMN_KINDS:
+        frame = read_table(raw, table)
+        key = CONTRACT[table]["primary_key"]
+        counts = frame[key].value_counts()
+        tables[table] = set(frame.loc[frame[key].map(counts).eq(1) & ~frame[key].isin(skip), "id_cliente"])
+    ranked = sorted(candidates, key=lambda c: -sum(c in ids for ids in tables.values()))
+    victims = ranked[:n]
+    missed = [table for table, ids in tables.items() if not ids & set(victims)]
+    assert not missed, f"no victim has a record in {missed}: generate a longer history"
+    return victims
+
+
 def write_batch(raw: Path, rows: dict[str, pd.DataFrame]) -> str:
     """Write the rows as one more batch with the last batch's period; returns its id."""
     last = json.loads(sorted((raw / "_batches").glob("*.json"))[-1].read_text(encoding="utf-8"))
@@ -210,7 +226,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, l
     clean = customers[
         customers["id_cliente"].map(counts).eq(1) & ~customers["id_cliente"].isin(manifest.record_key)
     ]
-    victims = sorted(clean["id_cliente"])[:4]
+    victims = covering_victims(hostile / "raw", sorted(clean["id_cliente"]), set(manifest.record_key))
     rows = hostile_rows(hostile / "raw", victims, set(manifest.record_key))
     invoices = read_table(hostile / "raw", "faturas")
     moved = invoices[invoices["id_cliente"] == victims[0]].tail(1).copy()

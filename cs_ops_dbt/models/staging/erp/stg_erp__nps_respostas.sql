@@ -25,7 +25,7 @@ renamed as (
         {{ cs_normalize_id('id_usuario') }} as user_id,
 
         ----------  strings
-        comentario as comment,
+        {{ cs_clean_text('comentario') }} as comment,
 
         ----------  numerics
         nota as score,
