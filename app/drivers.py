@@ -14,30 +14,30 @@ from typing import Any
 
 from app import fmt
 from app.i18n import tr
-from ml.spec import default_context_features
+from ml.spec import default_context_features, fill_template
 
 # English text for each feature (the model's own text is pt-BR). {value} / {ref} filled in.
 EN_TEXT = {
-    "tenure_months": "customer for {value:.0f} months (typical {ref:.0f})",
+    "tenure_months": "customer for {value:.0f} [month|months] (typical {ref:.0f})",
     "mrr": "MRR of R$ {value:,.0f} (typical R$ {ref:,.0f})",
-    "seats": "{value:.0f} seats contracted (typical {ref:.0f})",
-    "active_users_30d": "{value:.0f} active users in 30 days (typical {ref:.0f})",
+    "seats": "{value:.0f} [seat|seats] contracted (typical {ref:.0f})",
+    "active_users_30d": "{value:.0f} active [user|users] in 30 days (typical {ref:.0f})",
     "adoption_rate": "{value:.0%} of seats in use (typical {ref:.0%})",
     "events_30d": "{value:,.0f} usage events in 30 days (typical {ref:,.0f})",
     "usage_trend_pct": "usage {value:+.0f}% vs 90 days ago",
-    "modules_used_30d": "{value:.0f} modules used in 30 days (typical {ref:.0f})",
-    "licensed_modules": "{value:.0f} modules licensed (typical {ref:.0f})",
-    "tickets_90d": "{value:.0f} tickets in 90 days (typical {ref:.0f})",
-    "p1_tickets_90d": "{value:.0f} P1 tickets in 90 days",
+    "modules_used_30d": "{value:.0f} [module|modules] used in 30 days (typical {ref:.0f})",
+    "licensed_modules": "{value:.0f} [module|modules] licensed (typical {ref:.0f})",
+    "tickets_90d": "{value:.0f} [ticket|tickets] in 90 days (typical {ref:.0f})",
+    "p1_tickets_90d": "{value:.0f} P1 [ticket|tickets] in 90 days",
     "avg_csat_90d": "average CSAT {value:.1f} in 90 days (typical {ref:.1f})",
     "avg_first_response_hours_90d": "first response in {value:.0f} h on average (typical {ref:.0f} h)",
     "last_nps": "last NPS {value:.0f} (typical {ref:.0f})",
-    "late_invoices_90d": "{value:.0f} late invoices in 90 days",
-    "avg_payment_delay_days_90d": "average payment delay of {value:.0f} days (typical {ref:.0f})",
-    "failed_payments_90d": "{value:.0f} failed payments in 90 days",
-    "open_overdue_invoices": "{value:.0f} overdue invoices open",
-    "max_days_overdue_open": "oldest open invoice {value:.0f} days overdue",
-    "days_to_renewal": "renewal in {value:.0f} days (typical {ref:.0f})",
+    "late_invoices_90d": "{value:.0f} late [invoice|invoices] in 90 days",
+    "avg_payment_delay_days_90d": "average payment delay of {value:.0f} [day|days] (typical {ref:.0f})",
+    "failed_payments_90d": "{value:.0f} failed [payment|payments] in 90 days",
+    "open_overdue_invoices": "{value:.0f} overdue [invoice|invoices] open",
+    "max_days_overdue_open": "oldest open invoice {value:.0f} [day|days] overdue",
+    "days_to_renewal": "renewal in {value:.0f} [day|days] (typical {ref:.0f})",
 }
 EXPLANATION = (
     "Cada fator diz quanto a probabilidade mudaria se só ele tivesse o valor de um cliente típico "
@@ -66,7 +66,7 @@ def text(driver: dict[str, Any], lang: str) -> str:
     value, ref = driver.get("value"), driver.get("reference")
     try:
         if template and value is not None:
-            return template.format(value=float(value), ref=float(ref) if ref is not None else float("nan"))
+            return fill_template(template, float(value), float(ref) if ref is not None else float("nan"))
     except (TypeError, ValueError):
         pass
     return feature.replace("_", " ") + (f" = {value}" if value is not None else "")

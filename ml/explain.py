@@ -28,7 +28,7 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.inspection import permutation_importance
 
 from ml.features import AsFloat, CategoryCodes, DerivedFeatures
-from ml.spec import FeatureSpec
+from ml.spec import FeatureSpec, fill_template
 
 MIN_DELTA = 0.002  # contributions smaller than 0.2 percentage points are not shown
 # TreeWhatIf reads scikit-learn internals (the fitted trees' predictors, the bin mapper, the OpenMP
@@ -264,7 +264,7 @@ class TreeWhatIf:
 
 def _fmt(template: str, value, ref) -> str:
     try:
-        return template.format(value=value, ref=ref)
+        return fill_template(template, value, ref)
     except (ValueError, TypeError, KeyError, IndexError):
         return template.replace("{value", "{0").replace("{ref", "{1").split("{")[0] + f"{value} (ref. {ref})"
 

@@ -6,6 +6,7 @@ The trainer, scorer and explanations only ever look at columns through a
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -171,6 +172,17 @@ def load_spec(path: str | Path | None = None) -> FeatureSpec:
         split=split,
         levers=levers,
     )
+
+
+PLURAL = re.compile(r"\[([^|\]]*)\|([^\]]*)\]")
+
+
+def fill_template(template: str, value: Any, ref: Any) -> str:
+    """A driver text from its template: `{value}` / `{ref}` with Python format specs, and
+    `[one|many]` for the words that follow the value's number (`[dia|dias]`): the first when
+    the value shows as 1, else the second."""
+    one = isinstance(value, int | float | np.number) and round(abs(float(value))) == 1
+    return PLURAL.sub(lambda m: m.group(1 if one else 2), template).format(value=value, ref=ref)
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from ml.spec import SpecError, load_spec, prepare_frame
+from ml.spec import SpecError, fill_template, load_spec, prepare_frame
 
 
 def test_default_spec_matches_the_mart_contract(spec):
@@ -67,3 +67,23 @@ def test_categoricals_become_text_and_missing_stays_nan(spec, synthetic):
 def test_risk_tiers_cut_offs(spec):
     tiers = spec.risk_tier(pd.Series([0.0, 0.11, 0.12, 0.29, 0.30, 0.9]))
     assert list(tiers) == ["baixo", "baixo", "médio", "médio", "alto", "alto"]
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [(1, "renovação em 1 dia"), (1.2, "renovação em 1 dia"), (0, "renovação em 0 dias"),
+     (30, "renovação em 30 dias"), (-1, "renovação em -1 dia"), (1.6, "renovação em 2 dias")],
+)  # fmt: skip
+def test_a_driver_text_agrees_with_its_number(value, expected):
+
+    assert fill_template("renovação em {value:.0f} [dia|dias]", value, 0) == expected
+
+
+def test_every_description_renders_its_singular_and_plural_without_brackets(spec):
+
+    for feature, template in spec.descriptions.items():
+        for value in (1.0, 7.0) if "{value:" in template and "f}" in template else ():
+            text = fill_template(template, value, 3.0)
+            assert "[" not in text and "|" not in text, (feature, text)
+    assert fill_template(spec.descriptions["licensed_modules"], 1.0, 3.0).startswith("1 módulo contratado ")
+    assert fill_template(spec.descriptions["licensed_modules"], 4.0, 3.0).startswith("4 módulos contratados ")
