@@ -135,14 +135,19 @@ def read_table(raw: Path, table: str) -> pd.DataFrame:
     return pa.concat_tables([pq.read_table(p) for p in sorted((raw / table).glob("*.parquet"))]).to_pandas()
 
 
+def single_versions(raw: Path, table: str, skip: set[str]) -> pd.DataFrame:
+    """The table's records sent once, leaving out the generator's own dirt (`skip`)."""
+    frame = read_table(raw, table)
+    key = CONTRACT[table]["primary_key"]
+    counts = frame[key].value_counts()
+    return frame[frame[key].map(counts).eq(1) & ~frame[key].isin(skip)]
+
+
 def hostile_rows(raw: Path, victims: list[str], skip: set[str]) -> dict[str, pd.DataFrame]:
     """Per table: re-sends of one untouched record per victim and table, one hostile column each."""
     out = {}
     for table, kinds in COLUMN_KINDS.items():
-        frame = read_table(raw, table)
-        key = CONTRACT[table]["primary_key"]
-        counts = frame[key].value_counts()
-        single = frame[frame[key].map(counts).eq(1) & ~frame[key].isin(skip)]
+        single = single_versions(raw, table, skip)
         bases = single[single["id_cliente"].isin(victims)].groupby("id_cliente").head(1)
         rows = []
         for _, base in bases.iterrows():
@@ -176,12 +181,7 @@ def hostile_rows(raw: Path, victims: list[str], skip: set[str]) -> dict[str, pd.
 def covering_victims(raw: Path, candidates: list[str], skip: set[str], n: int = 4) -> list[str]:
     """`n` victims whose re-sent records together reach every table, so that every column of
     every table really gets hostile values (a small history may give a customer no NPS row)."""
-    tables: dict[str, set[str]] = {}
-    for table in COLUMN_KINDS:
-        frame = read_table(raw, table)
-        key = CONTRACT[table]["primary_key"]
-        counts = frame[key].value_counts()
-        tables[table] = set(frame.loc[frame[key].map(counts).eq(1) & ~frame[key].isin(skip), "id_cliente"])
+    tables = {table: set(single_versions(raw, table, skip)["id_cliente"]) for table in COLUMN_KINDS}
     ranked = sorted(candidates, key=lambda c: -sum(c in ids for ids in tables.values()))
     victims = ranked[:n]
     missed = [table for table, ids in tables.items() if not ids & set(victims)]
