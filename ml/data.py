@@ -20,6 +20,7 @@ from warehouse import get_warehouse
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 TRUTH_FILE = "clientes_mensal.parquet"
+TRUTH_KEYS = ("key_id", "key_month")  # index_truth's index
 
 
 class MissingInputError(RuntimeError):
@@ -95,30 +96,40 @@ def load_truth(truth_dir: Path) -> pd.DataFrame | None:
     names = pq.read_schema(path).names
     optional = ["health", FORECAST_COLUMN, FORECAST_HORIZON_COLUMN]
     columns = ["id_cliente", "mes", "churn_hazard"] + [c for c in optional if c in names]
-    return pq.read_table(path, columns=columns).to_pandas()
+    return index_truth(pq.read_table(path, columns=columns).to_pandas())
 
 
-def _by_customer_month(truth: pd.DataFrame, column: str) -> pd.Series:
-    """truth[column] indexed by (customer id, month); the last row wins a repeated key."""
-    values = truth.assign(
-        key_id=truth["id_cliente"].astype(str),
-        key_month=pd.to_datetime(truth["mes"]).dt.to_period("M"),
-    ).set_index(["key_id", "key_month"])[column]
-    return values[~values.index.duplicated(keep="last")]
+def index_truth(truth: pd.DataFrame) -> pd.DataFrame:
+    """The truth indexed by (customer id as text, month), the last row of a repeated key kept.
+
+    `load_truth` indexes once, so the oracle lookups of a training run (the evaluation window, the
+    exact-health reference, every backtest cut-off) reuse it; a frame indexed already is returned
+    as it is."""
+    if list(truth.index.names) == list(TRUTH_KEYS):
+        return truth
+    keys = [
+        truth["id_cliente"].astype(str).rename(TRUTH_KEYS[0]),
+        pd.to_datetime(truth["mes"]).dt.to_period("M").rename(TRUTH_KEYS[1]),
+    ]
+    keyed = truth.set_index(keys)
+    return keyed[~keyed.index.duplicated(keep="last")]
 
 
-def _at_rows(values: pd.Series, frame: pd.DataFrame, spec: FeatureSpec, offset: int = 0) -> np.ndarray:
-    """`values` (from _by_customer_month) of each frame row's customer in its snapshot month
-    (+ offset months); NaN where the truth has no such row."""
+def _known(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> np.ndarray:
+    """Does the truth have any row of each frame row's customer?"""
+    ids = index_truth(truth).index.levels[0]  # get_indexer: 20x faster than isin on text columns
+    return ids.get_indexer(frame[spec.id_column].astype(str)) >= 0
+
+
+def _at_rows(
+    truth: pd.DataFrame, column: str, frame: pd.DataFrame, spec: FeatureSpec, offset: int = 0
+) -> np.ndarray:
+    """truth[column] of each frame row's customer in its snapshot month (+ offset months); NaN where
+    the truth has no such row."""
     idx = pd.MultiIndex.from_arrays(
         [frame[spec.id_column].astype(str), frame[spec.time_column].dt.to_period("M") + offset]
     )
-    return values.reindex(idx).to_numpy(dtype=float)
-
-
-def _by_row(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame, column: str) -> np.ndarray:
-    """truth[column] of each frame row's customer in its snapshot month."""
-    return _at_rows(_by_customer_month(truth, column), frame, spec)
+    return index_truth(truth)[column].reindex(idx).to_numpy(dtype=float)
 
 
 def forecast_note(spec: FeatureSpec, truth: pd.DataFrame) -> str | None:
@@ -145,7 +156,7 @@ def latent_health(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -
     simulation, never to the warehouse), or None when the truth has no health column."""
     if "health" not in truth.columns:
         return None
-    return pd.Series(_by_row(frame, spec, truth, "health"), index=frame.index, name="latent_health")
+    return pd.Series(_at_rows(truth, "health", frame, spec), index=frame.index, name="latent_health")
 
 
 def oracle_probability(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFrame) -> pd.Series:
@@ -156,14 +167,14 @@ def oracle_probability(frame: pd.DataFrame, spec: FeatureSpec, truth: pd.DataFra
     contract anniversary, suspensions), with the future randomness integrated out
     (generator/forecast.py). Truth without that column (older runs, synthetic tables) falls back to
     `oracle_realised_path_probability`; `forecast_note` says which one is used. NaN = no truth."""
+    truth = index_truth(truth)
     if forecast_note(spec, truth) is not None:
         return oracle_realised_path_probability(frame, spec, truth)
-    prob = _by_row(frame, spec, truth, FORECAST_COLUMN)
+    prob = _at_rows(truth, FORECAST_COLUMN, frame, spec)
     # null or no row in that month = not a customer at that month end for the generator, while the
     # warehouse still shows one (a cancellation on the month's last day, or one it learns of late):
     # such a customer churns within the horizon only after a win-back, so 0
-    known = frame[spec.id_column].astype(str).isin(set(truth["id_cliente"].astype(str))).to_numpy()
-    prob = np.where(np.isnan(prob) & known, 0.0, prob)
+    prob = np.where(np.isnan(prob) & _known(frame, spec, truth), 0.0, prob)
     return pd.Series(prob, index=frame.index, name="oracle_probability")
 
 
@@ -177,16 +188,13 @@ def oracle_realised_path_probability(
     secondary reference. A month with no truth row inside the horizon (the customer already churned)
     reuses the last known hazard. Rows whose customer has no truth at all get NaN.
     """
-    h = horizon_months(spec)
-    ids = frame[spec.id_column].astype(str)
-    hazard = _by_customer_month(truth, "churn_hazard")  # indexed once, looked up per month
+    truth = index_truth(truth)  # indexed once, looked up per month
     survive = np.ones(len(frame))
     last = np.zeros(len(frame))
-    for k in range(1, h + 1):
-        hz = _at_rows(hazard, frame, spec, offset=k)
+    for k in range(1, horizon_months(spec) + 1):
+        hz = _at_rows(truth, "churn_hazard", frame, spec, offset=k)
         hz = np.where(np.isnan(hz), last, hz)
         last = hz
         survive *= 1.0 - hz
-    known = ids.isin(set(truth["id_cliente"].astype(str))).to_numpy()
-    prob = np.where(known, 1.0 - survive, np.nan)
+    prob = np.where(_known(frame, spec, truth), 1.0 - survive, np.nan)
     return pd.Series(prob, index=frame.index, name="oracle_realised_path")

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.data import forecast_note, oracle_probability, oracle_realised_path_probability
+from ml.data import forecast_note, index_truth, oracle_probability, oracle_realised_path_probability
 from ml.metrics import (
     bootstrap_lift_ratios,
     expected_calibration_error,
@@ -85,6 +85,10 @@ def test_oracle_is_the_truths_true_probability_when_present():
     assert forecast_note(spec, truth) is None
     # the snapshot month's own row (the probability as of that month end), not a later month's
     assert oracle_probability(frame, spec, truth).tolist() == pytest.approx([0.33, 0.05])
+    # the truth as load_truth returns it (indexed once) gives the same lookups
+    indexed = index_truth(truth)
+    assert oracle_probability(frame, spec, indexed).tolist() == pytest.approx([0.33, 0.05])
+    assert index_truth(indexed) is indexed
     # a customer gone at that month end (null forecast) has no churn left to predict
     gone = truth.assign(churn_prob_90d=[None, 0.44, 0.05, None])
     assert oracle_probability(frame, spec, gone).tolist() == pytest.approx([0.0, 0.05])
