@@ -27,7 +27,7 @@ import sklearn
 import skops
 import skops.io as sio
 
-from ml.explain import top_drivers, what_if_deltas
+from ml.explain import drivers_json, top_drivers, what_if_deltas
 from ml.spec import FeatureSpec, coerce_features
 from warehouse.config import get_settings
 from warehouse.files import write_atomic, write_text_atomic
@@ -214,8 +214,11 @@ def load_model(path: str | Path | None = None) -> ChurnModel:
     )
 
 
-def predict_with_drivers(model: ChurnModel, frame: pd.DataFrame, top: int = 3) -> pd.DataFrame:
-    """Probability, risk tier and top drivers (list of dicts) for each row of `frame`.
+def predict_with_drivers(
+    model: ChurnModel, frame: pd.DataFrame, top: int = 3, drivers_as_json: bool = False
+) -> pd.DataFrame:
+    """Probability, risk tier and top drivers (list of dicts; JSON text with `drivers_as_json`, as
+    churn_scores stores them) for each row of `frame`.
 
     `frame` needs the spec's feature columns (extra columns are ignored), e.g.
     what-if rows from the app's simulator. Index is preserved.
@@ -224,11 +227,12 @@ def predict_with_drivers(model: ChurnModel, frame: pd.DataFrame, top: int = 3) -
     work = coerce_features(frame, spec, "predict_with_drivers input")
     probability, deltas = what_if_deltas(model.estimator, work, spec, model.reference)
     prob = pd.Series(probability, index=frame.index)
+    explain = drivers_json if drivers_as_json else top_drivers
     return pd.DataFrame(
         {
             "churn_probability": prob,
             "risk_tier": spec.risk_tier(prob),
-            "top_drivers": top_drivers(work, deltas, spec, model.reference, top=top),
+            "top_drivers": explain(work, deltas, spec, model.reference, top=top),
         },
         index=frame.index,
     )

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from ml.data import MissingInputError, is_file_reference, read_table
-from ml.explain import drivers_json
 from ml.model_store import ChurnModel, predict_with_drivers
 from warehouse import get_warehouse
 from warehouse.config import get_settings
@@ -45,7 +44,7 @@ def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | No
     """The churn_scores rows for `frame` (one row per input row)."""
     spec = model.spec
     scored_at = scored_at or datetime.now(UTC)
-    pred = predict_with_drivers(model, frame)
+    pred = predict_with_drivers(model, frame, drivers_as_json=True)
     out = pd.DataFrame(
         {
             "customer_id": frame[spec.id_column].astype(str).to_numpy(),
@@ -54,7 +53,7 @@ def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | No
             else None,
             "churn_probability": pred["churn_probability"].to_numpy(),
             "risk_tier": pred["risk_tier"].astype(str).to_numpy(),
-            "top_drivers": drivers_json(list(pred["top_drivers"])),
+            "top_drivers": pred["top_drivers"].to_numpy(),
             "model_version": model.version,
             "scored_at": pd.Timestamp(scored_at).tz_convert("UTC")
             if pd.Timestamp(scored_at).tzinfo

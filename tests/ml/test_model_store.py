@@ -146,6 +146,42 @@ def test_tree_what_ifs_equal_stacked_what_ifs(boosted, synthetic, spec):
     assert context and not fast_d[:, context].any()  # context features are never drivers
 
 
+def test_driver_json_is_each_rows_drivers_one_by_one(boosted, synthetic, spec):
+    """churn_scores' drivers text, built per distinct value, equals the drivers built row by row."""
+    from ml.explain import MIN_DELTA, describe, drivers_json, what_if_deltas
+
+    model, reference = boosted
+    rows = _awkward_rows(synthetic[0])
+    _, deltas = what_if_deltas(model, rows, spec, reference)
+    deltas[:40] = -deltas[:40]  # risk-lowering drivers too
+    deltas[40:45] = MIN_DELTA / 2  # and rows with none shown
+    expected = []
+    for i in range(len(rows)):
+        drivers = []
+        for j in np.argsort(-np.abs(deltas[i]), kind="stable")[:3]:
+            col, d = spec.features[j], float(deltas[i, j])
+            value = rows[col].iloc[i]
+            value = None if value is None or (isinstance(value, float) and np.isnan(value)) else value
+            value = float(value) if isinstance(value, (float, np.floating)) else value
+            if abs(d) >= MIN_DELTA:
+                drivers.append(
+                    {
+                        "feature": col,
+                        "value": value,
+                        "reference": reference.get(col),
+                        "delta": round(d, 4),
+                        "direction": "aumenta o risco" if d > 0 else "reduz o risco",
+                        "text": describe(col, value, reference.get(col), spec),
+                        "lever": col in spec.levers,
+                    }
+                )
+        expected.append(json.dumps(drivers, ensure_ascii=False))
+    got = drivers_json(rows, deltas, spec, reference)
+    assert list(got) == expected
+    assert "[]" in expected and any('"reduz o risco"' in e for e in expected)
+    assert any('"value": null' in e for e in expected)
+
+
 def test_an_unchecked_scikit_learn_version_takes_the_public_what_ifs(boosted, synthetic, spec, monkeypatch):
     import ml.explain
     from ml.explain import TreeWhatIf, stacked_what_if_deltas, what_if_deltas
