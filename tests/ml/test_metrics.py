@@ -138,6 +138,13 @@ def test_weighted_lift_is_the_plain_lift_and_the_lift_of_the_repeated_rows():
         rows = np.repeat(order, w[order])
         k = int(np.round(len(rows) * 0.10))
         assert lift == pytest.approx(y[rows[:k]].mean() / y[rows].mean(), rel=1e-12)
+    # a draw without the 400 top-ranked rows: its cut lies beyond the rows counted first
+    shuffled = rng.permutation(len(y))
+    far = np.ones((1, len(y)), dtype=int)
+    far[0, shuffled[:400]] = 0
+    rows, k = shuffled[400:], int(np.round(597 * 0.10))
+    expected = y[rows[:k]].mean() / y[rows].mean()
+    assert weighted_top_lift(y, shuffled, far)[0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_bootstrap_lift_ratio_intervals():
