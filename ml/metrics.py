@@ -56,18 +56,29 @@ def calibration_curve(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict
     return out
 
 
-def _top_k_mask(score: np.ndarray, fraction: float) -> np.ndarray:
-    k = max(1, int(round(len(score) * fraction)))
-    order = np.argsort(-score, kind="stable")
-    mask = np.zeros(len(score), dtype=bool)
+def _top_k_mask(order: np.ndarray, fraction: float) -> np.ndarray:
+    k = max(1, int(round(len(order) * fraction)))
+    mask = np.zeros(len(order), dtype=bool)
     mask[order[:k]] = True
     return mask
 
 
-def top_k_stats(y: np.ndarray, score: np.ndarray, value: np.ndarray | None, fraction: float) -> dict:
-    """Precision, recall, lift and (if value given) share of churned MRR in the top `fraction`."""
+def risk_order(score: np.ndarray) -> np.ndarray:
+    """Row positions, highest score first (ties in row order)."""
+    return np.argsort(-np.asarray(score, dtype=float), kind="stable")
+
+
+def top_k_stats(
+    y: np.ndarray,
+    score: np.ndarray,
+    value: np.ndarray | None,
+    fraction: float,
+    order: np.ndarray | None = None,
+) -> dict:
+    """Precision, recall, lift and (if value given) share of churned MRR in the top `fraction`.
+    `order`: risk_order(score), when the caller has it already."""
     y = np.asarray(y, dtype=float)
-    mask = _top_k_mask(np.asarray(score, dtype=float), fraction)
+    mask = _top_k_mask(risk_order(score) if order is None else order, fraction)
     base = y.mean()
     precision = float(y[mask].mean())
     stats = {
@@ -108,7 +119,8 @@ def score_report(
         "ece": expected_calibration_error(y, score) if is_probability else None,
         "mean_predicted": float(score.mean()) if is_probability else None,
     }
-    tops = [top_k_stats(y, score, value, f) for f in TOP_K_FRACTIONS]
+    order = risk_order(score)  # sorted once for every top k
+    tops = [top_k_stats(y, score, value, f, order) for f in TOP_K_FRACTIONS]
     report["top_decile_lift"] = next(t["lift"] for t in tops if t["k_fraction"] == 0.10)
     report["top_k"] = tops
     if with_curve and is_probability:
@@ -168,7 +180,7 @@ def bootstrap_lift_ratios(
     y = np.asarray(y, dtype=float)
     codes = np.unique(np.asarray(groups).astype(str), return_inverse=True)[1]
     n_groups = int(codes.max()) + 1 if len(codes) else 0
-    orders = {name: np.argsort(-np.asarray(s, dtype=float), kind="stable") for name, s in scores.items()}
+    orders = {name: risk_order(s) for name, s in scores.items()}
     point = {
         name: float(weighted_top_lift(y, o, np.ones((1, len(y))), fraction)[0]) for name, o in orders.items()
     }
