@@ -49,13 +49,14 @@ def score_frame(model: ChurnModel, frame: pd.DataFrame, scored_at: datetime | No
     pred = predict_with_drivers(model, frame, drivers_as_json=True)
     out = pd.DataFrame(
         {
-            "customer_id": frame[spec.id_column].astype(str).to_numpy(),
+            # .array: the text columns as they are (to_numpy would convert 100k texts and back)
+            "customer_id": frame[spec.id_column].astype(str).array,
             "snapshot_date": pd.to_datetime(frame[spec.time_column]).dt.date.to_numpy()
             if spec.time_column
             else None,
             "churn_probability": pred["churn_probability"].to_numpy(),
-            "risk_tier": pred["risk_tier"].astype(str).to_numpy(),
-            "top_drivers": pred["top_drivers"].to_numpy(),
+            "risk_tier": pred["risk_tier"].astype(str).array,
+            "top_drivers": pred["top_drivers"].array,
             "model_version": model.version,
             "scored_at": pd.Timestamp(scored_at).tz_convert("UTC")
             if pd.Timestamp(scored_at).tzinfo
