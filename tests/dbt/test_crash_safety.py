@@ -9,11 +9,13 @@ copied and it is resumed. A frozen process writes nothing, so each copy holds ex
 files a SIGKILL at that moment leaves behind (a killed process loses only its memory;
 what it wrote is in the files either way); one run gives the crash state after every
 model (enumerated from the manifest, not a sample) instead of one killed run per model.
-From each state a plain `python -m warehouse.dbt build` (no --full-refresh) runs; every
+From each state a plain `python -m warehouse.dbt run` (no --full-refresh) runs; every
 table and view of cs_ops_analytics must then hold the rows of the uninterrupted build
-(row counts and checksums). The reruns skip dbt's unit tests: they check model SQL on
-given rows, whatever the database holds, and run once in the uninterrupted build.
-All reruns use one data dir path, so dbt parses the project once and reuses it.
+(row counts and checksums). A rerun builds the models as `build` would and leaves out
+dbt's tests: the uninterrupted build runs every test once, and a rerun whose tables hold
+its rows would pass them all (unit tests check model SQL on given rows, whatever the
+database holds). All reruns use one data dir path, so dbt parses the project once and
+reuses it.
 """
 
 from __future__ import annotations
@@ -99,11 +101,11 @@ def rerun_dir(before_the_batch: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def rerun_from(state: Path, data_dir: Path) -> dict[str, tuple[int, int]]:
-    """Put the crash state's warehouse files in place, run a plain build, return the checksums."""
+    """Put the crash state's warehouse files in place, run a plain rerun, return the checksums."""
     warehouse_dir = duckdb_path(data_dir).parent
     shutil.rmtree(warehouse_dir)
     shutil.copytree(state, warehouse_dir)
-    dbt(data_dir, "build", "--exclude-resource-type", "unit_test")
+    dbt(data_dir, "run")
     return table_checksums(data_dir)
 
 
