@@ -1,20 +1,12 @@
 """Helpers of the dbt project tests: real dbt runs (`python -m warehouse.dbt`), the generator
 and the loader on a data dir, and queries of its DuckDB file.
-
-Importing dbt costs ~2 CPU-s and these tests run it about a hundred times, so `dbt()` does
-not start a new interpreter: each run is a new process forked from a server process that
-has imported dbt once and never runs it (multiprocessing's forkserver). A forked process
-starts from that same clean state every time, as `python -m warehouse.dbt` would.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -51,50 +43,13 @@ def load(data_dir: Path, target: str = "dev", **extra: str) -> None:
     run([sys.executable, "-m", "warehouse", "load"], environment(data_dir, target, **extra))
 
 
-FORKSERVER = multiprocessing.get_context("forkserver")
-FORKSERVER.set_forkserver_preload(["warehouse.cli", "warehouse.dbt", "dbt.cli.main", "dbt.adapters.duckdb"])
-
-
-def _warehouse_dbt(argv: Sequence[str], env: dict[str, str], stdout: str, stderr: str) -> None:
-    """In the forked process: `python -m warehouse.dbt <argv>` in `env`, output to two files."""
-    for fd, path in ((1, stdout), (2, stderr)):
-        with open(path, "w") as out:
-            os.dup2(out.fileno(), fd)
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(REPO)
-    from warehouse.cli import run_cli
-    from warehouse.dbt import main
-
-    sys.argv = ["warehouse.dbt", *argv]
-    sys.exit(run_cli(main, strip_debug=False))
-
-
 def dbt(data_dir: Path, *args: str, target: str = "dev", timeout: float = 600, **extra: str) -> str:
-    """`python -m warehouse.dbt <args>` on the data dir, in a fresh process; returns its stdout.
-    Each data dir has its own target/log dirs; the log is never rolled over (dbt's default
-    at 10 MB would move earlier runs to dbt.log.1)."""
+    """`python -m warehouse.dbt <args>` on the data dir; each run gets its own target/log dirs.
+    The log is never rolled over (dbt's default at 10 MB would move earlier runs to dbt.log.1)."""
     paths = ["--target-path", str(data_dir / "dbt-target"), "--log-path", str(data_dir / "dbt-logs")]
-    argv = [*args, *paths, "--log-file-max-bytes", "0"]
-    with tempfile.TemporaryDirectory() as out:
-        stdout, stderr = f"{out}/stdout", f"{out}/stderr"
-        Path(stdout).touch()
-        Path(stderr).touch()
-        process = FORKSERVER.Process(
-            target=_warehouse_dbt, args=(argv, environment(data_dir, target, **extra), stdout, stderr)
-        )
-        process.start()
-        process.join(timeout)
-        if process.exitcode is None:  # still running after `timeout` s: exit -9 below
-            process.kill()
-            process.join()
-        printed = Path(stdout).read_text()
-        if process.exitcode != 0:
-            raise AssertionError(
-                f"python -m warehouse.dbt {' '.join(argv)} failed with exit {process.exitcode}:\n"
-                f"{printed[-6000:]}\n{Path(stderr).read_text()[-3000:]}"
-            )
-    return printed
+    paths += ["--log-file-max-bytes", "0"]
+    command = [sys.executable, "-m", "warehouse.dbt", *args, *paths]
+    return run(command, environment(data_dir, target, **extra), timeout)
 
 
 def duckdb_path(data_dir: Path) -> Path:
