@@ -49,8 +49,16 @@
     cast({{ expression }} as timestamp)
 {%- endmacro %}
 
+{#
+    DuckDB: the UTC wall-clock time is the instant's microseconds since the epoch, read
+    without a time zone lookup (timezone() costs ~10x more per row: 1.6 s of the 10M
+    usage events); +-infinity, which has no microseconds, goes through timezone().
+#}
 {% macro duckdb__cs_utc_timestamp(expression) -%}
-    cast(timezone('UTC', cast({{ expression }} as timestamptz)) as timestamp)
+    coalesce(
+        make_timestamp(epoch_us(cast({{ expression }} as timestamptz))),
+        cast(timezone('UTC', cast({{ expression }} as timestamptz)) as timestamp)
+    )
 {%- endmacro %}
 
 
