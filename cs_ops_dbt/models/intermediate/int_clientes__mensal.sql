@@ -7,7 +7,10 @@
 
     Point in time: a source row counts for a snapshot only if its batch period had
     ended by then (known_date <= snapshot_date), and among the versions of a record
-    known by then the latest one is used. Event windows come from int_uso__janelas_mensais.
+    known by then the latest one is used: the lowest version_rank, the order
+    latest_version_first gave the valid versions of each record in its
+    int_<table>__classified model (ranking on that one integer, not on the raw row,
+    halves this model's time). Event windows come from int_uso__janelas_mensais.
 #}
 with
 
@@ -121,9 +124,7 @@ customer_attributes_ranked as (
                 end desc nulls last,
                 {# explicit: nulls sort first by default on BigQuery, last on DuckDB #}
                 customer_versions.updated_at nulls last,
-                customer_versions.batch_id desc,
-                customer_versions.source_file desc,
-                customer_versions.raw_values desc
+                customer_versions.version_rank
         ) as version_rank
     from spine
     inner join customer_versions
@@ -146,7 +147,7 @@ contracts_known_ranked as (
         contract_versions.*,
         row_number() over (
             partition by snapshot_dates.snapshot_date, contract_versions.contract_id
-            order by {{ latest_version_first('contract_versions') }}
+            order by contract_versions.version_rank
         ) as known_rank
     from snapshot_dates
     inner join contract_versions
@@ -210,7 +211,7 @@ tickets_known_ranked as (
         cast(ticket_versions.first_response_at as date) as first_response_date,
         row_number() over (
             partition by snapshot_dates.snapshot_date, ticket_versions.ticket_id
-            order by {{ latest_version_first('ticket_versions') }}
+            order by ticket_versions.version_rank
         ) as known_rank
     from snapshot_dates
     inner join ticket_versions
@@ -259,7 +260,7 @@ invoices_known_ranked as (
         invoice_versions.*,
         row_number() over (
             partition by snapshot_dates.snapshot_date, invoice_versions.invoice_id
-            order by {{ latest_version_first('invoice_versions') }}
+            order by invoice_versions.version_rank
         ) as known_rank
     from snapshot_dates
     inner join invoice_versions
@@ -310,7 +311,7 @@ nps_known_ranked as (
         nps_versions.*,
         row_number() over (
             partition by snapshot_dates.snapshot_date, nps_versions.response_id
-            order by {{ latest_version_first('nps_versions') }}
+            order by nps_versions.version_rank
         ) as known_rank
     from snapshot_dates
     inner join nps_versions

@@ -6,7 +6,8 @@
 
     Point in time, like int_clientes__mensal: for a snapshot, only the invoice versions
     whose batch period had ended by then count (known_date <= snapshot_date), and the
-    latest of those (updated_at, then batch, then file) says the invoice's state. An
+    latest of those (updated_at, then batch, then file: the lowest version_rank of
+    int_faturas__classified, latest_version_first) says the invoice's state. An
     invoice paid after the snapshot date is open at it, even when the payment is known now.
     Open = not paid by the snapshot (paid_date <= snapshot_date, or status Paga without a
     readable paid date) and not Cancelada.
@@ -47,7 +48,7 @@ latest_versions as (
         min(due_date) over (partition by invoice_id) as first_due_date,
         row_number() over (
             partition by invoice_id
-            order by {{ latest_version_first() }}
+            order by version_rank
         ) as latest_rank
     from invoice_versions
 
@@ -127,7 +128,7 @@ versions_as_of as (
         invoice_versions.invoice_status,
         row_number() over (
             partition by open_candidates.snapshot_date, invoice_versions.invoice_id
-            order by {{ latest_version_first('invoice_versions') }}
+            order by invoice_versions.version_rank
         ) as known_rank
     from open_candidates
     inner join invoice_versions
