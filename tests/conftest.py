@@ -2,8 +2,8 @@
 
 `just test` runs `pytest -n auto` (pytest-xdist; `--dist loadfile` in pyproject's addopts):
 one worker process per core, each test file on one worker, so a module-scoped fixture is
-built once. Files with an `e2e` test (a whole pipeline run) are handed out first, so no
-worker is left alone with one at the end.
+built once. Files with an `e2e` or `slow` test (a whole pipeline run, minutes of dbt runs)
+are handed out first, so no worker is left alone with one at the end.
 - `build_once(name, build)`: a directory that a session fixture builds once per test run
   and every worker then only reads (a pipeline run, a dbt build, a generated history):
   the first worker to ask builds it under a file lock, the others wait and reuse it.
@@ -109,6 +109,6 @@ def dev_build(build_once) -> Path:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """e2e tests first (a stable sort: the rest keeps its order); with --no-loadscope-reorder
-    xdist hands out the files in this order."""
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+    """e2e and slow tests first (a stable sort: the rest keeps its order); with
+    --no-loadscope-reorder xdist hands out the files in this order."""
+    items.sort(key=lambda item: not (item.get_closest_marker("e2e") or item.get_closest_marker("slow")))

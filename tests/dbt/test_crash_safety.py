@@ -34,6 +34,7 @@ import raw_fixture
 from dbt_runs import REPO, dbt, duckdb_path, environment, table_checksums
 
 B3, B4 = raw_fixture.BATCHES[2][0], raw_fixture.BATCHES[3][0]
+pytestmark = pytest.mark.slow
 SHARDS = 4  # the models in 4 tests: a failure shows early, the rest still runs
 DONE = re.compile(r"\bOK created sql \w+ model \w+\.(\w+)\b")
 

@@ -21,6 +21,7 @@ import pytest
 from dbt_runs import REPO, RUN_COLUMNS, dbt, duckdb_path, generate, load, query
 from googlesql_checker import LogRolledOver, Statement, captured_statements
 
+pytestmark = pytest.mark.slow
 PROJECT = REPO / "cs_ops_dbt"
 
 
