@@ -37,6 +37,9 @@ REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 VENV_DIR = REPO_ROOT / ".venv-bqemulator"
 PROJECT = "local-project"
 READY_TIMEOUT = 90.0
+# the digest of the pins the venv holds (a new name when the pins gained sqlglotc: worktrees
+# sharing one venv through a symlink keep theirs until they move to the new pins)
+MARKER = ".installed-requirements.sha256"
 
 
 class EmulatorError(RuntimeError):
@@ -63,7 +66,7 @@ def ensure_venv(venv: Path = VENV_DIR, quiet: bool = True) -> Path:
     Safe to call from several processes at once (a file lock serialises the install).
     The venv is rebuilt when requirements.txt changes.
     """
-    marker = venv / ".requirements.sha256"
+    marker = venv / MARKER
     digest = _requirements_digest()
     if marker.is_file() and marker.read_text().strip() == digest and _bin(venv, "bqemulator").exists():
         return _bin(venv, "bqemulator")
