@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _train(args: argparse.Namespace, save: bool) -> int:
+def _train(args: argparse.Namespace, save: bool, threads: int) -> int:
     settings = get_settings()
     spec = load_spec(args.spec)
     table = args.table or spec.table
@@ -66,7 +66,9 @@ def _train(args: argparse.Namespace, save: bool) -> int:
     if truth is None:
         print("note: no generator truth folder: the oracle comparison is skipped (real customer data?)")
     try:
-        result = train(frame, spec, source, out, truth=truth, random_state=args.random_state, save=save)
+        result = train(
+            frame, spec, source, out, truth=truth, random_state=args.random_state, save=save, n_jobs=threads
+        )
     except LeakageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
@@ -129,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         with threadpool_limits(limits=threads, user_api="openmp"), one_blas_thread:
             if args.command == "score":
                 return _score(args)
-            return _train(args, save=args.command == "train")
+            return _train(args, save=args.command == "train", threads=threads)
     except (MissingInputError, SpecError, SplitError, ModelLoadError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
