@@ -47,3 +47,45 @@ def test_a_build_checks_only_what_it_wrote_and_dbt_test_the_newest_run(built_cop
     # a build that selects the tests but not the model checks the newest run as well
     with pytest.raises(AssertionError, match=f"primary_key_in_latest_run_{MODEL}"):
         dbt(built_copy, "build", "--select", f"{MODEL},resource_type:test")
+
+
+def uniqueness_test_sql(data_dir: Path) -> str:
+    # the one unique_combination_in_latest_run test: int_uso__mensal's (a shortened name)
+    paths = (data_dir / TESTS_SQL).glob("unique_combination_in_latest_r*.sql")
+    return max(paths, key=lambda path: path.stat().st_mtime_ns).read_text()
+
+
+def failures(data_dir: Path, test_sql: str) -> int:
+    """What a test's SQL as dbt ran it counts now (its `failures` column)."""
+    con = duckdb.connect(str(duckdb_path(data_dir)), read_only=True)
+    try:
+        return con.execute(test_sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("rebuild", ["--full-refresh", "no table yet"])
+def test_a_build_that_rebuilds_in_full_checks_the_whole_table(built_copy: Path, rebuild: str) -> None:
+    # every row is this run's: the key tests read the whole table, with no look-up of the new rows
+    models = [MODEL, "int_uso__mensal"]
+    if rebuild == "no table yet":  # e.g. `just dev` on a fresh data dir
+        con = duckdb.connect(str(duckdb_path(built_copy)))
+        try:
+            for model in models:
+                con.execute(f"drop table cs_ops_analytics.{model}")
+        finally:
+            con.close()
+    dbt(built_copy, "build", "--select", " ".join(models), *([rebuild] if rebuild.startswith("--") else []))
+    key_sql, uniqueness_sql = key_test_sql(built_copy), uniqueness_test_sql(built_copy)
+    assert "latest_hashes" not in key_sql and "processed_at" not in uniqueness_sql
+    assert "int_uso__mensal" in uniqueness_sql
+    assert failures(built_copy, key_sql) == 0 and failures(built_copy, uniqueness_sql) == 0
+
+    con = duckdb.connect(str(duckdb_path(built_copy)))
+    try:  # a repeated key in each table: the whole-table SQL finds it
+        for model in models:
+            table = f"cs_ops_analytics.{model}"
+            con.execute(f"insert into {table} select * from {table} limit 1")
+    finally:
+        con.close()
+    assert failures(built_copy, key_sql) == 1 and failures(built_copy, uniqueness_sql) == 1
