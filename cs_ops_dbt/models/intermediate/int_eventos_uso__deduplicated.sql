@@ -25,6 +25,11 @@
 #}
 {#- the batch ledger, for the partitions of the new batches (read when compiling) #}
 {%- set batches = ref('stg_erp__load_batches') %}
+{#- the columns the model keeps (event_key is added below) #}
+{%- set columns = [
+    'event_id', 'customer_id', 'user_id', 'module', 'feature', 'duration_seconds',
+    'occurred_at', 'event_date', 'batch_id', 'known_date', 'loaded_at',
+] %}
 with
 
 events as (
@@ -43,11 +48,14 @@ events as (
     Most events arrive once: only ids seen more than once need ranking. Grouping on
     a hash of the id (cs_lookup_key) is much cheaper than on the text; a hash collision
     only sends two different ids down the ranking path, which compares the ids themselves.
+    events_hashed is read three times, so DuckDB materializes it: it holds only the
+    columns kept (and source_file, for the ranking), not the raw texts and reasons.
 #}
 events_hashed as (
 
     select
-        *,
+        {{ columns | join(', ') }},
+        source_file,
         {{ cs_lookup_key('event_id') }} as event_key
     from events
 
@@ -93,13 +101,9 @@ repeated_ranked as (
 
 candidates as (
 
-    {%- set columns = [
-        'event_id', 'customer_id', 'user_id', 'module', 'feature', 'duration_seconds',
-        'occurred_at', 'event_date', 'batch_id', 'known_date', 'loaded_at', 'event_key',
-    ] %}
-    select {{ columns | join(', ') }} from arrived_once
+    select {{ columns | join(', ') }}, event_key from arrived_once
     union all
-    select {{ columns | join(', ') }} from repeated_ranked where version_rank = 1
+    select {{ columns | join(', ') }}, event_key from repeated_ranked where version_rank = 1
 
 ),
 
