@@ -44,16 +44,33 @@ record_versions as (
 
 ),
 
+{# only a record whose versions name more than one customer can have moved: the rest skip the ranking #}
+moved_records as (
+
+    select
+        table_name,
+        record_key
+    from record_versions
+    group by
+        table_name,
+        record_key
+    having min(customer_id) <> max(customer_id)
+
+),
+
 with_previous as (
 
     select
-        *,
+        record_versions.*,
         {# the version just before this one in the deduplication order #}
-        lead(customer_id) over (
-            partition by table_name, record_key
-            order by {{ latest_version_first() }}
+        lead(record_versions.customer_id) over (
+            partition by record_versions.table_name, record_versions.record_key
+            order by {{ latest_version_first('record_versions') }}
         ) as previous_customer_id
     from record_versions
+    inner join moved_records
+        on record_versions.table_name = moved_records.table_name
+        and record_versions.record_key = moved_records.record_key
 
 ),
 
