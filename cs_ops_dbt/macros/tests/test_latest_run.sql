@@ -176,20 +176,15 @@ where {{ written_by_latest_run(model, run_column) }}
     table does not exist yet).
 #}
 {% macro model_rebuilt_in_full_in_this_invocation(relation) -%}
-    {%- if not model_built_in_this_invocation(relation) -%}
+    {%- set node = model_node(relation) if model_built_in_this_invocation(relation) else none -%}
+    {%- if node is none -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- for node in graph.nodes.values()
-        if node.resource_type == 'model'
-        and node.alias == relation.identifier
-        and node.schema == relation.schema -%}
-        {%- set full_refresh = node.config.full_refresh -%}
-        {%- if full_refresh is none -%}
-            {%- set full_refresh = flags.FULL_REFRESH -%}
-        {%- endif -%}
-        {{ return(node.config.materialized != 'incremental' or full_refresh) }}
-    {%- endfor -%}
-    {{ return(false) }}
+    {%- set full_refresh = node.config.full_refresh -%}
+    {%- if full_refresh is none -%}
+        {%- set full_refresh = flags.FULL_REFRESH -%}
+    {%- endif -%}
+    {{ return(node.config.materialized != 'incremental' or full_refresh) }}
 {%- endmacro %}
 
 
@@ -198,11 +193,18 @@ where {{ written_by_latest_run(model, run_column) }}
     {%- if not execute or flags.WHICH != 'build' -%}
         {{ return(false) }}
     {%- endif -%}
+    {%- set node = model_node(relation) -%}
+    {{ return(node is not none and node.unique_id in selected_resources) }}
+{%- endmacro %}
+
+
+{# The model node (of dbt's `graph`) behind a relation, or none. #}
+{% macro model_node(relation) -%}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'model'
         and node.alias == relation.identifier
         and node.schema == relation.schema -%}
-        {{ return(node.unique_id in selected_resources) }}
+        {{ return(node) }}
     {%- endfor -%}
-    {{ return(false) }}
+    {{ return(none) }}
 {%- endmacro %}
