@@ -108,7 +108,15 @@ def dev_build(build_once) -> Path:
     return build_once("just-dev", _just_dev)
 
 
+def _long_first(item: pytest.Item) -> tuple[bool, bool]:
+    """e2e and slow files first, and in them the tests on the emulator (`prod`) first."""
+    long_file = item.get_closest_marker("e2e") or item.get_closest_marker("slow")
+    return not long_file, not (long_file and item.get_closest_marker("prod"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """e2e and slow tests first (a stable sort: the rest keeps its order); with
-    --no-loadscope-reorder xdist hands out the files in this order."""
-    items.sort(key=lambda item: not (item.get_closest_marker("e2e") or item.get_closest_marker("slow")))
+    """Long files first (a stable sort: the rest keeps its order); with --no-loadscope-reorder
+    xdist hands out the files in this order. A worker is handed its next file when two tests
+    of its current one are left: a long build in a file's last test would have it take a
+    second long file before starting that build, while the other worker runs out of work."""
+    items.sort(key=_long_first)
