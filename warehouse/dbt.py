@@ -100,8 +100,7 @@ def project_vars(args: Sequence[str]) -> dict[str, Any]:
 
 def mark_stale_models(manifest: Any, args: Sequence[str], settings: Settings) -> None:
     """Give each incremental model its fingerprint (stored by its post-hook) and mark for a
-    full refresh those whose stored fingerprint differs, printing why, and those with no
-    table yet (built from scratch anyway: the mark tells their tests every row is new)."""
+    full refresh those whose stored fingerprint differs, printing why."""
     variables = project_vars(args)
     adapter = "bigquery" if settings.is_prod else "duckdb"
     nodes = {node.name: node for node in incremental_models(manifest).values()}
@@ -109,25 +108,12 @@ def mark_stale_models(manifest: Any, args: Sequence[str], settings: Settings) ->
     for name, node in nodes.items():
         node.config.meta[META_FINGERPRINT] = fingerprint(current[name])
         node.config.meta[META_COMPONENTS] = json.dumps(current[name], sort_keys=True)
-    if _given(args, FULL_REFRESH_FLAGS):
+    if _given(args, FULL_REFRESH_FLAGS) or (not settings.is_prod and not settings.duckdb_path.exists()):
         return
-    if not settings.is_prod and not settings.duckdb_path.exists():
-        existing: set[str] = set()
-    else:
-        wh = get_warehouse(settings)
-        existing = wh.existing_tables(current)
-        for stale in stale_models(current, read_stored(wh), existing):
-            print(stale.describe(), flush=True)
-            mark_full_refresh(manifest, nodes[stale.model])
-    for name in sorted(set(nodes) - existing):
-        mark_full_refresh(manifest, nodes[name])
-
-
-def mark_full_refresh(manifest: Any, node: Any) -> None:
-    """Run one model with a full refresh, as its config and as the `graph` macros read it
-    (the `*_in_latest_run` tests: after a full refresh every row is the latest run's)."""
-    node.config.full_refresh = True
-    manifest.flat_graph["nodes"][node.unique_id]["config"]["full_refresh"] = True
+    wh = get_warehouse(settings)
+    for stale in stale_models(current, read_stored(wh), wh.existing_tables(current)):
+        print(stale.describe(), flush=True)
+        nodes[stale.model].config.full_refresh = True
 
 
 def run_dbt(args: Sequence[str], settings: Settings | None = None, check: bool = True) -> int:
@@ -141,9 +127,7 @@ def run_dbt(args: Sequence[str], settings: Settings | None = None, check: bool =
     os.chdir(DBT_PROJECT_DIR)
     runner = dbtRunner()
     if args and args[0] in INCREMENTAL_COMMANDS:
-        # the build writes manifest.json (with the fingerprints): the parse need not
-        parse = ["parse", "--quiet", "--no-write-json", *_values_of(args, PARSE_FLAGS)]
-        parsed = runner.invoke(dbt_command(parse, settings))
+        parsed = runner.invoke(dbt_command(["parse", "--quiet", *_values_of(args, PARSE_FLAGS)], settings))
         if not parsed.success:
             return _exit_code(parsed, args, settings, check)
         mark_stale_models(parsed.result, args, settings)

@@ -3,20 +3,10 @@
     (run_column = the run's start, stamped on every row it inserts). Older rows were
     tested by the run that wrote them and insert-only models never change them, so
     checking the new rows proves the whole table while an incremental run reads only
-    its batch. After a full refresh every row belongs to the latest run: a build that
-    rebuilds the model in full (model_rebuilt_in_full_in_this_invocation) checks the
-    whole table directly, without first looking up which rows are new.
+    its batch. After a full refresh every row belongs to the latest run.
 #}
 {% test unique_combination_in_latest_run(model, columns, run_column='processed_at') %}
 
-{% if model_rebuilt_in_full_in_this_invocation(model) %}
-select
-    {{ columns | join(', ') }},
-    count(*) as n_records
-from {{ model }}
-group by {{ columns | join(', ') }}
-having count(*) > 1
-{% else %}
 with
 
 latest as (
@@ -37,7 +27,6 @@ inner join latest
     on {% for column in columns %}everything.{{ column }} = latest.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
 group by {% for column in columns %}everything.{{ column }}{{ ', ' if not loop.last }}{% endfor %}
 having count(*) > 1
-{% endif %}
 
 {% endtest %}
 
@@ -51,12 +40,10 @@ having count(*) > 1
 #}
 {% test primary_key_in_latest_run(model, column_name, run_column='processed_at', hash_column=none) %}
 
-{%- set every_row_is_latest = model_rebuilt_in_full_in_this_invocation(model) %}
 with
 
 {% if hash_column %}
 {# each CTE reads the model once: a CTE read several times is materialized (DuckDB) #}
-{% if not every_row_is_latest %}
 latest_hashes as (
 
     select {{ hash_column }} as hash_value
@@ -64,15 +51,12 @@ latest_hashes as (
     where {{ written_by_latest_run(model, run_column) }}
 
 ),
-{% endif %}
 
 repeated_hashes as (
 
     select {{ hash_column }} as hash_value
     from {{ model }}
-    {% if not every_row_is_latest %}
     where {{ hash_column }} in (select hash_value from latest_hashes)
-    {% endif %}
     group by {{ hash_column }}
     having count(*) > 1
 
@@ -116,9 +100,7 @@ repeated as (
 
     select {{ column_name }} as key_value, count(*) as n_records
     from {{ model }}
-    {% if not every_row_is_latest %}
     where {{ column_name }} in (select key_value from latest)
-    {% endif %}
     group by {{ column_name }}
     having count(*) > 1
 
@@ -169,42 +151,16 @@ where {{ written_by_latest_run(model, run_column) }}
 {%- endmacro %}
 
 
-{#
-    The model behind a relation is among the nodes this `dbt build` runs and writes all
-    its rows: a table, or an incremental model run with a full refresh (--full-refresh,
-    or its config: `python -m warehouse.dbt` sets it on a stale model and on one whose
-    table does not exist yet).
-#}
-{% macro model_rebuilt_in_full_in_this_invocation(relation) -%}
-    {%- set node = model_node(relation) if model_built_in_this_invocation(relation) else none -%}
-    {%- if node is none -%}
-        {{ return(false) }}
-    {%- endif -%}
-    {%- set full_refresh = node.config.full_refresh -%}
-    {%- if full_refresh is none -%}
-        {%- set full_refresh = flags.FULL_REFRESH -%}
-    {%- endif -%}
-    {{ return(node.config.materialized != 'incremental' or full_refresh) }}
-{%- endmacro %}
-
-
 {# The model behind a relation is among the nodes this `dbt build` runs. #}
 {% macro model_built_in_this_invocation(relation) -%}
     {%- if not execute or flags.WHICH != 'build' -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set node = model_node(relation) -%}
-    {{ return(node is not none and node.unique_id in selected_resources) }}
-{%- endmacro %}
-
-
-{# The model node (of dbt's `graph`) behind a relation, or none. #}
-{% macro model_node(relation) -%}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'model'
         and node.alias == relation.identifier
         and node.schema == relation.schema -%}
-        {{ return(node) }}
+        {{ return(node.unique_id in selected_resources) }}
     {%- endfor -%}
-    {{ return(none) }}
+    {{ return(false) }}
 {%- endmacro %}
