@@ -37,8 +37,7 @@ REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 VENV_DIR = REPO_ROOT / ".venv-bqemulator"
 PROJECT = "local-project"
 READY_TIMEOUT = 90.0
-# the digest of the pins the venv holds (a new name when the pins gained sqlglotc: worktrees
-# sharing one venv through a symlink keep theirs until they move to the new pins)
+# the sha256 of requirements.txt the venv was built from
 MARKER = ".installed-requirements.sha256"
 
 
