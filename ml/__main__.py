@@ -1,6 +1,13 @@
+import os
 import sys
 
 from warehouse.cli import run_cli
+
+# OpenMP threads waiting at a barrier sleep instead of spinning. On a busy machine a spinning thread
+# burns the time slice its partner needs: one gradient-boosting fit on 2 threads took 31-47 s wall
+# and 9-16 CPU-s against 3.4-7.7 s / 1.7-2.0 on one thread; with PASSIVE 3.0-6.3 s / 1.5-2.0
+# (load 12-18, ml/EXPERIMENTS.md round 11). Read once, when scikit-learn loads its OpenMP runtime.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def main() -> int:

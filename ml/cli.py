@@ -15,13 +15,22 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 from ml.data import MissingInputError, is_file_reference, load_truth, read_table
-from ml.model import RANDOM_STATE, SplitError, pick_threads
+from ml.model import RANDOM_STATE, SplitError
 from ml.model_store import ModelLoadError, load_model
 from ml.report import write_model_card
 from ml.score import run_score
 from ml.spec import SpecError, load_spec
 from ml.train import LeakageError, train
 from warehouse.config import get_settings
+
+THREADS_HELP = "threads to use (default: CS_OPS_ML_THREADS, else every core this process may use)"
+
+
+def _threads(text: str) -> int:
+    """--threads: a whole number, 1 or more."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of threads (1 or more)")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,9 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--out", help="output folder (default: <data dir>/ml)")
         p.add_argument("--truth", help="generator truth folder for the oracle (default: <data dir>/truth)")
         p.add_argument("--random-state", type=int, default=RANDOM_STATE)
-        p.add_argument("--threads", type=int, help="OpenMP threads (default: the idle cores, at least 1)")
+        p.add_argument("--threads", type=_threads, help=THREADS_HELP)
     p = sub.add_parser("score", help="score active customers at the newest snapshot -> churn_scores")
-    p.add_argument("--threads", type=int, help="OpenMP threads (default: the idle cores, at least 1)")
+    p.add_argument("--threads", type=_threads, help=THREADS_HELP)
     p.add_argument("--model", help="model file (default: <data dir>/ml/churn_model.skops)")
     p.add_argument("--table", help="snapshot table, or a CSV/Parquet file (default: the model spec's table)")
     p.add_argument(
@@ -122,7 +131,7 @@ def _score(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    threads = args.threads or pick_threads()
+    threads = args.threads or get_settings().ml_threads
     try:
         # BLAS (the linear models, the calibrators) on one thread: their problems are small, and a
         # second BLAS thread spinning on a busy machine cost 14x the CPU of one (five Platt fits:

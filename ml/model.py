@@ -14,7 +14,6 @@ information from the validation period leaks into training.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,20 +54,6 @@ HGB_PARAMS = dict(
 
 class SplitError(ValueError):
     """The table does not have enough label-complete history for a time split."""
-
-
-def pick_threads() -> int:
-    """OpenMP threads for gradient boosting: the idle cores (at least 1).
-
-    HistGradientBoosting's OpenMP threads slow down badly when the machine is already
-    busy, so on a loaded machine we use one thread instead of fighting for cores.
-    """
-    cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:
-        busy = 0.0
-    return max(1, min(cores, int(cores - busy + 0.5)))
 
 
 def _derived_step(spec: FeatureSpec, impute: bool) -> tuple | None:

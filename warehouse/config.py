@@ -23,6 +23,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # events (14 GiB, tests/dbt/bench_bytes_billed.py) plus 50% (cs_ops_dbt/README.md)
 DEFAULT_MAX_BYTES_BILLED = 21 * 1024**3
 DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"  # DuckDB's buffer pool; beyond it, it spills to the temp dir
+ML_THREADS_VARIABLE = "CS_OPS_ML_THREADS"  # limits the threads of `ml train` / `ml score`
 _MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)$", re.IGNORECASE)
 # DuckDB reads "?" in a database path as the start of connection options ("a.duckdb?x=1")
 UNSAFE_PATH_CHARACTERS = ("?",)
@@ -42,6 +43,7 @@ class Settings:
     gcs_bucket: str | None
     maximum_bytes_billed: int
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    ml_threads: int = 1
     raw_dataset: str = RAW_DATASET
     analytics_dataset: str = ANALYTICS_DATASET
     app_state_dataset: str = APP_STATE_DATASET
@@ -97,6 +99,27 @@ class Settings:
         return f"dev (DuckDB file {self.duckdb_path})"
 
 
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity mask: what taskset or a container's cpuset
+    allow), at least 1."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # no affinity call on this platform (macOS, Windows)
+        return os.cpu_count() or 1
+
+
+def _ml_threads(raw: str | None) -> int:
+    """CS_OPS_ML_THREADS, or every usable core: the threads `ml train` and `ml score` use."""
+    if not raw:
+        return usable_cores()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(
+            f"{ML_THREADS_VARIABLE}={raw!r} is not a whole number of threads (1 or more): it limits the "
+            f"threads of `ml train` and `ml score`; unset it to use every core ({usable_cores()} here)."
+        )
+    return int(raw)
+
+
 def _clean(value: str | None) -> str | None:
     if value is None:
         return None
@@ -143,6 +166,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         gcs_bucket=_clean(env.get("CS_OPS_GCS_BUCKET")),
         maximum_bytes_billed=max_bytes,
         duckdb_memory_limit=memory_limit,
+        ml_threads=_ml_threads(_clean(env.get(ML_THREADS_VARIABLE))),
     )
     if settings.is_prod:
         _check_prod(settings, env)

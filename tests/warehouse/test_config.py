@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -92,6 +93,29 @@ def test_emulator_host_must_be_a_url() -> None:
 def test_bad_max_bytes_billed() -> None:
     with pytest.raises(ConfigError, match="CS_OPS_MAX_BYTES_BILLED"):
         load_settings({"CS_OPS_MAX_BYTES_BILLED": "lots"})
+
+
+def test_ml_threads_default_to_the_cores_this_process_may_use() -> None:
+    # a child pinned to one core (as taskset or a container's cpuset would) gets one thread, the
+    # unpinned process every core it may run on, whatever the load average says
+    child = (
+        "import os; from warehouse.config import load_settings; "
+        "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); print(load_settings({}).ml_threads)"
+    )
+    done = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.stdout.strip() == "1", done.stderr
+    assert load_settings({}).ml_threads == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize(("value", "threads"), [("1", 1), (" 3 ", 3)])
+def test_ml_threads_can_be_limited(value: str, threads: int) -> None:
+    assert load_settings({"CS_OPS_ML_THREADS": value}).ml_threads == threads
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_bad_ml_threads(value: str) -> None:
+    with pytest.raises(ConfigError, match="CS_OPS_ML_THREADS=.*1 or more"):
+        load_settings({"CS_OPS_ML_THREADS": value})
 
 
 def test_dbt_env_points_dbt_at_the_emulator(tmp_path: Path) -> None:
