@@ -9,19 +9,21 @@ Steps (all driven by the feature spec):
 5. permutation importance and sample drivers;
 6. refit on the newest label-complete data (same recipe) and save it with skops.
 Step 3's exact-health reference, 4, 5's importance and 6's refit only reuse the model chosen in 3:
-they run side by side on the idle cores (`side_by_side`).
+they run side by side in threads (`side_by_side`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from sklearn.metrics import roc_auc_score
 from threadpoolctl import threadpool_limits
 
@@ -222,9 +224,10 @@ def latent_health_reference(
     truth: pd.DataFrame,
     random_state: int,
     choice: tuple[str, str],
-    scores_out: dict | None = None,
-) -> dict | None:
-    """What the same recipe reaches if it also sees the generator's latent health exactly.
+) -> tuple[dict, np.ndarray] | None:
+    """What the same recipe reaches if it also sees the generator's latent health exactly: its
+    report on the validation rows and its probabilities there (for the lift intervals), or None
+    when the truth has no health for those rows.
 
     Same pipeline + calibration and windows, one extra input: the true latent health in the snapshot
     month. It shows how much of the model's gap to the oracle is the warehouse's noisy view of
@@ -251,13 +254,11 @@ def latent_health_reference(
     value = sub[spec.value_column].to_numpy() if spec.value_column else None
     probability = models.calibrated.predict_proba(sub[plus.features])[:, 1]
     report = score_report(y, probability, value)
-    if scores_out is not None:
-        scores_out["oracle_point_in_time"] = probability
     report["note"] = (
         "reference: same recipe plus the generator's true latent health at the snapshot month (still "
         "without the regime, anniversary and suspension state the true-probability oracle uses)"
     )
-    return report
+    return report, probability
 
 
 def cutoff_months(frame: pd.DataFrame, spec: FeatureSpec, cutoffs: int = 3, step: int = 2) -> list:
@@ -317,18 +318,16 @@ def _on_one_openmp_thread(task, *args):
         return task(*args)
 
 
-def side_by_side(tasks: dict[str, tuple], n_jobs: int) -> dict:
-    """Run independent fits and reports, `n_jobs` at a time; {name: result}.
+@contextmanager
+def side_by_side(n_jobs: int) -> Iterator[Callable[..., Future]]:
+    """`run(task, *args)` starts an independent fit or report on one of `n_jobs` threads, in the
+    order given, and returns its Future; leaving the block waits for them all.
 
-    `tasks` maps a name to (function, *arguments). Threads, not processes: they share the frame
-    without copying it, and gradient boosting, the tree predictions and BLAS release the GIL.
-    The results are the same as one after the other: every fit has its own seeded estimators."""
-    if n_jobs <= 1 or len(tasks) <= 1:
-        return {name: task(*args) for name, (task, *args) in tasks.items()}
-    results = Parallel(n_jobs=n_jobs, prefer="threads")(
-        delayed(_on_one_openmp_thread)(task, *args) for task, *args in tasks.values()
-    )
-    return dict(zip(tasks, results, strict=True))
+    Threads, not processes: they share the frame without copying it, and gradient boosting, the
+    tree predictions and BLAS release the GIL. Each task has gradient boosting on one OpenMP
+    thread. The results are the same as one after the other: every fit has its own seeded estimators."""
+    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+        yield lambda task, *args: pool.submit(_on_one_openmp_thread, task, *args)
 
 
 def _lift_intervals(scores: dict, random_state: int) -> dict:
@@ -385,35 +384,6 @@ def _targets(report: dict, ece_max: float = TARGETS["ece_max"], intervals: dict 
     return out
 
 
-def tasks_after_the_choice(
-    frame: pd.DataFrame,
-    spec: FeatureSpec,
-    split: TimeSplit,
-    truth: pd.DataFrame | None,
-    models: FittedModels,
-    report: dict,
-    scores: dict,
-    random_state: int,
-    backtest_cutoffs: int,
-    importance: bool,
-) -> dict[str, tuple]:
-    """The reports that only reuse the evaluation model or its choice, as side_by_side tasks,
-    longest first (at 155k rows, one thread: importance 3.9 CPU-s, backtest cut-offs 3.2, 2.8,
-    2.4, exact-health reference 1.5), so two threads finish at about the same time."""
-    choice = (models.choice["candidate"], models.choice["calibration"])
-    tasks: dict[str, tuple] = {}
-    if importance:
-        validation = frame[split.validation]
-        tasks["importance"] = (global_importance, models.calibrated, validation, spec, random_state)
-    for cutoff in cutoff_months(frame, spec, backtest_cutoffs):  # newest (most fit rows) first
-        tasks[f"backtest {cutoff.date()}"] = (backtest_at, frame, spec, truth, cutoff, random_state, choice)
-    if truth is not None and isinstance(report.get("oracle"), dict) and spec.is_time_split:
-        # it adds its probabilities to `scores` (for the lift intervals)
-        reference = (frame, spec, split, truth, random_state, choice, scores)
-        tasks["reference"] = (latent_health_reference, *reference)
-    return tasks
-
-
 def train(
     frame: pd.DataFrame,
     spec: FeatureSpec,
@@ -437,14 +407,29 @@ def train(
     choice = (models.choice["candidate"], models.choice["calibration"])
     scores: dict = {}
     report = evaluate_window(frame, spec, models, split.validation, truth, scores_out=scores)
-    tasks = tasks_after_the_choice(
-        frame, spec, split, truth, models, report, scores, random_state, backtest_cutoffs, importance
-    )
-    if save and out_dir is not None:
-        tasks["production"] = (fit_production, frame, spec, random_state, choice)
-    done = side_by_side(tasks, n_jobs)
-    if done.get("reference") is not None:
-        report["oracle_point_in_time"] = done["reference"]
+    with_reference = truth is not None and isinstance(report.get("oracle"), dict) and spec.is_time_split
+    # longest first, so two threads finish at about the same time (155k rows, one thread: importance
+    # 3.9 CPU-s, backtest cut-offs 3.2, 2.8, 2.4, production refit 1.6, exact-health reference 1.5)
+    with side_by_side(n_jobs) as run:
+        validation = frame[split.validation]
+        importance_job = (
+            run(global_importance, models.calibrated, validation, spec, random_state) if importance else None
+        )
+        backtest_jobs = [  # newest cut-off (most fit rows) first
+            run(backtest_at, frame, spec, truth, cutoff, random_state, choice)
+            for cutoff in cutoff_months(frame, spec, backtest_cutoffs)
+        ]
+        production_job = (
+            run(fit_production, frame, spec, random_state, choice) if save and out_dir is not None else None
+        )
+        reference_job = (
+            run(latent_health_reference, frame, spec, split, truth, random_state, choice)
+            if with_reference
+            else None
+        )
+    point_in_time = reference_job.result() if reference_job else None
+    if point_in_time is not None:
+        report["oracle_point_in_time"], scores["oracle_point_in_time"] = point_in_time
     lift_intervals = _lift_intervals(scores, random_state)
     report["model"]["ece_noise_floor"] = ece_noise_floor(scores["model"], seed=random_state)
     evaluation: dict = {
@@ -485,11 +470,10 @@ def train(
     elif evaluation.get("oracle") is None:
         evaluation["oracle"] = None
         evaluation["oracle_note"] = "the generator truth does not cover these customers: oracle skipped"
-    backtests = [result for name, result in done.items() if name.startswith("backtest ")]
-    evaluation["backtest"] = sorted(backtests, key=lambda r: r["cutoff"])  # oldest first
+    evaluation["backtest"] = [job.result() for job in reversed(backtest_jobs)]  # oldest first
     reference = reference_values(frame[split.fit | split.calibration], spec)
-    if importance:
-        evaluation["permutation_importance"] = done["importance"]
+    if importance_job:
+        evaluation["permutation_importance"] = importance_job.result()
     val = frame[split.validation]
     sample = (val.sort_values(spec.time_column) if spec.time_column else val).groupby(spec.id_column).tail(1)
     prob, deltas = what_if_deltas(models.calibrated, sample, spec, reference)
@@ -506,7 +490,7 @@ def train(
 
     saved = None
     if save and out_dir is not None:
-        prod_split, prod = done["production"]
+        prod_split, prod = production_job.result()
         prod_reference = reference_values(frame[prod_split.fit | prod_split.calibration], spec)
         evaluation["production_model"] = {
             "note": "same recipe refitted on the newest label-complete data; metrics above are from the "

@@ -28,8 +28,7 @@ def _openmp_threads() -> list[int]:
     return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "openmp"]
 
 
-def test_each_task_runs_on_one_openmp_thread_and_keeps_its_name():
-    with threadpool_limits(limits=2, user_api="openmp"):
-        done = side_by_side({"b": (_openmp_threads,), "a": (_openmp_threads,), "c": (len, "xy")}, 2)
-    assert list(done) == ["b", "a", "c"]
-    assert done["b"] == done["a"] == [1] and done["c"] == 2
+def test_each_task_runs_on_one_openmp_thread_and_returns_its_result():
+    with threadpool_limits(limits=2, user_api="openmp"), side_by_side(2) as run:
+        jobs = [run(_openmp_threads), run(_openmp_threads), run(len, "xy")]
+    assert [job.result() for job in jobs] == [[1], [1], 2]
