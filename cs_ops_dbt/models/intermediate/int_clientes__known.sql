@@ -4,4 +4,4 @@
     Every table that references a customer checks its id here (orphan_customer), and a
     late-arriving customer counts only from its first_known_date in point-in-time features.
 #}
-{{ known_ids('int_clientes__classified', 'customer_id') }}
+{{ known_ids('stg_erp__clientes', 'customer_id') }}

@@ -4,4 +4,4 @@
     Usage events that name another user are quarantined as orphan_user, and an event
     counts in the usage windows only from its user's first_known_date.
 #}
-{{ known_ids('int_usuarios__classified', 'user_id') }}
+{{ known_ids('stg_erp__usuarios', 'user_id') }}
