@@ -213,7 +213,7 @@ def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (144
     """
     from playwright.sync_api import sync_playwright
 
-    from app.browser import CHROMIUM, CHROMIUM_ARGS, PAGE_URLS, open_timed, streamlit_server
+    from app.browser import CHROMIUM, CHROMIUM_ARGS, PAGE_URLS, open_measured, open_timed, streamlit_server
 
     titles = dict(zip(PAGES, PAGE_URLS, strict=True))
     log_path = data_dir / "reports" / "bench_app_browser_server.log"
@@ -222,20 +222,21 @@ def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (144
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            floor = streamlit_floor(browser, data_dir, log_path, repeats, viewport)
+            floor, floor_received = streamlit_floor(browser, data_dir, log_path, repeats, viewport)
             for page_name in PAGES:
                 path, title = titles[page_name]
                 warm_path, warm_title = titles["qualidade_dados" if page_name == "modelo" else "modelo"]
-                cold, cached = [], []
+                cold, cached, cold_stats, cached_stats = [], [], [], []
                 for _ in range(repeats):
                     with streamlit_server(data_dir, log_path) as url:
                         _, warm = open_timed(browser, f"{url}/{warm_path}", warm_title, viewport)
                         warm.context.close()
                         time.sleep(2.2)  # the data version is cached for 2 s
-                        for runs in (cold, cached):
-                            seconds, page = open_timed(browser, f"{url}/{path}", title, viewport)
+                        for runs, stats in ((cold, cold_stats), (cached, cached_stats)):
+                            seconds, page, received = open_measured(browser, f"{url}/{path}", title, viewport)
                             page.context.close()
                             runs.append(seconds)
+                            stats.append(received)
                 rows.append(
                     {
                         "page": page_name,
@@ -243,6 +244,8 @@ def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (144
                         "cached_s": statistics.median(cached),
                         "cold_runs_s": cold,
                         "cached_runs_s": cached,
+                        "cold_received": cold_stats,
+                        "cached_received": cached_stats,
                         "cold_ok": statistics.median(cold) <= TARGET_COLD_S,
                         "cached_ok": statistics.median(cached) <= TARGET_CACHED_S,
                     }
@@ -255,17 +258,19 @@ def bench_browser(data_dir: Path, repeats: int, viewport: tuple[int, int] = (144
         "viewport": list(viewport),
         "repeats": repeats,
         "streamlit_floor_s": floor,
+        "streamlit_floor_received": floor_received,
         "pages": rows,
     }
 
 
 def streamlit_floor(
     browser, data_dir: Path, log_path: Path, repeats: int, viewport: tuple[int, int]
-) -> float:
-    """The same measure for a one-line Streamlit app (a title): what any page costs on this machine now."""
+) -> tuple[float, dict]:
+    """The same measure for a one-line Streamlit app (a title): what any page costs on this machine now
+    (median seconds, and what the browser received and drew on the last visit)."""
     import tempfile
 
-    from app.browser import open_timed, streamlit_server
+    from app.browser import open_measured, streamlit_server
 
     with tempfile.TemporaryDirectory() as folder:
         app = Path(folder) / "floor.py"
@@ -273,10 +278,10 @@ def streamlit_floor(
         runs = []
         with streamlit_server(data_dir, log_path, app=app) as url:
             for _ in range(repeats + 1):  # the first visit starts the script runner
-                seconds, page = open_timed(browser, url, "Floor", viewport)
+                seconds, page, received = open_measured(browser, url, "Floor", viewport)
                 page.context.close()
                 runs.append(seconds)
-    return statistics.median(runs[1:])
+    return statistics.median(runs[1:]), received
 
 
 def bench_record(repeats: int) -> dict:
@@ -312,6 +317,17 @@ def bench_record(repeats: int) -> dict:
         "target_s": TARGET_RECORD_S,
         "ok": median <= TARGET_RECORD_S,
     }
+
+
+def print_received(name: str, row: dict | None, received: dict, verdict: str = "") -> None:
+    """One line of the browser table: times (cold, cached), then what the cached visit received and drew."""
+    times = f"{row['cold_s']:>8.3f} {row['cached_s']:>9.3f}" if row else f"{'':>8} {'':>9}"
+    print(
+        f"{name:<20} {times}  {verdict:<11} http {received['requests']:>3} req "
+        f"{received['http_bytes'] / 1024:>6.0f} KiB"
+        f"  ws {received['ws_bytes'] / 1024:>5.0f} KiB last at {received['ws_last_s']:>5.2f} s"
+        f"  drew {received['elements']:>3} elements, {received['charts']} charts, {received['tables']} tables"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -422,11 +438,14 @@ def main(argv: list[str] | None = None) -> int:
     if "browser" in report:
         print(
             f"in Chromium at {report['browser']['viewport'][0]} px (navigation, new session -> last element; "
-            f"a one-line Streamlit app takes {report['browser']['streamlit_floor_s']:.3f} s):"
+            f"a one-line Streamlit app takes {report['browser']['streamlit_floor_s']:.3f} s); "
+            "what the cached visit received (HTTP requests and KiB: the frontend's code; websocket KiB "
+            "and when the last message came) and drew:"
         )
+        print_received("floor", None, report["browser"]["streamlit_floor_received"])
         for row in report["browser"]["pages"]:
             verdict = ("ok" if row["cold_ok"] else "SLOW") + " / " + ("ok" if row["cached_ok"] else "SLOW")
-            print(f"{row['page']:<20} {row['cold_s']:>8.3f} {row['cached_s']:>9.3f}  {verdict}")
+            print_received(row["page"], row, row["cached_received"][-1], verdict)
     record = report["record_action"]
     print(
         f"recording an action: {record['median_s'] * 1000:.0f} ms median "

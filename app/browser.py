@@ -131,11 +131,61 @@ def rendered(page, title: str, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(RENDERED_JS, timeout=timeout_ms, polling="raf")
 
 
+# What the page drew: elements of the script run, charts and tables shown (RENDERED_JS's own selectors).
+DRAWN_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    const shown = (selector) => [...main.querySelectorAll(selector)].filter((el) => el.checkVisibility());
+    return {
+        elements: main.querySelectorAll('[data-testid="stElementContainer"]').length,
+        charts: shown('[data-testid="stVegaLiteChart"]').length,
+        tables: shown('[data-testid="stDataFrame"]').length,
+    };
+}"""
+
+
 def open_timed(browser, url: str, title: str, viewport: tuple[int, int]) -> tuple[float, object]:
     """A new browser context (a new Streamlit session) opens `url`: seconds until rendered, and the page."""
+    seconds, page, _ = open_measured(browser, url, title, viewport)
+    return seconds, page
+
+
+def open_measured(browser, url: str, title: str, viewport: tuple[int, int]) -> tuple[float, object, dict]:
+    """open_timed, plus where the time went: what the browser received and drew, and when.
+
+    `script_bytes`/`requests`: the HTTP responses (the frontend's JavaScript, CSS and fonts,
+    fetched anew by every new context); `ws_bytes`/`ws_last_s`: the Streamlit messages of the
+    script run and when the last one arrived; `elements`/`charts`/`tables`: what was drawn.
+    """
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     page = context.new_page()
+    frames: list[tuple[float, int]] = []
+    responses: list[object] = []
     started = time.perf_counter()
+
+    def on_frame(payload: str | bytes) -> None:
+        frames.append((time.perf_counter() - started, len(payload)))
+
+    def on_websocket(socket) -> None:
+        socket.on("framereceived", on_frame)
+
+    page.on("websocket", on_websocket)
+    page.on("requestfinished", lambda request: responses.append(request))
     page.goto(url)
     rendered(page, title)
-    return time.perf_counter() - started, page
+    seconds = time.perf_counter() - started
+    stats = {
+        "requests": len(responses),
+        "http_bytes": sum(_body_size(request) for request in responses),
+        "ws_messages": len(frames),
+        "ws_bytes": sum(size for _, size in frames),
+        "ws_last_s": round(max((at for at, _ in frames), default=0.0), 3),
+        **page.evaluate(DRAWN_JS),
+    }
+    return seconds, page, stats
+
+
+def _body_size(request) -> int:
+    try:
+        return int(request.sizes()["responseBodySize"])
+    except Exception:  # a request whose response is gone (page closed): its size is unknown
+        return 0
