@@ -185,6 +185,15 @@ def _chart_spec(name: str, args: tuple, language: str, _builder: Callable[..., o
     return spec
 
 
+def lazy_expander(label: str, key: str):
+    """A closed expander whose content runs only once it is opened (`.open` says so).
+
+    Closed, it sends and draws nothing: a table in it would otherwise make every visit load
+    and run the grid's code for something the user has not asked to see.
+    """
+    return st.expander(label, key=key, on_change="rerun")
+
+
 def table(frame, empty: str | None = None, **options):
     """st.dataframe, or a sentence in the UI language when there is no row.
 

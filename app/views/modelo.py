@@ -376,8 +376,12 @@ def main() -> None:
 
     split = evaluation.get("split")
     if split:
-        with st.expander(tr("Janelas de treino e validação", "Training and validation windows")):
-            ui.table(windows_table(split, evaluation.get("split_rows") or {}, lang))
+        windows = ui.lazy_expander(
+            tr("Janelas de treino e validação", "Training and validation windows"), key="model_windows"
+        )
+        if windows.open:
+            with windows:
+                ui.table(windows_table(split, evaluation.get("split_rows") or {}, lang))
     card = data.model_card()
     if card:
         with st.expander(tr("Model card (em inglês)", "Model card"), expanded=False):

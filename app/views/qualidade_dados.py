@@ -98,8 +98,10 @@ def main() -> None:
                 "(fct_mudancas_de_cliente); the new version counts, check with the source.",
             )
         )
-    with st.expander(tr("Por lote", "By batch")):
-        ui.table(ui.display_frame(quality, lang))
+    by_batch = ui.lazy_expander(tr("Por lote", "By batch"), key="dq_by_batch")
+    if by_batch.open:
+        with by_batch:
+            ui.table(ui.display_frame(quality, lang))
 
     st.subheader(tr("Quarentena por motivo", "Quarantine by reason"))
     summary = data.load("quarantine_summary")
@@ -131,8 +133,10 @@ def main() -> None:
     loaded_text = tr("carregado", "loaded")
     ledger_view["status"] = ledger_view["status"].map(lambda s: loaded_text if s == "loaded" else s)
     ui.table(ui.display_frame(ledger_view, lang), key="dq_ledger")
-    with st.expander(tr("Lotes (períodos)", "Batches (periods)")):
-        ui.table(ui.display_frame(batches, lang))
+    periods = ui.lazy_expander(tr("Lotes (períodos)", "Batches (periods)"), key="dq_batches")
+    if periods.open:
+        with periods:
+            ui.table(ui.display_frame(batches, lang))
 
 
 def _pretty(raw) -> str:

@@ -138,7 +138,10 @@ def main() -> None:
     st.caption(tr(*drivers_view.EXPLANATION, lang))
     monotonicity_note(model, base, now, lang)
 
-    with st.expander(tr("Valores usados pelo modelo", "Values fed to the model")):
+    inputs = ui.lazy_expander(tr("Valores usados pelo modelo", "Values fed to the model"), key="sim_inputs")
+    if not inputs.open:
+        return
+    with inputs:
         features = [f for f in getattr(model.spec, "features", frame.columns) if f in frame.columns]
         shown = frame[features].T.map(lambda v: _value_text(v, lang))
         shown.columns = [tr("Atual", "Current"), tr("Cenário", "Scenario")]

@@ -138,8 +138,10 @@ def main() -> None:
     else:
         ui.chart(charts.cohort_heatmap, cohorts, lang)
 
-    with st.expander(tr("Tabela mensal", "Monthly table")):
-        ui.table(ui.display_frame(monthly.iloc[::-1], lang))
+    monthly_table = ui.lazy_expander(tr("Tabela mensal", "Monthly table"), key="exec_monthly_table")
+    if monthly_table.open:
+        with monthly_table:
+            ui.table(ui.display_frame(monthly.iloc[::-1], lang))
 
 
 ui.run_page(main)

@@ -47,6 +47,17 @@ def test_executive_kpis_match_the_mart_and_filters_change_them(app_data, reader)
     assert filtered["NRR mensal"] == fmt.pct(expected["nrr"], 1)
 
 
+def test_executive_monthly_table_is_sent_only_once_opened(app_data, reader):
+    at = open_page("visao_executiva")
+    assert not at.dataframe  # closed: no table sent, so the browser loads no grid for it
+    at.session_state["exec_monthly_table"] = True
+    at.run()
+    assert problems(at) == []
+    table = at.dataframe[0].value
+    assert len(table) == len(queries.kpis_mensais(reader))
+    assert table.columns[0] == "Mês" and "MRR" in table.columns
+
+
 class RecordingDeferred:
     """Keeps the callables of deferred download buttons, so the test can build the file like a click."""
 
@@ -339,6 +350,8 @@ def test_model_page_speaks_the_ui_language(app_data, lang):
     import re
 
     at = open_page("modelo", lang=lang)
+    at.session_state["model_windows"] = True  # the training windows' table, sent only once opened
+    at.run()
     assert problems(at) == []
     tables = [df.value for df in at.dataframe]
     cells = [str(v) for table in tables for column in table.columns for v in [column, *table[column]]]
@@ -388,6 +401,9 @@ def test_search_ignores_accents_and_finds_cnpj_digits_or_formatted(app_data, rea
 def test_simulator_lists_the_model_inputs_in_words(app_data):
     at = open_page("simulador", lang="en")
     assert problems(at) == []
+    assert not [df for df in at.dataframe if "Input" in df.value.columns]  # sent only once opened
+    at.session_state["sim_inputs"] = True
+    at.run()
     inputs = next(df.value for df in at.dataframe if "Input" in df.value.columns)
     assert len(inputs) > 5
     assert not [name for name in inputs["Input"] if "_" in name]  # not tenure_months, events_30d
