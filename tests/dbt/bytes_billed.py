@@ -11,7 +11,8 @@ bytes, so the estimate comes from the statements themselves:
   columns it reads from a real table (`prune_unused_columns`);
 * a scan is pruned to the new partitions when a filter compares the table's partition
   column (the `partition by` of its CREATE statement, or `RAW_PARTITIONS` for the raw
-  events) with a constant, directly or through columns that views and CTEs pass on;
+  events) with a constant, directly or through columns that views and CTEs pass on (an
+  `or` of such bounds on one column, `is null` among them, prunes too);
 * a scan under a constant-false filter (`where false`: dbt asking for a query's columns)
   reads nothing; `create view` runs no query;
 * a column costs `rows x bytes per value`: 8 for INT64, FLOAT64, DATE, TIMESTAMP, 1 for
@@ -195,6 +196,31 @@ def _is_false(node) -> bool:
     )
 
 
+def _bounded_columns(node) -> set[int]:
+    """The column a filter compares with a constant (`col >= date '...'`); for an `or`, the
+    column every branch bounds, where `col is null` counts as a bound (BigQuery reads the
+    NULL partition then, one more partition)."""
+    if node.DESCRIPTOR.name != "ResolvedFunctionCallProto":
+        return set()
+    name = _function_name(node)
+    arguments = list(node.parent.argument_list)
+    if name == "$is_null":
+        column = _column_ref(arguments[0])
+        return set() if column is None else {column}
+    if name == "$or":
+        branches = [_bounded_columns(_unwrap(argument)) for argument in arguments]
+        return set.intersection(*branches) if branches else set()
+    if name not in COMPARISONS:
+        return set()
+    bounded = set()
+    for index, argument in enumerate(arguments):
+        column = _column_ref(argument)
+        others = arguments[:index] + arguments[index + 1 :]
+        if column is not None and all(_is_constant(other) for other in others):
+            bounded.add(column)
+    return bounded
+
+
 @dataclass
 class _Walk:
     """One resolved statement: its table scans, the columns each column is computed from, the
@@ -271,14 +297,7 @@ class _Walk:
             self.defs.setdefault(owner, set()).add(column)
 
     def _bound(self, node) -> None:
-        if node.DESCRIPTOR.name != "ResolvedFunctionCallProto" or _function_name(node) not in COMPARISONS:
-            return
-        arguments = list(node.parent.argument_list)
-        for index, argument in enumerate(arguments):
-            column = _column_ref(argument)
-            others = arguments[:index] + arguments[index + 1 :]
-            if column is not None and all(_is_constant(other) for other in others):
-                self.bounded.add(column)
+        self.bounded.update(_bounded_columns(node))
 
     def origin(self, column_id: int) -> int:
         seen = set()

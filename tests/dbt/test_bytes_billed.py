@@ -81,6 +81,23 @@ def test_partitions_come_from_the_create_statement(googlesql_checker) -> None:
     assert bill(googlesql_checker, windowed, read)[1] == ROWS * (12 + 8) + MIN_BYTES_PER_TABLE
 
 
+def test_a_bound_or_null_on_the_partition_column_prunes_and_other_ors_do_not(googlesql_checker) -> None:
+    create = (
+        f"create or replace table {P}.`cs_ops_analytics`.`events_by_day`\n"
+        "partition by event_date cluster by customer_id OPTIONS() as (\n"
+        f"select id_cliente as customer_id, cast(ocorrido_em as date) as event_date "
+        f"from {P}.`cs_ops_raw_data`.`eventos_uso`)"
+    )
+    read = f"select customer_id from {P}.`cs_ops_analytics`.`events_by_day` where "
+    with_null = read + "(event_date >= date '2024-01-01' or event_date is null)"
+    other_column = read + "(event_date >= date '2024-01-01' or customer_id = 'c1')"
+    _, pruned, not_pruned = bill(googlesql_checker, create, with_null, other_column)
+    # BigQuery reads the partitions from the bound on, plus the NULL partition
+    assert pruned == pytest.approx(0.01 * ROWS * (12 + 8) + MIN_BYTES_PER_TABLE)
+    # an `or` with a branch on another column can match rows of any partition
+    assert not_pruned == ROWS * (12 + 8) + MIN_BYTES_PER_TABLE
+
+
 def test_where_false_reads_nothing_and_a_merge_target_is_not_read(googlesql_checker) -> None:
     columns_only = (
         f"select * from (select * from {P}.`cs_ops_raw_data`.`eventos_uso`) as s "
