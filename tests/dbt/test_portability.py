@@ -262,6 +262,37 @@ def test_googlesql_accepts_every_statement_dbt_sent_on_prod(
 MAY_BE_EMPTY = {"fct_mudancas_de_cliente"}
 
 
+EVENTS = "int_eventos_uso__deduplicated"
+
+
+@pytest.mark.prod
+def test_prod_reads_of_a_new_batch_name_its_partitions(prod_and_dev_builds: Path) -> None:
+    """On prod, the incremental build's watermark of the events and their latest-run tests
+    read only the newest partitions (known_date): the first build's tests read every row
+    (all are that run's), the incremental build's the new batch's partition and the NULL one."""
+    statements = captured_statements(prod_and_dev_builds / "dbt-logs" / "dbt.log")
+    batches = query(
+        prod_and_dev_builds,
+        "select batch_id, period_end from cs_ops_raw_data.load_batches order by batch_id",
+    )
+    new_batch, previous = batches.iloc[-1], batches.iloc[-2]
+    bound = f"known_date >= date '{new_batch.period_end:%Y-%m-%d}' or known_date is null"
+    for test in ("primary_key_in_latest_run_", "not_null_columns_in_latest_run_"):
+        runs = [
+            s.sql for s in statements
+            if s.node.startswith(f"test.cs_ops_dbt.{test}") and f"`{EVENTS}`" in s.sql
+            and "dbt_internal_test" in s.sql
+        ]  # fmt: skip
+        assert len(runs) == 2, (test, len(runs))
+        first, incremental = runs
+        assert "known_date >=" not in first, first
+        assert bound in incremental, incremental
+    model = [s.sql for s in statements if s.node == f"model.cs_ops_dbt.{EVENTS}"]
+    watermarks = [sql for sql in model if re.search(r"select max\(batch_id\) from", sql)]
+    assert watermarks and all("known_date >=" in sql for sql in watermarks), watermarks
+    assert any(f"batch_id > '{previous.batch_id}'" in sql for sql in model)
+
+
 @pytest.mark.prod
 def test_prod_on_the_emulator_matches_dev_in_every_mart(
     prod_and_dev_builds: Path, bq_emulator: str, bq_emulator_project: str

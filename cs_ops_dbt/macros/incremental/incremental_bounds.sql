@@ -9,6 +9,18 @@
 {%- endmacro %}
 
 
+{#
+    The newest batch_id in the existing incremental table, as a SQL literal ('' when
+    empty), for a table whose rows of a batch all sit in the partition of that batch's
+    `batches_column` value in the ledger: on BigQuery only the newest partitions are
+    read when that is enough (cs_newest_batch), else the whole batch_id column.
+#}
+{% macro incremental_batch_watermark(partition_column, batches, batches_column) -%}
+    {%- set newest = cs_newest_batch(this, partition_column, batches, batches_column) -%}
+    {{ return(newest if newest is not none else incremental_max_literal('batch_id', "''")) }}
+{%- endmacro %}
+
+
 {# The same for any relation (e.g. an upstream model's latest date), read when compiling. #}
 {% macro max_literal(relation, column, fallback) -%}
     {%- if not execute -%}

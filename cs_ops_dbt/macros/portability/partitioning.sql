@@ -52,14 +52,71 @@
 {%- endmacro %}
 
 {% macro bigquery__cs_new_batch_partitions(column, kind, batches, batches_column, since) -%}
-    {%- if execute -%}
+    {%- set bound = cs_first_new_batch_value(kind, batches, batches_column, since) -%}
+    {%- if bound is not none %}
+        and {{ column }} >= {{ bound }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The smallest `batches_column` value of the batches after `since` in the ledger (the
+    largest of all when none is), as a `kind` literal; none when not executing or the
+    ledger is empty. Read when compiling, on BigQuery only.
+#}
+{% macro cs_first_new_batch_value(kind, batches, batches_column, since) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
     {%- set result = run_query(
         'select coalesce(min(case when batch_id > ' ~ since ~ ' then ' ~ batches_column ~ ' end), max('
         ~ batches_column ~ ')) from ' ~ batches) -%}
     {%- set bound = result.columns[0].values()[0] -%}
-    {%- if bound is not none %}
-        {#- a timestamp floored to the second: the bound may only get lower #}
-        and {{ column }} >= {{ kind }} '{{ bound.strftime('%Y-%m-%d %H:%M:%S') if kind == 'timestamp' else bound }}'
+    {%- if bound is none -%}
+        {{ return(none) }}
     {%- endif -%}
+    {#- a timestamp floored to the second: the bound may only get lower #}
+    {{ return(kind ~ " '" ~ (bound.strftime('%Y-%m-%d %H:%M:%S') if kind == 'timestamp' else bound) ~ "'") }}
+{%- endmacro %}
+
+
+{#
+    The newest batch_id among the rows of `relation` that meet `condition`, read from
+    the partitions of the newest batches only, as a SQL literal ('' when those rows
+    hold none); none when that cannot be told without reading the whole table.
+    For a relation whose rows of a batch all sit in the partition of that batch's
+    `batches_column` value (int_eventos_uso__deduplicated: known_date, the batch
+    period's end): the partitions read are those of the ledger's two newest batches
+    (`batches`, read when compiling), and the answer holds when every batch after it
+    in the ledger sorts into them too, since then no newer batch can sit in an older
+    partition. It does after one new batch (or none), the usual run; several
+    batches loaded at once give none. DuckDB: none (the plain max is cheap there).
+#}
+{% macro cs_newest_batch(relation, column, batches, batches_column, condition='true') -%}
+    {{ return(adapter.dispatch('cs_newest_batch', 'cs_ops_dbt')(relation, column, batches, batches_column, condition)) }}
+{%- endmacro %}
+
+{% macro default__cs_newest_batch(relation, column, batches, batches_column, condition) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro bigquery__cs_newest_batch(relation, column, batches, batches_column, condition) -%}
+    {%- if not execute -%}
+        {{ return(none) }}
     {%- endif -%}
+    {%- set ledger = run_query(
+        'select batch_id, ' ~ batches_column ~ ' from ' ~ batches ~ ' order by batch_id desc').rows -%}
+    {%- set newest_values = ledger[:2] | map(attribute=1) | reject('none') | list -%}
+    {%- if newest_values | length == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set partitions_from = newest_values | min -%}
+    {#- and the NULL partition: a row whose batch the ledger lacks sits there #}
+    {%- set newest = run_query(
+        'select max(batch_id) from ' ~ relation ~ ' where (' ~ column ~ " >= date '" ~ partitions_from
+        ~ "' or " ~ column ~ ' is null) and (' ~ condition ~ ')').columns[0].values()[0] or '' -%}
+    {%- for row in ledger if row[0] > newest and (row[1] is none or row[1] < partitions_from) -%}
+        {{ return(none) }}
+    {%- endfor -%}
+    {{ return("'" ~ newest ~ "'") }}
 {%- endmacro %}

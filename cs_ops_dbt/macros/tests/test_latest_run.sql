@@ -4,8 +4,14 @@
     tested by the run that wrote them and insert-only models never change them, so
     checking the new rows proves the whole table while an incremental run reads only
     its batch. After a full refresh every row belongs to the latest run.
+    batch_period_column (optional): a partition column holding each row's batch period
+    end (stg_erp__load_batches.period_end_date): the rows of the run are also bounded
+    on it, which BigQuery prunes on (latest_run_partitions).
 #}
-{% test unique_combination_in_latest_run(model, columns, run_column='processed_at') %}
+{% test unique_combination_in_latest_run(model, columns, run_column='processed_at', batch_period_column=none) %}
+{%- set batches = ref('stg_erp__load_batches') if batch_period_column else none %}
+{#- the rows the latest run wrote: one condition, looked up once #}
+{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column, batches) %}
 
 with
 
@@ -13,7 +19,7 @@ latest as (
 
     select distinct {{ columns | join(', ') }}
     from {{ model }}
-    where {{ written_by_latest_run(model, run_column) }}
+    where {{ latest_run }}
 
 )
 
@@ -38,7 +44,10 @@ having count(*) > 1
     whole table is searched as integers: only keys whose hash repeats are compared
     as text (older rows' hashes were checked by the run that wrote them).
 #}
-{% test primary_key_in_latest_run(model, column_name, run_column='processed_at', hash_column=none) %}
+{% test primary_key_in_latest_run(model, column_name, run_column='processed_at', hash_column=none, batch_period_column=none) %}
+{%- set batches = ref('stg_erp__load_batches') if batch_period_column else none %}
+{#- the rows the latest run wrote: one condition, looked up once #}
+{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column, batches) %}
 
 with
 
@@ -48,7 +57,7 @@ latest_hashes as (
 
     select {{ hash_column }} as hash_value
     from {{ model }}
-    where {{ written_by_latest_run(model, run_column) }}
+    where {{ latest_run }}
 
 ),
 
@@ -77,7 +86,7 @@ bad_keys as (
 
     select {{ column_name }} as key_value, count(*) as n_records
     from {{ model }}
-    where {{ written_by_latest_run(model, run_column) }}
+    where {{ latest_run }}
         and (
             {{ column_name }} is null
             or {{ hash_column }} is null
@@ -91,7 +100,7 @@ latest as (
 
     select {{ column_name }} as key_value
     from {{ model }}
-    where {{ written_by_latest_run(model, run_column) }}
+    where {{ latest_run }}
 
 ),
 
@@ -124,11 +133,14 @@ select * from bad_keys
 
 
 {# not_null_columns on the rows the latest run wrote #}
-{% test not_null_columns_in_latest_run(model, columns, run_column='processed_at') %}
+{% test not_null_columns_in_latest_run(model, columns, run_column='processed_at', batch_period_column=none) %}
+{%- set batches = ref('stg_erp__load_batches') if batch_period_column else none %}
+{#- the rows the latest run wrote: one condition, looked up once #}
+{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column, batches) %}
 
 select {{ columns | join(', ') }}
 from {{ model }}
-where {{ written_by_latest_run(model, run_column) }}
+where {{ latest_run }}
     and ({% for column in columns %}{{ column }} is null{{ ' or ' if not loop.last }}{% endfor %})
 
 {% endtest %}
@@ -142,11 +154,34 @@ where {{ written_by_latest_run(model, run_column) }}
     a `dbt run` (which runs no tests) are checked by a `dbt test` before the next build
     writes, as they were before this rule; the pipeline always runs `dbt build`.
 #}
-{% macro written_by_latest_run(model, run_column) -%}
+{% macro written_by_latest_run(model, run_column, batch_period_column=none, batches=none) -%}
     {%- if model_built_in_this_invocation(model) -%}
     {{ run_column }} = {{ cs_run_started_at() }}
+    {%- if batch_period_column %}
+        {{ latest_run_partitions(model, run_column, batch_period_column, batches) }}
+    {%- endif -%}
     {%- else -%}
     {{ run_column }} = (select max({{ run_column }}) from {{ model }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    `and (<batch_period_column> >= <literal> or <batch_period_column> is null)`: the
+    partitions of the batches after the newest one written before this run, i.e. of the
+    batches this run processed (the bound the model's own read of them had), and the
+    null partition (a row without a batch period must still meet the test). Nothing when
+    that batch cannot be told cheaply (cs_newest_batch; always on DuckDB). It adds no
+    row to `run_column = this run's start`, which stays the test's condition.
+#}
+{% macro latest_run_partitions(model, run_column, batch_period_column, batches) -%}
+    {%- set before_this_run = cs_newest_batch(
+        model, batch_period_column, batches, 'period_end_date',
+        run_column ~ ' < ' ~ cs_run_started_at()) -%}
+    {%- set bound = cs_first_new_batch_value('date', batches, 'period_end_date', before_this_run)
+        if before_this_run is not none else none -%}
+    {%- if bound is not none -%}
+        and ({{ batch_period_column }} >= {{ bound }} or {{ batch_period_column }} is null)
     {%- endif -%}
 {%- endmacro %}
 

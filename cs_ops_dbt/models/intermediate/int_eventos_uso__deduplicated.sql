@@ -37,7 +37,8 @@ events as (
     select * from {{ ref('int_eventos_uso__checked') }}
     where rejection_reason is null
     {% if is_incremental() %}
-        {%- set since = incremental_max_literal('batch_id', "''") %}
+        {#- the newest batch kept: each batch's rows sit in its period end's partition #}
+        {%- set since = incremental_batch_watermark('known_date', batches, 'period_end_date') %}
         and batch_id > {{ since }}
         {{ cs_new_batch_partitions('loaded_at', 'timestamp', batches, 'loaded_at', since) }}
     {% endif %}
