@@ -9,9 +9,8 @@
     on it, which BigQuery prunes on (latest_run_partitions).
 #}
 {% test unique_combination_in_latest_run(model, columns, run_column='processed_at', batch_period_column=none) %}
-{%- set batches = ref('stg_erp__load_batches') if batch_period_column else none %}
 {#- the rows the latest run wrote: one condition, looked up once #}
-{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column, batches) %}
+{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column) %}
 
 with
 
@@ -45,9 +44,8 @@ having count(*) > 1
     as text (older rows' hashes were checked by the run that wrote them).
 #}
 {% test primary_key_in_latest_run(model, column_name, run_column='processed_at', hash_column=none, batch_period_column=none) %}
-{%- set batches = ref('stg_erp__load_batches') if batch_period_column else none %}
 {#- the rows the latest run wrote: one condition, looked up once #}
-{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column, batches) %}
+{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column) %}
 
 with
 
@@ -134,9 +132,8 @@ select * from bad_keys
 
 {# not_null_columns on the rows the latest run wrote #}
 {% test not_null_columns_in_latest_run(model, columns, run_column='processed_at', batch_period_column=none) %}
-{%- set batches = ref('stg_erp__load_batches') if batch_period_column else none %}
 {#- the rows the latest run wrote: one condition, looked up once #}
-{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column, batches) %}
+{%- set latest_run = written_by_latest_run(model, run_column, batch_period_column) %}
 
 select {{ columns | join(', ') }}
 from {{ model }}
@@ -154,11 +151,11 @@ where {{ latest_run }}
     a `dbt run` (which runs no tests) are checked by a `dbt test` before the next build
     writes, as they were before this rule; the pipeline always runs `dbt build`.
 #}
-{% macro written_by_latest_run(model, run_column, batch_period_column=none, batches=none) -%}
+{% macro written_by_latest_run(model, run_column, batch_period_column=none) -%}
     {%- if model_built_in_this_invocation(model) -%}
     {{ run_column }} = {{ cs_run_started_at() }}
     {%- if batch_period_column %}
-        {{ latest_run_partitions(model, run_column, batch_period_column, batches) }}
+        {{ latest_run_partitions(model, run_column, batch_period_column) }}
     {%- endif -%}
     {%- else -%}
     {{ run_column }} = (select max({{ run_column }}) from {{ model }})
@@ -174,8 +171,9 @@ where {{ latest_run }}
     that batch cannot be told cheaply (cs_newest_batch; always on DuckDB). It adds no
     row to `run_column = this run's start`, which stays the test's condition.
 #}
-{% macro latest_run_partitions(model, run_column, batch_period_column, batches) -%}
-    {%- set before_this_run = cs_newest_batch(
+{% macro latest_run_partitions(model, run_column, batch_period_column) -%}
+    {%- set batches = batch_ledger_relation() -%}
+    {%- set before_this_run = none if batches is none else cs_newest_batch(
         model, batch_period_column, batches, 'period_end_date',
         run_column ~ ' < ' ~ cs_run_started_at()) -%}
     {%- set bound = cs_first_new_batch_value('date', batches, 'period_end_date', before_this_run)
@@ -183,6 +181,20 @@ where {{ latest_run }}
     {%- if bound is not none -%}
         and ({{ batch_period_column }} >= {{ bound }} or {{ batch_period_column }} is null)
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    The batch ledger (stg_erp__load_batches), found in the graph when the test runs: a
+    ref() would make each test using it a child of the ledger too, so that
+    `--select stg_erp__load_batches` would run it (before its model exists).
+#}
+{% macro batch_ledger_relation() -%}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.name == 'stg_erp__load_batches' -%}
+        {{ return(api.Relation.create(database=node.database, schema=node.schema, identifier=node.alias)) }}
+    {%- endfor -%}
+    {{ return(none) }}
 {%- endmacro %}
 
 
