@@ -152,7 +152,7 @@ def open_timed(browser, url: str, title: str, viewport: tuple[int, int]) -> tupl
 def open_measured(browser, url: str, title: str, viewport: tuple[int, int]) -> tuple[float, object, dict]:
     """open_timed, plus where the time went: what the browser received and drew, and when.
 
-    `script_bytes`/`requests`: the HTTP responses (the frontend's JavaScript, CSS and fonts,
+    `requests`/`http_bytes`: the HTTP responses (the frontend's JavaScript, CSS and fonts,
     fetched anew by every new context); `ws_bytes`/`ws_last_s`: the Streamlit messages of the
     script run and when the last one arrived; `elements`/`charts`/`tables`: what was drawn.
     """
