@@ -15,9 +15,6 @@ they run side by side in threads (`side_by_side`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +22,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
 from ml.data import (
     fingerprint,
@@ -47,6 +43,7 @@ from ml.model import (
     time_split,
 )
 from ml.model_store import MODEL_FILE, ChurnModel, save_model
+from ml.side_by_side import side_by_side
 from ml.spec import FeatureSpec, label_complete_mask
 from warehouse.files import write_text_atomic
 
@@ -84,7 +81,14 @@ def single_feature_aucs(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, flo
 
 def leakage_guard(frame: pd.DataFrame, spec: FeatureSpec, threshold: float = LEAKAGE_AUC) -> dict[str, float]:
     """Raise LeakageError naming features that alone separate the label almost perfectly."""
-    aucs = single_feature_aucs(frame, spec)
+    return refuse_leaking(single_feature_aucs(frame, spec), spec, threshold)
+
+
+def refuse_leaking(
+    aucs: dict[str, float], spec: FeatureSpec, threshold: float = LEAKAGE_AUC
+) -> dict[str, float]:
+    """`aucs` (single_feature_aucs) as they are, or LeakageError naming the features at or above
+    `threshold`."""
     suspicious = {c: round(a, 4) for c, a in aucs.items() if a >= threshold}
     if suspicious:
         raise LeakageError(
@@ -312,24 +316,6 @@ def fit_production(
     return split, models
 
 
-def _on_one_openmp_thread(task, *args):
-    """Run `task` with gradient boosting on one OpenMP thread: two tasks share the two cores."""
-    with threadpool_limits(limits=1, user_api="openmp"):
-        return task(*args)
-
-
-@contextmanager
-def side_by_side(n_jobs: int) -> Iterator[Callable[..., Future]]:
-    """`run(task, *args)` starts an independent fit or report on one of `n_jobs` threads, in the
-    order given, and returns its Future; leaving the block waits for them all.
-
-    Threads, not processes: they share the frame without copying it, and gradient boosting, the
-    tree predictions and BLAS release the GIL. Each task has gradient boosting on one OpenMP
-    thread. The results are the same as one after the other: every fit has its own seeded estimators."""
-    with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-        yield lambda task, *args: pool.submit(_on_one_openmp_thread, task, *args)
-
-
 def _lift_intervals(scores: dict, random_state: int) -> dict:
     """95% intervals of the model's (and the exact-health reference's) top-decile lift ratio to the
     oracle's, by a customer bootstrap of the validation rows (see ml.metrics.bootstrap_lift_ratios).
@@ -397,20 +383,28 @@ def train(
     importance: bool = True,
     n_jobs: int = 1,
 ) -> TrainResult:
-    """Full training run on a prepared frame (see ml.spec.prepare_frame). Once the evaluation model
-    has made the choice, the fits that only reuse it (backtest cut-offs, exact-health reference,
-    production refit) and the permutation importance run `n_jobs` at a time (see side_by_side)."""
+    """Full training run on a prepared frame (see ml.spec.prepare_frame), `n_jobs` tasks at a time
+    (ml.side_by_side): the leakage screen beside the evaluation fit (whose candidates are fitted
+    side by side too); once the evaluation model has made the choice, the fits that only reuse it
+    (backtest cut-offs, exact-health reference, production refit) and the permutation importance,
+    while this thread writes the reports that read only the evaluation model."""
     started = datetime.now(UTC)
-    single_aucs = leakage_guard(frame, spec) if check_leakage else single_feature_aucs(frame, spec)
-    split = make_split(frame, spec, random_state=random_state)
-    models = fit_models(frame, spec, split, random_state=random_state)
-    choice = (models.choice["candidate"], models.choice["calibration"])
-    scores: dict = {}
-    report = evaluate_window(frame, spec, models, split.validation, truth, scores_out=scores)
-    with_reference = truth is not None and isinstance(report.get("oracle"), dict) and spec.is_time_split
-    # longest first, so two threads finish at about the same time (155k rows, one thread: importance
-    # 3.9 CPU-s, backtest cut-offs 3.2, 2.8, 2.4, production refit 1.6, exact-health reference 1.5)
     with side_by_side(n_jobs) as run:
+        screen = run(single_feature_aucs, frame, spec)  # the leakage screen, beside the evaluation fit
+        try:
+            split = make_split(frame, spec, random_state=random_state)
+            models = fit_models(frame, spec, split, random_state=random_state, n_jobs=n_jobs)
+        except SplitError:
+            if check_leakage:  # a leaking feature is the first thing to fix
+                refuse_leaking(screen.result(), spec)
+            raise
+        single_aucs = refuse_leaking(screen.result(), spec) if check_leakage else screen.result()
+        choice = (models.choice["candidate"], models.choice["calibration"])
+        scores: dict = {}
+        report = evaluate_window(frame, spec, models, split.validation, truth, scores_out=scores)
+        with_reference = truth is not None and isinstance(report.get("oracle"), dict) and spec.is_time_split
+        # longest first, so two threads finish at about the same time (155k rows, one thread: importance
+        # 3.9 CPU-s, backtest cut-offs 3.2, 2.8, 2.4, production refit 1.6, exact-health reference 1.5)
         validation = frame[split.validation]
         importance_job = (
             run(global_importance, models.calibrated, validation, spec, random_state) if importance else None
@@ -427,11 +421,26 @@ def train(
             if with_reference
             else None
         )
+        # meanwhile, on this thread: the reports that read only the evaluation model
+        report["model"]["ece_noise_floor"] = ece_noise_floor(scores["model"], seed=random_state)
+        reference = reference_values(frame[split.fit | split.calibration], spec)
+        sample = (
+            (validation.sort_values(spec.time_column) if spec.time_column else validation)
+            .groupby(spec.id_column)
+            .tail(1)
+        )
+        prob, deltas = what_if_deltas(models.calibrated, sample, spec, reference)
+        across_base = drivers_across_base(deltas, spec)
+        tiers = tier_outcomes(validation, spec, models)
+        top = np.argsort(-prob)[:5]
+        example_drivers = [
+            {"id": str(sample.iloc[i][spec.id_column]), "churn_probability": float(prob[i]), "top_drivers": d}
+            for i, d in zip(top, top_drivers(sample.iloc[top], deltas[top], spec, reference), strict=True)
+        ]
     point_in_time = reference_job.result() if reference_job else None
     if point_in_time is not None:
         report["oracle_point_in_time"], scores["oracle_point_in_time"] = point_in_time
     lift_intervals = _lift_intervals(scores, random_state)
-    report["model"]["ece_noise_floor"] = ece_noise_floor(scores["model"], seed=random_state)
     evaluation: dict = {
         "spec_name": spec.name,
         "source": source,
@@ -471,22 +480,13 @@ def train(
         evaluation["oracle"] = None
         evaluation["oracle_note"] = "the generator truth does not cover these customers: oracle skipped"
     evaluation["backtest"] = [job.result() for job in reversed(backtest_jobs)]  # oldest first
-    reference = reference_values(frame[split.fit | split.calibration], spec)
     if importance_job:
         evaluation["permutation_importance"] = importance_job.result()
-    val = frame[split.validation]
-    sample = (val.sort_values(spec.time_column) if spec.time_column else val).groupby(spec.id_column).tail(1)
-    prob, deltas = what_if_deltas(models.calibrated, sample, spec, reference)
-    evaluation["drivers_across_base"] = drivers_across_base(deltas, spec)
-    evaluation["risk_tier_outcomes"] = tier_outcomes(frame[split.validation], spec, models)
+    evaluation["drivers_across_base"] = across_base
+    evaluation["risk_tier_outcomes"] = tiers
     if spec.time_column:
         evaluation["data_through"] = str(frame[spec.time_column].max().date())
-    top = np.argsort(-prob)[:5]
-    drivers = top_drivers(sample.iloc[top], deltas[top], spec, reference)
-    evaluation["example_drivers"] = [
-        {"id": str(sample.iloc[i][spec.id_column]), "churn_probability": float(prob[i]), "top_drivers": d}
-        for i, d in zip(top, drivers, strict=True)
-    ]
+    evaluation["example_drivers"] = example_drivers
 
     saved = None
     if save and out_dir is not None:

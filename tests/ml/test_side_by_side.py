@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_info, threadpool_limits
 
-from ml.train import side_by_side, train
+from ml.side_by_side import side_by_side
+from ml.train import train
 
 VARY = ("trained_at", "model_version", "model_sha256")  # the run's time and the file holding it
 
