@@ -24,8 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import sklearn
-import skops
-import skops.io as sio
 
 from ml.explain import drivers_json, top_drivers, what_if_deltas
 from ml.spec import FeatureSpec, coerce_features
@@ -58,6 +56,8 @@ class ModelLoadError(RuntimeError):
 
 
 def library_versions() -> dict[str, str]:
+    import skops
+
     return {
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
@@ -106,6 +106,8 @@ class ChurnModel:
 
 def save_model(estimator, spec: FeatureSpec, reference: dict, metadata: dict, path: Path) -> ChurnModel:
     """Write <path> (.skops) and <path stem>.meta.json; returns the model as load_model would."""
+    import skops.io as sio  # here, not at the top: importing it imports every scikit-learn estimator
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     digests: list[str] = []
@@ -195,6 +197,8 @@ def load_model(path: str | Path | None = None) -> ChurnModel:
             "retrain with `just train`."
         )
     check_compatible(meta.get("library_versions", {}))
+    import skops.io as sio  # here, not at the top: importing it imports every scikit-learn estimator
+
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - any parse failure means the file is unusable

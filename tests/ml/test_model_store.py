@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -260,3 +262,10 @@ def test_other_pipelines_fall_back_to_stacked_what_ifs(trained, synthetic):
         p, d = what_if_deltas(model, probe, spec, result.model.reference)
         p2, d2 = stacked_what_if_deltas(model, probe, spec, result.model.reference)
         np.testing.assert_array_equal(d, d2)
+
+
+def test_the_commands_import_skops_only_to_save_or_load():
+    """skops.io imports every scikit-learn estimator (~1.3 CPU-s): only save_model/load_model may."""
+    code = "import sys, ml.cli, ml.train, ml.model_store; print('skops.io' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
