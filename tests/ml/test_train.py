@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ml.explain import importance_rows
 from ml.metrics import score_report
 from ml.model import fit_models, time_split
 from ml.spec import load_spec, prepare_frame
@@ -134,3 +135,16 @@ def test_calibration_on_recent_months_lowers_brier_under_drift(spec):
 
 def test_spec_default_loads(spec):
     assert load_spec().features == spec.features
+
+
+@pytest.mark.parametrize("seed", [0, 42])
+def test_permutation_importance_rows_keep_the_churn_share(synthetic, spec, seed):
+    frame, _ = synthetic
+    rows = frame[frame[spec.label_column].notna()]
+    share = rows[spec.label_column].mean()
+    sample = importance_rows(rows, spec, max_rows=len(rows) // 3, random_state=seed)
+    assert len(sample) == len(rows) // 3 and sample.index.is_unique and sample.index.isin(rows.index).all()
+    assert abs(sample[spec.label_column].sum() - share * len(sample)) <= 1  # stratified: to one row
+    again = importance_rows(rows, spec, max_rows=len(rows) // 3, random_state=seed)
+    assert sample.index.equals(again.index)
+    assert importance_rows(rows, spec, max_rows=len(rows), random_state=seed) is rows
