@@ -21,10 +21,24 @@ def _on_one_openmp_thread(task, *args):
         return task(*args)
 
 
+def _here_and_now(task, *args) -> Future:
+    """Run `task` on this thread at once; its result (or its error) in a finished Future."""
+    done: Future = Future()
+    try:
+        done.set_result(task(*args))
+    except Exception as exc:  # noqa: BLE001 - raised again by done.result(), like a pool's Future
+        done.set_exception(exc)
+    return done
+
+
 @contextmanager
 def side_by_side(n_jobs: int) -> Iterator[Callable[..., Future]]:
     """`run(task, *args)` starts `task(*args)` on one of `n_jobs` threads, in the order given, and
-    returns its Future; leaving the block waits for them all."""
+    returns its Future; leaving the block waits for them all. With one job (`--threads 1`) each task
+    runs at once on the calling thread: nothing else runs beside it."""
+    if n_jobs <= 1:
+        yield _here_and_now
+        return
     with ThreadPoolExecutor(max_workers=n_jobs) as pool:
         yield lambda task, *args: pool.submit(_on_one_openmp_thread, task, *args)
 

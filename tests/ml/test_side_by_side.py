@@ -64,3 +64,12 @@ def test_fit_all_on_one_thread_gives_the_fits_of_one_after_the_other(synthetic, 
     two = fit_all({n: candidate_estimator(n, spec) for n in names}, x, y, 2)
     for name in names:
         np.testing.assert_array_equal(one[name].predict_proba(x), two[name].predict_proba(x))
+
+
+def test_one_job_runs_each_task_here_and_now_and_keeps_its_error():
+    with side_by_side(1) as run:
+        here = run(threading.get_ident)
+        failed = run(int, "not a number")
+        assert here.done() and failed.done()  # finished before the block ends: one after the other
+    assert here.result() == threading.get_ident()
+    assert isinstance(failed.exception(), ValueError)
