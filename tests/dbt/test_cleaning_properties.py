@@ -299,6 +299,21 @@ def test_ids_are_kept_as_sent_or_null_with_a_reason(duckdb_eval: Evaluate, batch
     check_id(duckdb_eval, batch)
 
 
+def plain_ids_around_the_digit_limit(max_digits: int = 18) -> list[str]:
+    """PREFIX-digits ids (the form most rows take) with every split of leading zeros and
+    other digits, from a few digits under the limit to a few over it, all zeros included."""
+    ids = []
+    for digits in range(max_digits - 3, max_digits + 4):
+        for zeros in range(digits + 1):
+            ids.append("CLI-" + "0" * zeros + "7" * (digits - zeros))
+            ids.append("usr-" + "0" * zeros + "1" + "0" * (digits - zeros - 1))
+    return sorted({text for text in ids if not text.endswith("-")})
+
+
+def test_plain_ids_at_the_digit_limit(duckdb_eval: Evaluate) -> None:
+    check_id(duckdb_eval, plain_ids_around_the_digit_limit())
+
+
 @DEV
 @given(batch=texts(st.one_of(enum_like, hostile)))
 def test_enums_map_to_one_canonical_value_or_null(duckdb_eval: Evaluate, batch: list[str]) -> None:

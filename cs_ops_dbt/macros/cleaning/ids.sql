@@ -44,14 +44,17 @@
 {#
     The common, already clean form (PREFIX-digits, at most max_id_digits digits, not
     all zeros), checked with no rewriting: most rows of the 10M-row usage events stop
-    here. One pattern says letters, '-', digits with a non-zero one (zeros only are
-    absurd); the digits after the '-' are counted by position, which costs far less
-    than trimming the text (the letters hold no '-').
+    here. One anchored pattern says letters, '-', then at most half of max_id_digits
+    leading zeros, a non-zero digit and at most the rest of the digits: a plain id
+    within the limit, read in one match (no length count). A plain id with more
+    leading zeros or more digits than that split allows (still within the limit) is
+    not refused: it takes the full path above, which gives it the same value.
 #}
 {% macro _cs_is_plain_id(text) -%}
+    {%- set leading_zeros = var('max_id_digits') // 2 -%}
+    {%- set other_digits = var('max_id_digits') - leading_zeros - 1 -%}
     coalesce(
-        {{ cs_regex_contains(text, '^[A-Za-z]+-0*[1-9][0-9]*$') }}
-        and length({{ text }}) - strpos({{ text }}, '-') <= {{ var('max_id_digits') }},
+        {{ cs_regex_contains(text, '^[A-Za-z]+-0{0,' ~ leading_zeros ~ '}[1-9][0-9]{0,' ~ other_digits ~ '}$') }},
         false
     )
 {%- endmacro %}
