@@ -5,9 +5,10 @@ only what readers read: the marts (`fct_*`, `dim_*`), the tables the pipeline wr
 for readers (`churn_scores`, any other non-dbt table in cs_ops_analytics) and the load
 ledger (`load_ledger`, `load_batches`). Raw rows, staging views and intermediate models
 stay in the build file, so a release costs what the marts cost, not what the event
-history costs. Marts at event grain are left out (`NOT_RELEASED`): readers get usage per
-customer and month from `fct_clientes_snapshot_mensal`. Tables readers only take examples
-from keep a bounded sample (`SAMPLED`: the first 1,000 quarantined rows per table and reason).
+history costs. Marts no reader reads are left out (`NOT_RELEASED`): the event grain (readers
+get usage per customer and month from `fct_clientes_snapshot_mensal`) and the user list.
+Tables readers only take examples from keep a bounded sample (`SAMPLED`: the first 1,000
+quarantined rows per table and reason).
 
 Tables with a `customer_id` column are written sorted by it: a one-customer read
 (Cliente 360) then scans only the row groups that hold that customer.
@@ -41,6 +42,8 @@ INTERNAL_PREFIXES = ("stg_", "int_")  # dbt's staging and intermediate layers
 NOT_RELEASED = {
     "fct_eventos_uso": "one row per usage event: grows with the history; readers use "
     "fct_clientes_snapshot_mensal (usage per customer and month)",
+    "dim_usuarios": "one row per user (3M at 100M events, a quarter of a release's copy time): "
+    "no page or report reads it; the app counts active users from fct_clientes_kpis",
 }
 # Tables readers only take examples from: the release keeps the first rows of each group in
 # the order readers read them. fct_quarentena holds every rejected row (it grows with the

@@ -92,6 +92,8 @@ def test_a_release_holds_what_readers_read_and_nothing_else(dev: WarehouseEnv) -
             select * from cs_ops_raw_data.clientes;
         create or replace table cs_ops_analytics.fct_eventos_uso as
             select * from cs_ops_raw_data.eventos_uso;
+        create or replace table cs_ops_analytics.dim_usuarios as
+            select 'u' || i as user_id, 'c' || i as customer_id from range(3) as t(i);
         create or replace table cs_ops_analytics.dim_clientes as
             select 'c' || i as customer_id, i as n from range(3) as t(i);
         create or replace view cs_ops_analytics.fct_tickets as
