@@ -380,8 +380,8 @@ def global_importance(
     """Permutation importance (mean drop in ROC AUC) on up to `max_rows` of the given (validation)
     rows, a seeded sample stratified by the label: 1 + features x repeats predictions of the whole
     pipeline (73 at 24 features). Against all 19,304 validation rows x 10 repeats at 155k snapshot
-    rows, 5,000 stratified rows keep the same top 5 at three seeds (top 10: 8-9 of 10, Spearman
-    0.81-0.95 over the 24 features) for 2.6 CPU-s instead of 4.6 at 10,000 rows (ml/EXPERIMENTS.md)."""
+    rows, 5,000 stratified rows keep the same top 5 at three seeds (top 10: 9 of 10, Spearman
+    0.71-0.92 over the 24 features) for 2.8 CPU-s instead of 4.2 at 10,000 rows (ml/EXPERIMENTS.md)."""
     frame = importance_rows(frame, spec, max_rows, random_state)
     y = frame[spec.label_column].astype(int)
     result = permutation_importance(
