@@ -33,6 +33,7 @@ from ml.spec import FeatureSpec, fill_template
 
 MIN_DELTA = 0.002  # contributions smaller than 0.2 percentage points are not shown
 IMPORTANCE_ROWS = 5_000  # permutation importance: validation rows, stratified (see global_importance)
+IMPORTANCE_REPEATS = 3  # permutation importance: shuffles of each column
 # TreeWhatIf reads scikit-learn internals (the fitted trees' predictors, the bin mapper, the OpenMP
 # thread count). It runs only on the scikit-learn minor versions it was checked on; any other version
 # takes the public stacked what-ifs (same numbers, slower). A test compares the two.
@@ -375,7 +376,7 @@ def global_importance(
     spec: FeatureSpec,
     random_state: int,
     max_rows: int = IMPORTANCE_ROWS,
-    repeats: int = 3,
+    repeats: int = IMPORTANCE_REPEATS,
 ) -> list[dict]:
     """Permutation importance (mean drop in ROC AUC) on up to `max_rows` of the given (validation)
     rows, a seeded sample stratified by the label: 1 + features x repeats predictions of the whole

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ml.explain import IMPORTANCE_ROWS
+from ml.explain import IMPORTANCE_REPEATS, IMPORTANCE_ROWS
 from warehouse import svg
 from warehouse.files import write_text_atomic
 
@@ -586,8 +586,9 @@ def _technical(evaluation: dict, baseline: str | None, scores: list[str]) -> lis
         "![importance](importance.svg)",
         "",
         f"The chart: permutation importance (drop in ROC AUC when one column is shuffled), on up to "
-        f"{IMPORTANCE_ROWS:,} validation rows drawn stratified by churn, 3 repeats; below the first few "
-        "features the drops are within the spread between repeats, so their order is noise.",
+        f"{IMPORTANCE_ROWS:,} validation rows drawn stratified by churn, {IMPORTANCE_REPEATS} repeats; "
+        "below the first few features the drops are within the spread between repeats, so their order "
+        "is noise.",
         "",
         "Per customer, the top drivers are what-if deltas: the change in the calibrated probability when "
         "one feature is set to the training reference (median / most frequent), so they come from the model "
