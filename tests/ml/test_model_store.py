@@ -8,6 +8,8 @@ import sys
 import numpy as np
 import pytest
 import skops.io as sio
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -182,6 +184,33 @@ def test_driver_json_is_each_rows_drivers_one_by_one(boosted, synthetic, spec):
     assert list(got) == expected
     assert "[]" in expected and any('"reduz o risco"' in e for e in expected)
     assert any('"value": null' in e for e in expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.floats(min_value=-1, max_value=1),
+            # half-way points of the 4th decimal, where x * 10**4 in floats can round the other way
+            st.integers(-20_000, 20_000).map(lambda k: (k + 0.5) / 10**4),
+        ),
+        max_size=50,
+    )
+)
+def test_rounded_json_writes_what_json_dumps_of_round_writes(values):
+    """The drivers' deltas, written once per distinct rounded value, as json.dumps(round(x, 4))."""
+    from ml.explain import DELTA_DECIMALS, rounded_json
+
+    got = rounded_json(np.asarray(values, dtype=float), DELTA_DECIMALS)
+    assert list(got) == [json.dumps(round(x, DELTA_DECIMALS)) for x in values]
+
+
+def test_rounded_json_at_the_half_way_points_and_signed_zero():
+    from ml.explain import rounded_json
+
+    values = [0.00125, -0.00125, 0.00135, 2.5e-05, -2.5e-05, -0.0, 0.0, -1e-07, 1e-07, 0.30000000000000004]
+    assert list(rounded_json(np.asarray(values), 4)) == [json.dumps(round(x, 4)) for x in values]
 
 
 def test_an_unchecked_scikit_learn_version_takes_the_public_what_ifs(boosted, synthetic, spec, monkeypatch):
