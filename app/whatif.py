@@ -37,31 +37,73 @@ def current_levers(base: pd.Series) -> Levers:
     )
 
 
-def scenario_row(base: pd.Series, levers: Levers) -> pd.Series:
-    """The customer's current features with the levers applied (the input row is not changed).
+def slider_levers(now: Levers) -> Levers:
+    """Where the Simulador's sliders start: the current levers in the sliders' whole steps."""
+    return Levers(
+        usage_change=0.0,
+        adoption=round(now.adoption * 100) / 100,
+        tickets_90d=now.tickets_90d,
+        last_nps=float(round(min(10.0, max(0.0, now.last_nps)))),
+        overdue_invoices=now.overdue_invoices,
+    )
 
-    usage_change scales the 30-day usage events and moves the 90-day usage trend (in percent)
-    by the same factor; adoption sets active users over the unchanged seats; overdue
-    invoices set both the late and the open overdue counts (0 also clears the days overdue).
-    """
-    row = base.copy()
-    factor = max(0.0, 1.0 + levers.usage_change)
+
+def _usage(row: pd.Series, change: float) -> None:
+    """Scale the 30-day usage events, and move the 90-day usage trend (percent) by the same factor."""
+    factor = max(0.0, 1.0 + change)
     if pd.notna(row.get("events_30d")):
         row["events_30d"] = float(row["events_30d"]) * factor
     trend = row.get("usage_trend_pct")
     row["usage_trend_pct"] = (100.0 + (0.0 if pd.isna(trend) else float(trend))) * factor - 100.0
+
+
+def _adoption(row: pd.Series, adoption: float) -> None:
+    """Set the active users over the unchanged seats."""
     seats = row.get("seats")
     if pd.notna(seats) and float(seats) > 0:
-        row["active_users_30d"] = float(round(levers.adoption * float(seats)))
+        row["active_users_30d"] = float(round(adoption * float(seats)))
         row["adoption_rate"] = row["active_users_30d"] / float(seats)
-    row["tickets_90d"] = float(levers.tickets_90d)
+
+
+def _tickets(row: pd.Series, tickets: float) -> None:
+    row["tickets_90d"] = float(tickets)
     if pd.notna(row.get("p1_tickets_90d")):
-        row["p1_tickets_90d"] = min(float(row["p1_tickets_90d"]), float(levers.tickets_90d))
-    row["last_nps"] = float(levers.last_nps)
-    row["late_invoices_90d"] = float(levers.overdue_invoices)
-    row["open_overdue_invoices"] = float(levers.overdue_invoices)
-    if levers.overdue_invoices == 0:
+        row["p1_tickets_90d"] = min(float(row["p1_tickets_90d"]), float(tickets))
+
+
+def _nps(row: pd.Series, nps: float) -> None:
+    row["last_nps"] = float(nps)
+
+
+def _overdue(row: pd.Series, invoices: float) -> None:
+    """Set both the late and the open overdue counts (0 also clears the days overdue)."""
+    row["late_invoices_90d"] = float(invoices)
+    row["open_overdue_invoices"] = float(invoices)
+    if invoices == 0:
         row["max_days_overdue_open"] = 0.0
+
+
+LEVER_EFFECTS: dict[str, Callable[[pd.Series, float], None]] = {
+    "usage_change": _usage,
+    "adoption": _adoption,
+    "tickets_90d": _tickets,
+    "last_nps": _nps,
+    "overdue_invoices": _overdue,
+}
+
+
+def scenario_row(base: pd.Series, levers: Levers, start: Levers | None = None) -> pd.Series:
+    """The customer's current features with the levers applied (the input row is not changed).
+
+    With `start` (where the Simulador's sliders started), a lever left at its start changes
+    nothing: a slider shows a lever rounded, and one lever stands for two features (overdue
+    invoices: late and open), so applying it would move a customer nobody touched.
+    """
+    row = base.copy()
+    for name, apply in LEVER_EFFECTS.items():
+        value = getattr(levers, name)
+        if start is None or value != getattr(start, name):
+            apply(row, value)
     return row
 
 

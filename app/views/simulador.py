@@ -44,6 +44,7 @@ def main() -> None:
         + fmt.day(base["snapshot_date"], lang)
     )
     now = whatif.current_levers(base)
+    start = whatif.slider_levers(now)  # a slider left here leaves its features as they are
     key = f"sim_{customer_id}"
     left, right = st.columns(2)
     usage = left.slider(
@@ -53,7 +54,7 @@ def main() -> None:
         tr("Adoção (licenças em uso)", "Adoption (seats in use)"),
         0,
         100,
-        int(round(now.adoption * 100)),
+        int(round(start.adoption * 100)),
         5,
         format="%d%%",
         key=f"{key}_adoption",
@@ -61,8 +62,8 @@ def main() -> None:
     tickets = left.slider(
         tr("Tickets em 90 dias", "Tickets in 90 days"),
         0,
-        max(30, now.tickets_90d * 3),
-        now.tickets_90d,
+        max(30, start.tickets_90d * 3),
+        start.tickets_90d,
         1,
         key=f"{key}_tickets",
     )
@@ -70,15 +71,15 @@ def main() -> None:
         tr("Último NPS (0–10)", "Last NPS (0–10)"),
         0,
         10,
-        int(round(min(10, max(0, now.last_nps)))),
+        int(start.last_nps),
         1,
         key=f"{key}_nps",
     )
     overdue = right.slider(
         tr("Faturas em atraso", "Overdue invoices"),
         0,
-        max(6, now.overdue_invoices * 2),
-        now.overdue_invoices,
+        max(6, start.overdue_invoices * 2),
+        start.overdue_invoices,
         1,
         key=f"{key}_overdue",
     )
@@ -91,7 +92,7 @@ def main() -> None:
         )
     )
     levers = whatif.Levers(usage / 100.0, adoption / 100.0, int(tickets), float(nps), int(overdue))
-    scenario = whatif.scenario_row(base, levers)
+    scenario = whatif.scenario_row(base, levers, start)
     frame = pd.DataFrame([base, scenario], index=["current", "scenario"])
     result = data.predict(model, frame)
     current, what_if = result.loc["current"], result.loc["scenario"]

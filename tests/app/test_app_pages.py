@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -161,10 +162,14 @@ def test_simulator_probability_rises_when_usage_drops(app_data, reader):
     step = max(1, len(portfolio) // 8)
     customers = list(portfolio["customer_id"].iloc[::step].head(8))
     changes = {}
+    at.session_state["sim_inputs"] = True  # the table of model inputs, current and scenario
     for customer in customers:
         at.text_input(key="sim_search").input(customer).run()  # the picker lists the search's matches
         assert at.selectbox(key="sim_customer").value == customer
-        before, _ = _probabilities(at)
+        before, untouched = _probabilities(at)
+        assert untouched == before, customer  # sliders where they start: the customer as is
+        inputs = next(df.value for df in at.dataframe if "Variável" in df.value.columns)
+        assert list(inputs["Cenário"]) == list(inputs["Atual"]), customer
         at.slider(key=f"sim_{customer}_usage").set_value(-100).run()
         assert problems(at) == []
         current_after, dropped = _probabilities(at)
@@ -207,6 +212,33 @@ def test_whatif_row_moves_only_levers():
     )
     assert half["seats"] == 20.0 and half["segment"] == "Varejo"  # context never moves
     assert base["events_30d"] == 200.0  # the input row is not modified
+
+
+def test_untouched_sliders_leave_the_customer_as_is():
+    """Sliders show levers rounded, and one lever stands for two features (late and open
+    invoices): the scenario changes only the levers moved from where the sliders started."""
+    from app.whatif import current_levers, scenario_row, slider_levers
+
+    base = pd.Series(
+        {
+            "events_30d": 331.0,
+            "usage_trend_pct": float("nan"),  # no usage 90 days ago
+            "active_users_30d": 162.0,
+            "seats": 828.0,
+            "adoption_rate": 0.1957,  # 162 / 828 as the mart rounds it; the slider shows 20%
+            "tickets_90d": 12.0,
+            "p1_tickets_90d": 1.0,
+            "last_nps": float("nan"),  # never answered
+            "late_invoices_90d": 1.0,
+            "open_overdue_invoices": 0.0,  # paid late, none open
+            "max_days_overdue_open": 0.0,
+        }
+    )
+    start = slider_levers(current_levers(base))
+    assert scenario_row(base, start, start).equals(base)
+    moved = scenario_row(base, replace(start, tickets_90d=3), start)
+    assert moved["tickets_90d"] == 3.0
+    assert moved.drop("tickets_90d").equals(base.drop("tickets_90d"))
 
 
 def test_reversed_levers_are_found():
