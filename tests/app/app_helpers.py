@@ -21,6 +21,17 @@ def pipeline_env(data_dir: Path) -> dict[str, str]:
 
 
 PAGES = BENCH_PAGES  # every page, in the order of the app
+APP_READS = ("warehouse/published", "ml")  # what the app reads of a data dir; it writes app_state/
+
+
+def linked_data_dir(source: Path, dest: Path, parts: tuple[str, ...] = APP_READS) -> Path:
+    """A data dir at `dest` whose `parts` link to `source`'s: the app reads the source's releases
+    and model, and writes its own state (the action log) under `dest`, never into `source`."""
+    for part in parts:
+        link = dest / part
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to((source / part).resolve(), target_is_directory=True)
+    return dest
 
 
 def open_page(

@@ -2,7 +2,8 @@
 
 The app reads the session's `dev_build` (tests/conftest.py): real data from `just dev`
 (generate -> load -> dbt build -> train -> score, which publishes), built once per test
-run. Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way.
+run. Set CS_OPS_APP_TEST_DATA_DIR=<dir> to reuse a data dir already built that way, of any
+size (e.g. the 100M-event scale build): the app tests only read it (`app_data`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from app_helpers import linked_data_dir
 
 # Bare `pytest` (unlike `python -m pytest` / `just test`) does not put the repo root on
 # sys.path, and tests/warehouse/ (no __init__.py) then shadows the real `warehouse` package as
@@ -58,9 +60,15 @@ def use_data_dir(monkeypatch):
     _reset_caches()
 
 
+@pytest.fixture(scope="session")
+def app_data_dir(built_data_dir, tmp_path_factory) -> Path:
+    """The built data dir as the app sees it, with an action log of this test process only."""
+    return linked_data_dir(built_data_dir, tmp_path_factory.mktemp("app-data"))
+
+
 @pytest.fixture
-def app_data(built_data_dir, use_data_dir) -> Path:
-    return use_data_dir(built_data_dir)
+def app_data(app_data_dir, use_data_dir) -> Path:
+    return use_data_dir(app_data_dir)
 
 
 @pytest.fixture
