@@ -65,8 +65,9 @@ def query(data_dir: Path, sql: str) -> pd.DataFrame:
 
 
 # bookkeeping of the run that wrote a row, not data: the run's start, and whether an id
-# was unknown when the row was written (a superset of the final orphans, by design)
-RUN_COLUMNS = ["processed_at", "is_orphan_candidate"]
+# was unknown when the row was written (a superset of the final orphans, by design), with
+# the raw values kept for such a candidate
+RUN_COLUMNS = ["processed_at", "is_orphan_candidate", "candidate_raw_values"]
 
 
 def read_sorted(data_dir: Path, table: str, keys: list[str]) -> pd.DataFrame:

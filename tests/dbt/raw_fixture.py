@@ -458,7 +458,8 @@ def build_rows() -> dict[str, list[tuple[str, dict]]]:
                         duracao_segundos=120 + k,
                     )
             day += dt.timedelta(days=1)
-    # dirt: future event, negative duration, null customer, re-sent event in a later batch
+    # dirt: future event, negative duration (id and module padded), blank customer, re-sent
+    # event in a later batch; the quarantine shows the rejects as sent, not cleaned
     add(
         "eventos_uso",
         b2,
@@ -473,10 +474,10 @@ def build_rows() -> dict[str, list[tuple[str, dict]]]:
     add(
         "eventos_uso",
         b2,
-        id_evento="EVT-900000000002",
+        id_evento=" EVT-900000000002 ",
         id_cliente="CLI-000001",
         id_usuario="USR-0000001",
-        modulo="Fiscal",
+        modulo="  fiscal ",
         funcionalidade="x",
         ocorrido_em=ts(dt.date(2024, 2, 3)),
         duracao_segundos=-5,
@@ -485,7 +486,7 @@ def build_rows() -> dict[str, list[tuple[str, dict]]]:
         "eventos_uso",
         b2,
         id_evento="EVT-900000000003",
-        id_cliente=None,
+        id_cliente="  ",
         id_usuario="USR-0000001",
         modulo="Fiscal",
         funcionalidade="x",
@@ -594,6 +595,18 @@ def record_in_ledger(con: duckdb.DuckDBPyConnection, table: str, batch: str) -> 
         "where _batch_id = ? group by _batch_id",
         [batch],
     )
+
+
+def as_sent(table: str, record: dict) -> dict[str, str | None]:
+    """A raw row as the quarantine's raw_values shows it: every column of the table,
+    each value as text (timestamps in UTC with microseconds), null when not sent."""
+
+    def text(value: object) -> str | None:
+        if isinstance(value, dt.datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        return None if value is None else str(value)
+
+    return {column: text(record.get(column)) for column in COLUMNS[table]}
 
 
 def insert_row(con: duckdb.DuckDBPyConnection, table: str, batch: str, record: dict) -> None:

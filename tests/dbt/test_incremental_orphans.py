@@ -2,15 +2,18 @@
 
 The hand-made fixture plus a customer that arrives in the third batch and a user of it in
 the fourth; two events of that customer come in the first batch, one by that user and one
-by a user who never arrives. Built batch by batch (two, then the third, then the fourth):
+by a user who never arrives (sent with its ids padded and its module in capitals). Built
+batch by batch (two, then the third, then the fourth):
   after 2 batches  both events are orphan_customer;
   after 3          both are orphan_user (the customer is known, the users are not);
-  after 4          the one whose user arrived leaves the orphans, the other stays,
+  after 4          the one whose user arrived leaves the orphans, the other stays, shown in
+                   the quarantine as sent;
 and every table that reads the orphans equals a full refresh of the same raw data.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -35,6 +38,22 @@ COMPARED = {
 }
 
 
+def orphan_events() -> list[dict]:
+    """The two events of the late customer as sent; the second with padded ids and its module
+    in capitals, which the cleaning reads as the same ids and module."""
+    event = dict(next(rec for _, rec in raw_fixture.build_rows()["eventos_uso"]))
+    return [
+        {**event, "id_evento": EVENT_USER_ARRIVES, "id_cliente": ARRIVES_LATE, "id_usuario": USER_ARRIVES},
+        {
+            **event,
+            "id_evento": f" {EVENT_USER_NEVER}  ",
+            "id_cliente": f"{ARRIVES_LATE} ",
+            "id_usuario": USER_NEVER,
+            "modulo": event["modulo"].upper(),
+        },
+    ]
+
+
 def write_history(db: Path) -> None:
     """The fixture, plus the late customer, its late user and the two events."""
     raw_fixture.write_fixture(db)
@@ -42,7 +61,6 @@ def write_history(db: Path) -> None:
         next(rec for _, rec in raw_fixture.build_rows()["clientes"] if rec["id_cliente"] == "CLI-000004")
     )
     user = dict(next(rec for _, rec in raw_fixture.build_rows()["usuarios"]))
-    event = dict(next(rec for _, rec in raw_fixture.build_rows()["eventos_uso"]))
     con = duckdb.connect(str(db))
     try:
         raw_fixture.insert_row(
@@ -51,13 +69,8 @@ def write_history(db: Path) -> None:
         raw_fixture.insert_row(
             con, "usuarios", B4, {**user, "id_usuario": USER_ARRIVES, "id_cliente": ARRIVES_LATE}
         )
-        for event_id, user_id in ((EVENT_USER_ARRIVES, USER_ARRIVES), (EVENT_USER_NEVER, USER_NEVER)):
-            raw_fixture.insert_row(
-                con,
-                "eventos_uso",
-                B1,
-                {**event, "id_evento": event_id, "id_cliente": ARRIVES_LATE, "id_usuario": user_id},
-            )
+        for event in orphan_events():
+            raw_fixture.insert_row(con, "eventos_uso", B1, event)
     finally:
         con.close()
 
@@ -102,6 +115,13 @@ def test_orphans_are_rechecked_as_customers_and_users_arrive(batch_by_batch: dic
     assert seen[B2] == {EVENT_USER_ARRIVES: "orphan_customer", EVENT_USER_NEVER: "orphan_customer"}
     assert seen[B3] == {EVENT_USER_ARRIVES: "orphan_user", EVENT_USER_NEVER: "orphan_user"}
     assert seen[B4] == {EVENT_USER_NEVER: "orphan_user"}
+
+
+def test_an_orphan_is_quarantined_as_sent(batch_by_batch: dict) -> None:
+    quarantine = batch_by_batch["incremental"]["fct_quarentena"]
+    shown = quarantine[quarantine.record_key == EVENT_USER_NEVER].raw_values
+    sent = raw_fixture.as_sent("eventos_uso", orphan_events()[1])
+    assert [json.loads(values) for values in shown] == [sent]
 
 
 @pytest.mark.parametrize("table", sorted(COMPARED))

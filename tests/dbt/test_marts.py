@@ -3,10 +3,12 @@ accounting / dirt detection / interface columns on a generated history."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import raw_fixture
 import yaml
 from dbt_runs import REPO, query
 
@@ -80,6 +82,21 @@ def test_quarantine_keeps_every_rejected_row_with_its_reason(fixture_build: Path
     ])  # fmt: skip
     money = rows[rows.record_key == "CTR-0000009"].raw_values.iloc[0]
     assert '"valor_mensal":"R$ abc"' in money and '"data_fim":"2025-01-31"' in money
+
+
+def test_quarantine_shows_every_rejected_row_as_sent(fixture_build: Path) -> None:
+    """raw_values is one raw row exactly as the source sent it, never the cleaned values:
+    for every table, the usage events' rejects included (padded id and module, blank id)."""
+    rows = query(fixture_build, f"select table_name, record_key, raw_values from {A}.fct_quarentena")
+    sent = raw_fixture.build_rows()
+    for row in rows.itertuples():
+        shown = json.loads(row.raw_values)
+        as_sent = [raw_fixture.as_sent(row.table_name, record) for _, record in sent[row.table_name]]
+        assert shown in as_sent, f"{row.table_name} {row.record_key}: {shown} is no raw row as sent"
+    events = rows[rows.table_name == "eventos_uso"].set_index("record_key").raw_values.map(json.loads)
+    padded, blank = events["EVT-900000000002"], events["EVT-900000000003"]
+    assert (padded["id_evento"], padded["modulo"]) == (" EVT-900000000002 ", "  fiscal ")
+    assert blank["id_cliente"] == "  "
 
 
 def test_quality_accounts_for_every_raw_row(fixture_build: Path) -> None:

@@ -18,14 +18,16 @@
     is_orphan_candidate: the customer or user id was unknown when the row was
     written. Known ids only ever get added, so every event that is an orphan under
     the final id lists is a candidate: fct_quarentena re-checks only the candidates
-    (a few rows) instead of every event. processed_at (the run's start) lets the
-    tests check only the rows written by the latest run. event_key, a 32-bit hash of
-    event_id (cs_lookup_key), lets a new batch and the tests look its ids up in the
-    history as integers.
+    (a few rows) instead of every event. candidate_raw_values: a candidate's values
+    as sent (usage_event_raw_values), for the quarantine while it is an orphan; null
+    for every other event, so the history stores no raw texts. processed_at (the
+    run's start) lets the tests check only the rows written by the latest run.
+    event_key, a 32-bit hash of event_id (cs_lookup_key), lets a new batch and the
+    tests look its ids up in the history as integers.
 #}
 {#- the batch ledger, for the partitions of the new batches (read when compiling) #}
 {%- set batches = ref('stg_erp__load_batches') %}
-{#- the columns the model keeps (event_key is added below) #}
+{#- the columns the model keeps (event_key, is_orphan_candidate, candidate_raw_values: added below) #}
 {%- set columns = [
     'event_id', 'customer_id', 'user_id', 'module', 'feature', 'duration_seconds',
     'occurred_at', 'event_date', 'batch_id', 'known_date', 'loaded_at',
@@ -45,20 +47,52 @@ events as (
 
 ),
 
+known_customers as (
+
+    select customer_id from {{ ref('int_clientes__known') }}
+
+),
+
+known_users as (
+
+    select user_id from {{ ref('int_usuarios__known') }}
+
+),
+
+{#
+    in (subquery) looks the ids up in hash tables of the known ids; a left join let
+    the engine hash the new batch with all its columns instead (~0.3 s per 1M rows).
+    A null or unknown id is a candidate.
+#}
+events_flagged as (
+
+    select
+        *,
+        (
+            not coalesce(customer_id in (select customer_id from known_customers), false)
+            or not coalesce(user_id in (select user_id from known_users), false)
+        ) as is_orphan_candidate
+    from events
+
+),
+
 {#
     Most events arrive once: only ids seen more than once need ranking. Grouping on
     a hash of the id (cs_lookup_key) is much cheaper than on the text; a hash collision
     only sends two different ids down the ranking path, which compares the ids themselves.
     events_hashed is read three times, so DuckDB materializes it: it holds only the
-    columns kept (and source_file, for the ranking), not the raw texts and reasons.
+    columns kept (and source_file, for the ranking), not the raw texts and reasons;
+    the raw values only as the JSON of the few candidates.
 #}
 events_hashed as (
 
     select
         {{ columns | join(', ') }},
         source_file,
-        {{ cs_lookup_key('event_id') }} as event_key
-    from events
+        {{ cs_lookup_key('event_id') }} as event_key,
+        is_orphan_candidate,
+        case when is_orphan_candidate then {{ usage_event_raw_values() }} end as candidate_raw_values
+    from events_flagged
 
 ),
 
@@ -90,7 +124,8 @@ repeated_ranked as (
             order by
                 events_hashed.batch_id,
                 events_hashed.source_file,
-                {%- for column in ['customer_id', 'user_id', 'module', 'feature', 'occurred_at', 'duration_seconds'] %}
+                {#- candidate_raw_values last: rows equal once cleaned but sent differently keep the same one every run #}
+                {%- for column in ['customer_id', 'user_id', 'module', 'feature', 'occurred_at', 'duration_seconds', 'candidate_raw_values'] %}
                 events_hashed.{{ column }} nulls last{{ ',' if not loop.last }}
                 {%- endfor %}
         ) as version_rank
@@ -102,9 +137,9 @@ repeated_ranked as (
 
 candidates as (
 
-    select {{ columns | join(', ') }}, event_key from arrived_once
+    select {{ columns | join(', ') }}, event_key, is_orphan_candidate, candidate_raw_values from arrived_once
     union all
-    select {{ columns | join(', ') }}, event_key from repeated_ranked where version_rank = 1
+    select {{ columns | join(', ') }}, event_key, is_orphan_candidate, candidate_raw_values from repeated_ranked where version_rank = 1
 
 ),
 
@@ -143,31 +178,10 @@ first_seen as (
 ),
 {% endif %}
 
-known_customers as (
-
-    select customer_id from {{ ref('int_clientes__known') }}
-
-),
-
-known_users as (
-
-    select user_id from {{ ref('int_usuarios__known') }}
-
-),
-
-{#
-    in (subquery) looks the ids up in hash tables of the known ids; a left join let
-    the engine hash the new batch with all its columns instead (~0.3 s per 1M rows).
-    A null or unknown id is a candidate.
-#}
 final as (
 
     select
         first_seen.*,
-        (
-            not coalesce(first_seen.customer_id in (select customer_id from known_customers), false)
-            or not coalesce(first_seen.user_id in (select user_id from known_users), false)
-        ) as is_orphan_candidate,
         {{ cs_run_started_at() }} as processed_at
     from first_seen
 

@@ -2,10 +2,12 @@
     First-seen usage events whose customer or user id matches no known record
     (checked against the final id lists), with the reason: customer_quarantined when
     the customer was sent but is in quarantine (int_clientes__quarantined),
-    orphan_customer when it is otherwise unknown, else orphan_user. Only the rows
-    flagged is_orphan_candidate when written can be orphans (known ids only get
-    added), so this reads a handful of rows, not the whole history; rebuilt in full on every run, so an orphan whose
-    customer or user arrived later leaves or changes its reason at once.
+    orphan_customer when it is otherwise unknown, else orphan_user; and the raw
+    values as sent, which int_eventos_uso__deduplicated keeps for the candidates.
+    Only the rows flagged is_orphan_candidate when written can be orphans (known ids
+    only get added), so this reads a handful of rows, not the whole history; rebuilt
+    in full on every run, so an orphan whose customer or user arrived later leaves
+    or changes its reason at once.
 #}
 with
 
@@ -40,11 +42,8 @@ final as (
         candidates.event_id,
         candidates.customer_id,
         candidates.user_id,
-        candidates.module,
-        candidates.feature,
-        candidates.occurred_at,
-        candidates.duration_seconds,
         candidates.batch_id,
+        candidates.candidate_raw_values as raw_values,
         case
             when quarantined_customers.customer_id is not null then 'customer_quarantined'
             when known_customers.customer_id is null then 'orphan_customer'

@@ -7,7 +7,8 @@
 }}
 {#
     Usage events rejected by the row rules (staging) or for a timestamp after their
-    batch period, one row per raw row with its raw values as JSON text. Rejection
+    batch period, one row per raw row with its raw values as sent, as JSON text
+    (usage_event_raw_values: the raw columns, not the cleaned ones). Rejection
     depends only on the row and its batch, so each batch is read once: incremental
     runs read the batches after the last one that had a rejected row.
 #}
@@ -34,11 +35,7 @@ final as (
         source_file,
         event_id,
         rejection_reason,
-        {{ cs_json_object([
-            ['id_evento', 'event_id'], ['id_cliente', 'customer_id'], ['id_usuario', 'user_id'],
-            ['modulo', 'module'], ['funcionalidade', 'feature'], ['ocorrido_em', cs_timestamp_text('occurred_at')],
-            ['duracao_segundos', 'duration_seconds'],
-        ]) }} as raw_values
+        {{ usage_event_raw_values() }} as raw_values
     from checked
 
 )

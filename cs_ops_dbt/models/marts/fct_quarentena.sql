@@ -48,12 +48,7 @@ eventos_uso_orphans as (
         cast(null as {{ cs_type('string') }}) as source_file,
         event_id as record_key,
         rejection_reason as reason,
-        {{ cs_json_object([
-            ['id_evento', 'event_id'], ['id_cliente', 'customer_id'],
-            ['id_usuario', 'user_id'], ['modulo', 'module'],
-            ['funcionalidade', 'feature'], ['ocorrido_em', cs_timestamp_text('occurred_at')],
-            ['duracao_segundos', 'duration_seconds'],
-        ]) }} as raw_values
+        raw_values
     from {{ ref('int_eventos_uso__orfaos') }}
 
 ),

@@ -26,10 +26,15 @@ renamed as (
         ----------  timestamps
         {{ cs_utc_timestamp('ocorrido_em') }} as occurred_at,
 
-        ----------  raw text kept for the reasons
+        ----------  raw values as sent: the id texts for the reasons, every column for the quarantine
+        {# no raw JSON here (the view is read for every event): the quarantine builds it from these, see usage_event_raw_values #}
         id_evento as event_id_raw,
         id_cliente as customer_id_raw,
         id_usuario as user_id_raw,
+        modulo as module_raw,
+        funcionalidade as feature_raw,
+        ocorrido_em as occurred_at_raw,
+        duracao_segundos as duration_seconds_raw,
 
         ----------  lineage
         _batch_id as batch_id,
