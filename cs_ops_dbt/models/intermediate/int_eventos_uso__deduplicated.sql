@@ -60,29 +60,17 @@ known_users as (
 ),
 
 {#
-    in (subquery) looks the ids up in hash tables of the known ids; a left join let
-    the engine hash the new batch with all its columns instead (~0.3 s per 1M rows).
-    A null or unknown id is a candidate.
-#}
-events_flagged as (
-
-    select
-        *,
-        (
-            not coalesce(customer_id in (select customer_id from known_customers), false)
-            or not coalesce(user_id in (select user_id from known_users), false)
-        ) as is_orphan_candidate
-    from events
-
-),
-
-{#
     Most events arrive once: only ids seen more than once need ranking. Grouping on
     a hash of the id (cs_lookup_key) is much cheaper than on the text; a hash collision
     only sends two different ids down the ranking path, which compares the ids themselves.
     events_hashed is read three times, so DuckDB materializes it: it holds only the
     columns kept (and source_file, for the ranking), not the raw texts and reasons;
     the raw values only as the JSON of the few candidates.
+    The orphan candidates are flagged in a subquery, not a CTE: DuckDB would
+    materialize such a CTE with every raw column of every event (+0.7 GB at 6M events).
+    in (subquery) looks the ids up in hash tables of the known ids; a left join let
+    the engine hash the new batch with all its columns instead (~0.3 s per 1M rows).
+    A null or unknown id is a candidate.
 #}
 events_hashed as (
 
@@ -92,7 +80,15 @@ events_hashed as (
         {{ cs_lookup_key('event_id') }} as event_key,
         is_orphan_candidate,
         case when is_orphan_candidate then {{ usage_event_raw_values() }} end as candidate_raw_values
-    from events_flagged
+    from (
+        select
+            *,
+            (
+                not coalesce(customer_id in (select customer_id from known_customers), false)
+                or not coalesce(user_id in (select user_id from known_users), false)
+            ) as is_orphan_candidate
+        from events
+    ) as events_flagged
 
 ),
 
